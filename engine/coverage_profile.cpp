@@ -1,0 +1,286 @@
+// Coverage histograms from cached raw products, and NAC-UE scoring (SPEC §2, §3).
+#include "engine/coverage_profile.h"
+
+#include "engine/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace nac::engine {
+
+float neuronState(float rawProduct, double alpha)
+{
+    // Mirrors the reference's 1 / (1 + torch.exp(-sig_alpha * x)) on a float32 tensor: the python
+    // float alpha becomes a float32 scalar, every step rounds to float32.
+    const float scaled = -float(alpha) * rawProduct;
+    return 1.0f / (1.0f + std::exp(scaled));
+}
+
+double LayerCoverage::coverageArea() const
+{
+    if (neuronCount == 0)
+        return 0.0;
+    const int bins = binCount();
+    double total = 0.0;
+    for (int n = 0; n < neuronCount; ++n) {
+        double area = 0.0;
+        for (int k = 0; k < bins; ++k)
+            area += double(phiAt(k, n));
+        total += area / double(params.binEdgeCount);
+    }
+    return total / double(neuronCount);
+}
+
+// Per layer, each neuron's fit raw products sorted ascending ([neuron][sample]); counting the
+// samples in a bin is then two binary searches instead of a pass over every sample.
+struct CoverageProfile::Cache {
+    std::vector<std::vector<float>> sortedByLayer;  // [layer] -> row-major [neuron x sample]
+    std::vector<bool> valid;
+};
+
+CoverageProfile::CoverageProfile() : m_cache(std::make_unique<Cache>()) {}
+
+CoverageProfile::CoverageProfile(std::vector<LayerInfo> layers, SampleSet fit, std::vector<LayerParams> params)
+    : m_layers(std::move(layers)), m_fit(std::move(fit)), m_cache(std::make_unique<Cache>())
+{
+    if (m_layers.empty())
+        throw badInput("a coverage profile needs at least one layer");
+    if (params.size() != m_layers.size())
+        throw Error(ErrorKind::Internal, "coverage profile: one parameter set per layer is needed");
+    if (m_fit.layerCount() != m_layers.size())
+        throw Error(ErrorKind::Internal, "coverage profile: fit samples have other layers than the profile");
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+        if (m_fit.layerNames[l] != m_layers[l].name || m_fit.neuronCounts[l] != m_layers[l].neuronCount)
+            throw Error(ErrorKind::Internal, "coverage profile: fit samples do not match layer " + m_layers[l].name);
+        validateLayerParams(m_layers[l].name, params[l]);
+    }
+    m_fit.checkConsistent();
+    m_coverage.resize(m_layers.size());
+    m_cache->sortedByLayer.resize(m_layers.size());
+    m_cache->valid.assign(m_layers.size(), false);
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+        m_coverage[l].params = params[l];
+        rebuildLayer(l);
+    }
+}
+
+CoverageProfile::~CoverageProfile() = default;
+CoverageProfile::CoverageProfile(CoverageProfile&&) noexcept = default;
+CoverageProfile& CoverageProfile::operator=(CoverageProfile&&) noexcept = default;
+
+CoverageProfile::CoverageProfile(const CoverageProfile& other)
+    : modelSha256(other.modelSha256), modelPath(other.modelPath), datasetDescription(other.datasetDescription),
+      createdBy(other.createdBy), m_layers(other.m_layers), m_fit(other.m_fit), m_heldout(other.m_heldout),
+      m_coverage(other.m_coverage), m_cache(std::make_unique<Cache>(*other.m_cache))
+{
+}
+
+CoverageProfile& CoverageProfile::operator=(const CoverageProfile& other)
+{
+    if (this != &other) {
+        CoverageProfile copy(other);
+        *this = std::move(copy);
+    }
+    return *this;
+}
+
+int CoverageProfile::layerIndex(const std::string& name) const
+{
+    for (std::size_t l = 0; l < m_layers.size(); ++l)
+        if (m_layers[l].name == name)
+            return int(l);
+    return -1;
+}
+
+void CoverageProfile::setHeldoutSamples(SampleSet heldout)
+{
+    if (heldout.sampleCount() > 0) {
+        heldout.checkConsistent();
+        if (heldout.layerNames != m_fit.layerNames || heldout.neuronCounts != m_fit.neuronCounts)
+            throw badInput("held-out samples were computed for other layers than the profile's");
+    }
+    m_heldout = std::move(heldout);
+}
+
+const LayerParams& CoverageProfile::params(std::size_t layer) const { return m_coverage.at(layer).params; }
+
+std::vector<LayerParams> CoverageProfile::allParams() const
+{
+    std::vector<LayerParams> all;
+    for (const LayerCoverage& c : m_coverage)
+        all.push_back(c.params);
+    return all;
+}
+
+const LayerCoverage& CoverageProfile::coverage(std::size_t layer) const { return m_coverage.at(layer); }
+
+float CoverageProfile::stateOf(std::size_t layer, float rawProduct) const
+{
+    return neuronState(rawProduct, m_coverage.at(layer).params.alpha);
+}
+
+ParamChange CoverageProfile::setParams(std::size_t layer, const LayerParams& params)
+{
+    validateLayerParams(m_layers.at(layer).name, params);
+    LayerCoverage& c = m_coverage.at(layer);
+    const LayerParams old = c.params;
+    if (old == params)
+        return ParamChange::None;
+    c.params = params;
+    if (old.binEdgeCount == params.binEdgeCount && old.alpha == params.alpha && old.scheme == params.scheme) {
+        recomputePhi(layer);
+        return ParamChange::PhiOnly;
+    }
+    rebuildLayer(layer);
+    return ParamChange::Rebinned;
+}
+
+ParamChange CoverageProfile::setAllParams(const std::vector<LayerParams>& params)
+{
+    if (params.size() != m_layers.size())
+        throw badInput("expected parameters for " + std::to_string(m_layers.size()) + " layers, got "
+                       + std::to_string(params.size()));
+    for (std::size_t l = 0; l < params.size(); ++l)
+        validateLayerParams(m_layers[l].name, params[l]);
+    ParamChange strongest = ParamChange::None;
+    for (std::size_t l = 0; l < params.size(); ++l) {
+        const ParamChange change = setParams(l, params[l]);
+        if (change == ParamChange::Rebinned || (change == ParamChange::PhiOnly && strongest == ParamChange::None))
+            strongest = change;
+    }
+    return strongest;
+}
+
+void CoverageProfile::rebuildLayer(std::size_t layer)
+{
+    LayerCoverage& c = m_coverage[layer];
+    const int neurons = m_layers[layer].neuronCount;
+    const std::size_t samples = m_fit.sampleCount();
+    c.neuronCount = neurons;
+    c.edges = makeBinEdges(c.params.scheme, c.params.binEdgeCount);
+    const int bins = c.binCount();
+
+    std::vector<float>& sorted = m_cache->sortedByLayer[layer];
+    if (!m_cache->valid[layer]) {
+        // Transpose to [neuron][sample] and sort each neuron's values once per fit.
+        sorted.assign(std::size_t(neurons) * samples, 0.0f);
+        const std::vector<float>& raw = m_fit.rawProducts[layer];
+        for (std::size_t i = 0; i < samples; ++i)
+            for (int n = 0; n < neurons; ++n)
+                sorted[std::size_t(n) * samples + i] = raw[i * std::size_t(neurons) + std::size_t(n)];
+        for (int n = 0; n < neurons; ++n) {
+            auto begin = sorted.begin() + std::ptrdiff_t(std::size_t(n) * samples);
+            std::sort(begin, begin + std::ptrdiff_t(samples));
+        }
+        m_cache->valid[layer] = true;
+    }
+
+    // The state is monotone in the raw product (alpha > 0), so the number of samples whose state
+    // lies below an edge is a partition point of the sorted raw values.
+    c.counts.assign(std::size_t(bins) * std::size_t(neurons), 0u);
+    std::vector<std::size_t> below(c.edges.size());
+    const double alpha = c.params.alpha;
+    for (int n = 0; n < neurons; ++n) {
+        const float* column = sorted.data() + std::size_t(n) * samples;
+        for (std::size_t k = 0; k < c.edges.size(); ++k) {
+            const double edge = c.edges[k];
+            const float* at = std::partition_point(column, column + samples, [&](float raw) {
+                return double(neuronState(raw, alpha)) < edge;
+            });
+            below[k] = std::size_t(at - column);
+        }
+        for (int k = 0; k < bins; ++k)
+            c.counts[std::size_t(k) * std::size_t(neurons) + std::size_t(n)] = std::uint32_t(below[std::size_t(k) + 1] - below[std::size_t(k)]);
+    }
+    recomputePhi(layer);
+}
+
+void CoverageProfile::recomputePhi(std::size_t layer)
+{
+    LayerCoverage& c = m_coverage[layer];
+    c.phi.resize(c.counts.size());
+    // Phi = min(count / O, 1) in float32 as the reference's t_act / O.
+    const float o = float(c.params.minActivated);
+    for (std::size_t i = 0; i < c.counts.size(); ++i)
+        c.phi[i] = std::min(float(c.counts[i]) / o, 1.0f);
+}
+
+ScoreTable CoverageProfile::score(const SampleSet& samples) const
+{
+    if (samples.layerNames != m_fit.layerNames || samples.neuronCounts != m_fit.neuronCounts)
+        throw badInput("the samples to score were computed for other layers than the profile's");
+    const std::size_t count = samples.sampleCount();
+    ScoreTable table;
+    table.total.assign(count, 0.0);
+    table.perLayer.assign(m_layers.size(), std::vector<double>(count, 0.0));
+    const double layerWeight = 1.0 / double(m_layers.size());
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+        const LayerCoverage& c = m_coverage[l];
+        const int neurons = c.neuronCount;
+        for (std::size_t i = 0; i < count; ++i) {
+            const float* raw = samples.rawRow(l, i);
+            double sum = 0.0;
+            for (int n = 0; n < neurons; ++n) {
+                const int bin = findBin(c.edges, neuronState(raw[n], c.params.alpha));
+                if (bin >= 0)
+                    sum += double(c.phiAt(bin, n));
+            }
+            const double layerScore = sum / double(neurons);
+            table.perLayer[l][i] = layerScore;
+            table.total[i] += layerScore * layerWeight;
+        }
+    }
+    return table;
+}
+
+SampleExplanation CoverageProfile::explain(const SampleSet& samples, std::size_t sampleIndex) const
+{
+    if (samples.layerNames != m_fit.layerNames || sampleIndex >= samples.sampleCount())
+        throw badInput("cannot explain sample " + std::to_string(sampleIndex) + ": it is not in the scored set");
+    SampleExplanation out;
+    out.neurons.resize(m_layers.size());
+    for (std::size_t l = 0; l < m_layers.size(); ++l) {
+        const LayerCoverage& c = m_coverage[l];
+        const float* raw = samples.rawRow(l, sampleIndex);
+        double sum = 0.0;
+        auto& verdicts = out.neurons[l];
+        verdicts.resize(std::size_t(c.neuronCount));
+        for (int n = 0; n < c.neuronCount; ++n) {
+            NeuronVerdict& v = verdicts[std::size_t(n)];
+            v.state = neuronState(raw[n], c.params.alpha);
+            v.bin = findBin(c.edges, v.state);
+            v.phi = v.bin >= 0 ? c.phiAt(v.bin, n) : 0.0f;
+            sum += double(v.phi);
+        }
+        out.perLayer.push_back(sum / double(c.neuronCount));
+        out.total += out.perLayer.back() / double(m_layers.size());
+    }
+    return out;
+}
+
+void CoverageProfile::merge(const CoverageProfile& other)
+{
+    if (!modelSha256.empty() && !other.modelSha256.empty() && modelSha256 != other.modelSha256)
+        throw badInput("cannot merge profiles of different models (model SHA-256 " + modelSha256.substr(0, 12)
+                       + "... vs " + other.modelSha256.substr(0, 12) + "...)");
+    if (other.m_fit.layerNames != m_fit.layerNames || other.m_fit.neuronCounts != m_fit.neuronCounts)
+        throw badInput("cannot merge profiles that cover different layers");
+    if (other.allParams() != allParams())
+        throw badInput("cannot merge profiles with different layer parameters (M, O, alpha, bins); "
+                       "set the same parameters first");
+    m_fit.append(other.m_fit);
+    if (other.m_heldout.sampleCount() > 0) {
+        if (m_heldout.sampleCount() == 0)
+            m_heldout = other.m_heldout;
+        else
+            m_heldout.append(other.m_heldout);
+    }
+    if (datasetDescription != other.datasetDescription && !other.datasetDescription.empty())
+        datasetDescription += " + " + other.datasetDescription;
+    m_cache->valid.assign(m_layers.size(), false);
+    for (std::size_t l = 0; l < m_layers.size(); ++l)
+        rebuildLayer(l);
+}
+
+}  // namespace nac::engine

@@ -1,0 +1,68 @@
+// Deciding what a data-set argument names (noise spec, folder, IDX file, image file) and opening it.
+#include "engine/data/data_source.h"
+
+#include "engine/data/idx_dataset.h"
+#include "engine/data/image_dataset.h"
+#include "engine/data/image_header.h"
+#include "engine/data/noise_dataset.h"
+#include "engine/error.h"
+
+#include <cstdio>
+#include <filesystem>
+
+namespace nac::engine {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kNoisePrefix = "noise:";
+
+std::string hexMagic(std::uint32_t magic) {
+    char text[16];
+    std::snprintf(text, sizeof text, "0x%08x", magic);
+    return text;
+}
+
+}  // namespace
+
+std::unique_ptr<Dataset> openDataset(const std::string& spec) {
+    if (spec.empty())
+        throw badInput("no data set was given; name an IDX file, an image folder, an image file or noise:gaussian:N");
+    if (spec.compare(0, std::char_traits<char>::length(kNoisePrefix), kNoisePrefix) == 0)
+        return std::make_unique<NoiseDataset>(spec);
+
+    std::error_code error;
+    const fs::path path(spec);
+    if (!fs::exists(path, error))
+        throw badInput(spec + " does not exist; check the path (synthetic data is written noise:gaussian:N)");
+    if (fs::is_directory(path, error))
+        return ImageDataset::fromFolder(spec);
+
+    // By content first: an IDX file is recognised by its magic number whatever its name.
+    const std::optional<std::uint32_t> magic = readLeadingMagic(spec);
+    if (magic && looksLikeIdxMagic(*magic))
+        return std::make_unique<IdxDataset>(spec);
+    if (hasImageExtension(spec)) {
+        std::vector<ImageDataset::Entry> entries{{spec, -1}};
+        return std::make_unique<ImageDataset>(std::move(entries), std::vector<std::string>{}, "image:" + spec);
+    }
+    std::string found = magic ? "it starts with " + hexMagic(*magic) : "it is shorter than four bytes";
+    throw badInput(spec + " is neither an IDX images file (" + found +
+                   ", expected 0x00000803 or 0x00000804) nor an image file (" + imageExtensionsText() +
+                   "); check that this is the right file");
+}
+
+std::unique_ptr<Dataset> openImageFiles(const std::vector<std::string>& paths) {
+    if (paths.empty())
+        throw badInput("no image files were given; choose at least one file");
+    std::vector<ImageDataset::Entry> entries;
+    entries.reserve(paths.size());
+    for (const std::string& path : paths)
+        entries.push_back({path, -1});
+    std::string description = paths.size() == 1 ? "image:" + paths.front()
+                                                : "files: " + std::to_string(paths.size()) + " images";
+    return std::make_unique<ImageDataset>(std::move(entries), std::vector<std::string>{}, std::move(description));
+}
+
+}  // namespace nac::engine

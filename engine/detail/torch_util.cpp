@@ -1,0 +1,69 @@
+// LibTorch helpers: error text, device parsing, spatial sum-pooling.
+#include "engine/detail/torch_util.h"
+
+#include "engine/error.h"
+
+#include <torch/cuda.h>
+
+#include <sstream>
+
+namespace nac::engine::detail {
+
+std::string describeTorchError(const c10::Error& error)
+{
+    std::string text = error.what_without_backtrace();
+    std::istringstream in(text);
+    std::string line;
+    std::string kept;
+    int lines = 0;
+    while (std::getline(in, line) && lines < 4) {
+        if (line.find("Exception raised from") != std::string::npos)
+            break;
+        if (line.empty())
+            continue;
+        kept += (kept.empty() ? "" : " ") + line;
+        ++lines;
+    }
+    return kept.empty() ? text : kept;
+}
+
+torch::Device parseDevice(const std::string& text)
+{
+    if (text.empty() || text == "auto")
+        return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+    if (text == "cpu")
+        return torch::Device(torch::kCPU);
+    if (text == "cuda" || text.rfind("cuda:", 0) == 0) {
+        if (!torch::cuda::is_available())
+            throw badInput("device '" + text + "' was asked for, but no CUDA device is available (this LibTorch build "
+                           "or machine has none); use --device cpu");
+        int index = 0;
+        if (text.size() > 5) {
+            try {
+                std::size_t used = 0;
+                index = std::stoi(text.substr(5), &used);
+                if (used != text.size() - 5)
+                    throw std::invalid_argument(text);
+            } catch (const std::exception&) {
+                throw badInput("device '" + text + "' is not cpu, cuda or cuda:N");
+            }
+        }
+        const int count = int(torch::cuda::device_count());
+        if (index < 0 || index >= count)
+            throw badInput("device '" + text + "' does not exist: " + std::to_string(count) + " CUDA device(s) found");
+        return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+    }
+    throw badInput("device '" + text + "' is not auto, cpu, cuda or cuda:N");
+}
+
+torch::Tensor sumPool(const torch::Tensor& tensor)
+{
+    if (tensor.dim() <= 2)
+        return tensor;
+    std::vector<int64_t> dims;
+    for (int64_t d = 2; d < tensor.dim(); ++d)
+        dims.push_back(d);
+    return tensor.sum(dims);
+}
+
+}  // namespace nac::engine::detail

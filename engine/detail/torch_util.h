@@ -1,0 +1,20 @@
+// Small LibTorch helpers shared by the engine's .cpp files (torch-only detail header).
+#pragma once
+
+#include <torch/script.h>
+
+#include <string>
+
+namespace nac::engine::detail {
+
+// The readable part of a LibTorch error: without the C++ backtrace, at most a few lines.
+std::string describeTorchError(const c10::Error& error);
+
+// Parses "auto", "cpu", "cuda", "cuda:N"; throws Error(BadInput) for anything else or for a CUDA
+// device that is not present.
+torch::Device parseDevice(const std::string& text);
+
+// Sums a [B, C, ...] tensor over every dimension after C (SPEC §1.5 sum-pooling); [B, C] unchanged.
+torch::Tensor sumPool(const torch::Tensor& tensor);
+
+}  // namespace nac::engine::detail

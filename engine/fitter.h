@@ -1,0 +1,38 @@
+// Long engine jobs over data sets: compute neuron states for many images, fit a profile.
+// Synchronous and Qt-free; progress callback + cancel token (STYLE.md "Long work").
+#pragma once
+
+#include "engine/coverage_profile.h"
+#include "engine/dataset.h"
+#include "engine/job.h"
+#include "engine/model.h"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace nac::engine {
+
+struct RunOptions {
+    int batchSize = 64;
+    CancelToken cancel;
+    ProgressCallback progress;   // throttled to about 10 calls a second, plus one at the end
+    WarningCallback warning;     // a skipped image, named
+    std::string stage = "states";
+};
+
+constexpr int kMaxBatchSize = 4096;
+
+// Runs the model on dataset[indices] in batches (images are decoded on a second thread while the
+// model runs). Images that cannot be read are skipped with a warning; when none can be read, throws
+// Error(BadInput). Throws Error(Canceled) when the token is set (checked between batches).
+SampleSet computeSampleSet(Model& model, const Dataset& dataset, const std::vector<std::size_t>& indices,
+                           const RunOptions& options);
+
+// Fits a profile on dataset[fitIndices] for the model's tapped layers with one parameter set per
+// layer; heldoutIndices (may be empty) are computed too and kept apart for thresholds.
+CoverageProfile fitProfile(Model& model, const Dataset& dataset, const std::vector<std::size_t>& fitIndices,
+                           const std::vector<std::size_t>& heldoutIndices, const std::vector<LayerParams>& params,
+                           const RunOptions& options);
+
+}  // namespace nac::engine

@@ -1,0 +1,34 @@
+// Progress reporting and cancellation shared by every long engine job (fit, score, tune, NAC-ME).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace nac::engine {
+
+// Set from any thread (the GUI sets it directly); the job checks it between batches and throws
+// Error(ErrorKind::Canceled).
+using CancelToken = std::shared_ptr<std::atomic<bool>>;
+
+inline CancelToken makeCancelToken() { return std::make_shared<std::atomic<bool>>(false); }
+inline bool isCanceled(const CancelToken& token) { return token && token->load(std::memory_order_relaxed); }
+
+struct Progress {
+    std::size_t itemsDone = 0;     // images processed so far
+    std::size_t itemsTotal = 0;    // images in the whole job
+    double elapsedSeconds = 0.0;
+    double itemsPerSecond = 0.0;
+    double etaSeconds = 0.0;
+    std::string stage;             // "fit", "score", ...
+};
+
+// Called on the job's own thread, at most about 20 times a second plus once at the end.
+using ProgressCallback = std::function<void(const Progress&)>;
+
+// Called on the job's own thread for input that was skipped (a corrupt image among good ones).
+using WarningCallback = std::function<void(const std::string&)>;
+
+}  // namespace nac::engine

@@ -1,0 +1,340 @@
+// Model loading, layer taps and neuron-state computation with LibTorch (SPEC §1, §6).
+#include "engine/model.h"
+
+#include "engine/detail/layer_tap.h"
+#include "engine/detail/torch_util.h"
+#include "engine/error.h"
+#include "engine/sha256.h"
+
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/serialization/export.h>
+#include <torch/cuda.h>
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace nac::engine {
+
+using detail::describeTorchError;
+
+struct Model::Impl {
+    std::string path;
+    std::string sha256;
+    ModelMetadata metadata;
+    InputSpec input;
+    torch::Device device{torch::kCPU};
+    torch::jit::Module module;
+    int classCount = 0;
+
+    std::vector<ModuleNode> tree;
+    bool treeReady = false;
+
+    std::vector<LayerInfo> tapped;
+    std::shared_ptr<torch::jit::GraphFunction> tapFunction;
+
+    // Runs the tap function (or plain forward when none) and returns its outputs.
+    std::vector<torch::Tensor> run(const torch::Tensor& input, torch::jit::GraphFunction* function)
+    {
+        std::vector<torch::jit::IValue> args{module._ivalue(), input};
+        const torch::jit::IValue out = (*function)(std::move(args));
+        std::vector<torch::Tensor> tensors;
+        for (const auto& element : out.toTupleRef().elements())
+            tensors.push_back(element.toTensor());
+        return tensors;
+    }
+
+    torch::Tensor zerosInput(int batch) const
+    {
+        return torch::zeros({batch, input.channels, input.height, input.width}, torch::TensorOptions().device(device));
+    }
+};
+
+namespace {
+
+std::string inputText(const InputSpec& spec)
+{
+    return std::to_string(spec.channels) + "x" + std::to_string(spec.height) + "x" + std::to_string(spec.width);
+}
+
+std::string shapeText(const std::vector<std::int64_t>& shape)
+{
+    std::string text = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        text += (i ? ", " : "") + std::to_string(shape[i]);
+    return text + "]";
+}
+
+std::shared_ptr<torch::jit::GraphFunction> makeFunction(const std::shared_ptr<torch::jit::Graph>& graph)
+{
+    return std::make_shared<torch::jit::GraphFunction>(c10::QualifiedName("__nac__.taps"), graph, nullptr);
+}
+
+}  // namespace
+
+Model::Model(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Model::~Model() = default;
+
+std::unique_ptr<Model> Model::load(const std::string& path, const std::string& deviceText, const InputSpec* inputOverride)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+        throw badInput("model file " + path + " does not exist");
+    if (fs::is_directory(path, ec))
+        throw badInput("model " + path + " is a folder; give the TorchScript .pt file");
+    if (fs::file_size(path, ec) == 0)
+        throw badInput("model file " + path + " is empty (0 bytes)");
+
+    auto impl = std::make_unique<Impl>();
+    impl->path = path;
+    impl->device = detail::parseDevice(deviceText);
+    torch::jit::ExtraFilesMap extra{{"nac.json", ""}};
+    try {
+        impl->module = torch::jit::load(path, impl->device, extra);
+    } catch (const c10::Error& e) {
+        throw badInput("model file " + path + " is not a readable TorchScript archive (save it with torch.jit.save of a "
+                       "scripted or traced module): " + describeTorchError(e));
+    } catch (const std::exception& e) {
+        throw badInput("model file " + path + " could not be loaded: " + e.what());
+    }
+    impl->sha256 = sha256OfFile(path);
+
+    const std::string sidePath = path + ".nac.json";
+    if (!extra["nac.json"].empty()) {
+        impl->metadata = parseModelMetadata(extra["nac.json"], path + " (embedded nac.json)");
+    } else if (fs::exists(sidePath, ec)) {
+        std::ifstream side(sidePath);
+        const std::string text((std::istreambuf_iterator<char>(side)), std::istreambuf_iterator<char>());
+        impl->metadata = parseModelMetadata(text, sidePath);
+    } else {
+        impl->metadata.origin = "none";
+    }
+    if (inputOverride) {
+        validateInputSpec(*inputOverride);
+        impl->input = *inputOverride;
+    } else if (impl->metadata.hasInput) {
+        impl->input = impl->metadata.input;
+    } else {
+        throw badInput("model " + path + " has no nac.json metadata (neither embedded nor " + sidePath
+                       + "), so its input is unknown; give --input CxHxW and --mean/--std");
+    }
+
+    impl->module.eval();
+    // Dry run: the output must be [batch, classes] for the input spec.
+    try {
+        torch::NoGradGuard noGrad;
+        constexpr int kDryBatch = 2;
+        const torch::jit::IValue out = impl->module.forward({impl->zerosInput(kDryBatch)});
+        if (!out.isTensor())
+            throw badInput("model " + path + " returns " + out.tagKind()
+                           + ", not a tensor; NAC needs a classifier whose forward returns logits [batch, classes]");
+        const torch::Tensor logits = out.toTensor();
+        if (logits.dim() != 2 || logits.size(0) != kDryBatch || logits.size(1) < 2)
+            throw badInput("model " + path + " returns a tensor of shape " + shapeText(logits.sizes().vec())
+                           + " for a batch of " + std::to_string(kDryBatch)
+                           + "; NAC needs logits of shape [batch, classes] with at least 2 classes");
+        impl->classCount = int(logits.size(1));
+    } catch (const c10::Error& e) {
+        throw badInput("model " + path + " cannot take input " + inputText(impl->input) + " (channels x height x width): "
+                       + describeTorchError(e) + ". Check --input or the model's nac.json");
+    }
+    if (!impl->metadata.classes.empty() && int(impl->metadata.classes.size()) != impl->classCount)
+        throw badInput("model " + path + " has " + std::to_string(impl->classCount) + " outputs but its metadata names "
+                       + std::to_string(impl->metadata.classes.size()) + " classes");
+    return std::unique_ptr<Model>(new Model(std::move(impl)));
+}
+
+const std::string& Model::path() const { return m_impl->path; }
+const std::string& Model::sha256() const { return m_impl->sha256; }
+const ModelMetadata& Model::metadata() const { return m_impl->metadata; }
+const InputSpec& Model::inputSpec() const { return m_impl->input; }
+std::string Model::deviceName() const { return m_impl->device.str(); }
+bool Model::onCuda() const { return m_impl->device.is_cuda(); }
+int Model::classCount() const { return m_impl->classCount; }
+const std::vector<LayerInfo>& Model::tappedLayers() const { return m_impl->tapped; }
+
+const std::vector<ModuleNode>& Model::moduleTree()
+{
+    if (m_impl->treeReady)
+        return m_impl->tree;
+    std::vector<ModuleNode> nodes;
+    std::vector<std::string> names;
+    for (const auto& item : m_impl->module.named_modules()) {
+        ModuleNode node;
+        node.path = item.name;
+        node.typeName = item.value.type()->name() ? item.value.type()->name()->name() : "Module";
+        node.depth = item.name.empty() ? 0 : 1 + int(std::count(item.name.begin(), item.name.end(), '.'));
+        nodes.push_back(node);
+        if (!item.name.empty())
+            names.push_back(item.name);
+    }
+    const detail::TapGraph taps = detail::buildTapGraph(m_impl->module, names, true);
+    std::map<std::string, std::vector<std::int64_t>> shapes;
+    try {
+        torch::NoGradGuard noGrad;
+        auto function = makeFunction(taps.graph);
+        const auto outputs = m_impl->run(m_impl->zerosInput(1), function.get());
+        for (std::size_t i = 0; i < taps.tapped.size(); ++i)
+            shapes[taps.tapped[i]] = outputs[i + 1].sizes().vec();
+    } catch (const c10::Error& e) {
+        throw badInput("model " + m_impl->path + ": the dry run with every module tapped failed: " + describeTorchError(e));
+    }
+    for (ModuleNode& node : nodes) {
+        if (node.path.empty()) {
+            node.outputShape = {1, m_impl->classCount};
+            node.notTappableReason = "the whole model";
+            continue;
+        }
+        const auto shape = shapes.find(node.path);
+        if (shape != shapes.end()) {
+            node.outputShape = shape->second;
+            if (node.outputShape.size() >= 2) {
+                node.tappable = true;
+                node.neuronCount = int(node.outputShape[1]);
+            } else {
+                node.notTappableReason = "its output " + shapeText(node.outputShape) + " has no neuron dimension";
+            }
+        } else {
+            const auto why = taps.rejected.find(node.path);
+            node.notTappableReason = why != taps.rejected.end() ? why->second : "not reached";
+        }
+    }
+    m_impl->tree = std::move(nodes);
+    m_impl->treeReady = true;
+    return m_impl->tree;
+}
+
+void Model::setTappedLayers(const std::vector<std::string>& layerNames)
+{
+    if (layerNames.empty())
+        throw badInput("no layers chosen: give at least one --layer (see `nac layers --model " + m_impl->path + "`)");
+    for (std::size_t i = 0; i < layerNames.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (layerNames[i] == layerNames[j])
+                throw badInput("layer '" + layerNames[i] + "' is given twice");
+    const detail::TapGraph taps = detail::buildTapGraph(m_impl->module, layerNames, false);
+    auto function = makeFunction(taps.graph);
+    std::vector<LayerInfo> infos;
+    try {
+        torch::NoGradGuard noGrad;
+        const auto outputs = m_impl->run(m_impl->zerosInput(1), function.get());
+        for (std::size_t i = 0; i < taps.tapped.size(); ++i) {
+            LayerInfo info;
+            info.name = taps.tapped[i];
+            info.outputShape = outputs[i + 1].sizes().vec();
+            if (info.outputShape.size() < 2)
+                throw badInput("layer '" + info.name + "' outputs shape " + shapeText(info.outputShape)
+                               + ", which has no neuron dimension; choose a layer with output [batch, channels, ...]");
+            info.neuronCount = int(info.outputShape[1]);
+            infos.push_back(info);
+        }
+    } catch (const c10::Error& e) {
+        throw badInput("model " + m_impl->path + ": the tapped forward pass failed: " + describeTorchError(e));
+    }
+    m_impl->tapped = std::move(infos);
+    m_impl->tapFunction = std::move(function);
+}
+
+void Model::setThreads(int threads)
+{
+    torch::set_num_threads(threads > 0 ? threads : defaultThreadCount());
+}
+
+SampleSet Model::emptySampleSet() const
+{
+    SampleSet set;
+    for (const LayerInfo& info : m_impl->tapped) {
+        set.layerNames.push_back(info.name);
+        set.neuronCounts.push_back(info.neuronCount);
+    }
+    set.rawProducts.resize(m_impl->tapped.size());
+    set.classCount = m_impl->classCount;
+    return set;
+}
+
+void Model::computeStates(const float* input, int batchSize, const std::vector<int>& labels,
+                          const std::vector<std::string>& sources, SampleSet& out)
+{
+    if (!m_impl->tapFunction)
+        throw Error(ErrorKind::Internal, "computeStates() before setTappedLayers()");
+    const InputSpec& spec = m_impl->input;
+    std::vector<torch::Tensor> grads;
+    std::vector<torch::Tensor> outputs;
+    try {
+        // NAC needs gradients: grad mode is thread-local, so enable it here explicitly.
+        torch::AutoGradMode gradMode(true);
+        torch::Tensor x = torch::from_blob(const_cast<float*>(input), {batchSize, spec.channels, spec.height, spec.width},
+                                           torch::kFloat32)
+                              .to(m_impl->device, /*non_blocking=*/false, /*copy=*/true);
+        // Input requiring grad guarantees the taps are in the autograd graph even when the
+        // model's parameters were saved with requires_grad=False; its own gradient is never computed.
+        x.requires_grad_(true);
+        outputs = m_impl->run(x, m_impl->tapFunction.get());
+        const torch::Tensor& logits = outputs[0];
+        if (logits.dim() != 2 || logits.size(0) != batchSize)
+            throw badInput("model output has shape " + shapeText(logits.sizes().vec()) + "; expected [batch, classes]");
+        // Cross-entropy to the uniform target, summed over the batch (SPEC §1.3).
+        const torch::Tensor loss = (-torch::log_softmax(logits, 1).mean(1)).sum();
+        std::vector<torch::Tensor> taps(outputs.begin() + 1, outputs.end());
+        grads = torch::autograd::grad({loss}, taps, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
+    } catch (const c10::Error& e) {
+        throw badInput("model " + m_impl->path + " failed on a batch: " + describeTorchError(e));
+    }
+
+    torch::NoGradGuard noGrad;
+    for (std::size_t l = 0; l < m_impl->tapped.size(); ++l) {
+        const torch::Tensor& z = outputs[l + 1];
+        const torch::Tensor pooledZ = detail::sumPool(z.detach());
+        const torch::Tensor pooledG = grads[l].defined() ? detail::sumPool(grads[l]) : torch::zeros_like(pooledZ);
+        const torch::Tensor raw = (pooledZ * pooledG).to(torch::kCPU, torch::kFloat32).contiguous().view({batchSize, -1});
+        if (raw.size(1) != m_impl->tapped[l].neuronCount)
+            throw Error(ErrorKind::Internal, "layer " + m_impl->tapped[l].name + " changed its neuron count");
+        const float* data = raw.data_ptr<float>();
+        const std::size_t count = std::size_t(raw.numel());
+        for (std::size_t i = 0; i < count; ++i) {
+            if (!std::isfinite(data[i])) {
+                const std::size_t sample = i / std::size_t(raw.size(1));
+                throw badInput("layer " + m_impl->tapped[l].name + " produced NaN or Inf activations or gradients for "
+                               + (sample < sources.size() ? sources[sample] : std::string("an input"))
+                               + "; the model or the input is broken (check its normalisation)");
+            }
+        }
+        out.rawProducts[l].insert(out.rawProducts[l].end(), data, data + count);
+    }
+    const torch::Tensor logits = outputs[0].detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    out.logits.insert(out.logits.end(), logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+    out.labels.insert(out.labels.end(), labels.begin(), labels.end());
+    out.sources.insert(out.sources.end(), sources.begin(), sources.end());
+}
+
+void Model::saveWithMetadata(const ModelMetadata& metadata, const std::string& outputPath) const
+{
+    torch::jit::ExtraFilesMap extra{{"nac.json", serializeModelMetadata(metadata)}};
+    try {
+        torch::jit::Module copy = torch::jit::load(m_impl->path, torch::kCPU);
+        copy.save(outputPath, extra);
+    } catch (const c10::Error& e) {
+        throw badInput("cannot write model " + outputPath + ": " + describeTorchError(e));
+    }
+}
+
+std::vector<std::string> cudaDevices()
+{
+    std::vector<std::string> devices;
+    if (torch::cuda::is_available())
+        for (std::size_t i = 0; i < torch::cuda::device_count(); ++i)
+            devices.push_back("cuda:" + std::to_string(i));
+    return devices;
+}
+
+int defaultThreadCount()
+{
+    const unsigned cores = std::thread::hardware_concurrency();
+    return cores > 0 ? int(cores) : 1;
+}
+
+}  // namespace nac::engine

@@ -1,0 +1,82 @@
+// A TorchScript classifier loaded for NAC: metadata, its module tree, layer taps, and the
+// computation of neuron states (raw products) for batches of images.
+#pragma once
+
+#include "engine/coverage_profile.h"
+#include "engine/model_metadata.h"
+#include "engine/sample_set.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nac::engine {
+
+// One module of the model as the layer tree shows it.
+struct ModuleNode {
+    std::string path;          // "layer4.1.conv2"; "" is the model itself
+    std::string typeName;      // TorchScript class name, e.g. "BasicBlock"
+    int depth = 0;
+    bool tappable = false;
+    std::string notTappableReason;  // why not, when !tappable
+    std::vector<std::int64_t> outputShape;  // from the dry run, batch dimension first
+    int neuronCount = 0;       // channels (dimension 1) of the output
+};
+
+// Lives on one thread (the engine thread); never used from two threads at once.
+class Model {
+public:
+    // Loads a TorchScript file (scripted or traced) onto device: "auto" (CUDA when present),
+    // "cpu", "cuda" or "cuda:N". Reads nac.json from the archive or <path>.nac.json beside it.
+    // inputOverride, when non-null, replaces the metadata's input spec. Runs a dry forward pass
+    // to check that the output is [batch, classes]. Throws Error(BadInput) naming the file.
+    static std::unique_ptr<Model> load(const std::string& path, const std::string& device = "auto",
+                                       const InputSpec* inputOverride = nullptr);
+    ~Model();
+    Model(const Model&) = delete;
+    Model& operator=(const Model&) = delete;
+
+    const std::string& path() const;
+    const std::string& sha256() const;
+    const ModelMetadata& metadata() const;
+    const InputSpec& inputSpec() const;
+    std::string deviceName() const;  // "cpu", "cuda:0"
+    bool onCuda() const;
+    int classCount() const;
+
+    // Every module with its output shape (one dry run tapping all of them); cached.
+    const std::vector<ModuleNode>& moduleTree();
+
+    // Chooses the layers whose states computeStates() returns, in this order. Throws
+    // Error(BadInput) for a layer that does not exist, is never called, is called more than once,
+    // or does not return a tensor; the message lists the layers that can be tapped.
+    void setTappedLayers(const std::vector<std::string>& layerNames);
+    const std::vector<LayerInfo>& tappedLayers() const;
+
+    // Intra-op threads of the engine thread (0: all cores). Call on the thread that computes.
+    void setThreads(int threads);
+
+    // One forward and one gradient call for a batch (SPEC §1): input holds batchSize images,
+    // CHW floats already normalised. Appends raw products, logits, labels and sources to out,
+    // which must have been made by emptySampleSet(). Throws Error(BadInput) for NaN/Inf states.
+    void computeStates(const float* input, int batchSize, const std::vector<int>& labels,
+                       const std::vector<std::string>& sources, SampleSet& out);
+    SampleSet emptySampleSet() const;
+
+    // Writes a copy of the model file with nac.json replaced (used by `nac tune --write-model`).
+    void saveWithMetadata(const ModelMetadata& metadata, const std::string& outputPath) const;
+
+private:
+    struct Impl;
+    explicit Model(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+// CUDA devices found ("cuda:0", ...); empty on a CPU-only build or machine.
+std::vector<std::string> cudaDevices();
+
+// Threads the process computes with by default (the machine's cores).
+int defaultThreadCount();
+
+}  // namespace nac::engine

@@ -1,0 +1,260 @@
+// .nacprofile reader and writer.
+//
+// Layout (all integers and floats little-endian):
+//   8 bytes   magic "NACPROF\x1a"
+//   u32       format version
+//   u64       header length, then the header as UTF-8 JSON (identity, layers, parameters, labels,
+//             sources, sample counts)
+//   blocks    per layer fit raw products f32[S*N]; per layer counts u32[(M-1)*N]; fit logits
+//             f32[S*C]; per layer held-out raw products f32[H*N]; held-out logits f32[H*C]
+//   32 bytes  SHA-256 of everything before it
+#include "engine/profile_io.h"
+
+#include "engine/error.h"
+#include "engine/sha256.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace nac::engine {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr char kMagic[8] = {'N', 'A', 'C', 'P', 'R', 'O', 'F', '\x1a'};
+constexpr std::size_t kDigestBytes = 32;
+
+bool hostIsLittleEndian()
+{
+    const std::uint16_t probe = 1;
+    unsigned char first = 0;
+    std::memcpy(&first, &probe, 1);
+    return first == 1;
+}
+
+template <typename T>
+void appendPod(std::string& out, const T& value)
+{
+    out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
+template <typename T>
+void appendBlock(std::string& out, const std::vector<T>& values)
+{
+    out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
+}
+
+std::string digestBytes(const std::string& hex)
+{
+    std::string bytes;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+        bytes.push_back(char(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    return bytes;
+}
+
+Json sampleHeader(const SampleSet& s)
+{
+    return {{"count", s.sampleCount()}, {"labels", s.labels}, {"sources", s.sources}};
+}
+
+// Reads consecutive blocks from the loaded file, checking every length.
+class Reader {
+public:
+    Reader(const std::string& data, std::size_t offset, std::size_t end, const std::string& path)
+        : m_data(data), m_offset(offset), m_end(end), m_path(path) {}
+
+    template <typename T>
+    std::vector<T> block(std::size_t count)
+    {
+        if (count > (m_end - m_offset) / sizeof(T))
+            throw badInput(m_path + " is truncated or damaged: a data block runs past the end of the file");
+        std::vector<T> values(count);
+        std::memcpy(values.data(), m_data.data() + m_offset, count * sizeof(T));
+        m_offset += count * sizeof(T);
+        return values;
+    }
+    std::size_t offset() const { return m_offset; }
+
+private:
+    const std::string& m_data;
+    std::size_t m_offset;
+    std::size_t m_end;
+    const std::string& m_path;
+};
+
+}  // namespace
+
+void saveProfile(const CoverageProfile& profile, const std::string& path)
+{
+    if (!hostIsLittleEndian())
+        throw Error(ErrorKind::Internal, "saving profiles is only supported on little-endian machines");
+    const SampleSet& fit = profile.fitSamples();
+    const SampleSet& heldout = profile.heldoutSamples();
+    Json header;
+    header["created_by"] = profile.createdBy;
+    header["model_sha256"] = profile.modelSha256;
+    header["model_path"] = profile.modelPath;
+    header["dataset"] = profile.datasetDescription;
+    header["class_count"] = fit.classCount;
+    Json layers = Json::array();
+    for (std::size_t l = 0; l < profile.layerCount(); ++l) {
+        const LayerInfo& info = profile.layers()[l];
+        const LayerParams& p = profile.params(l);
+        layers.push_back({{"name", info.name}, {"shape", info.outputShape}, {"neurons", info.neuronCount},
+                          {"M", p.binEdgeCount}, {"O", p.minActivated}, {"alpha", p.alpha},
+                          {"bin_scheme", toString(p.scheme)}});
+    }
+    header["layers"] = layers;
+    header["fit"] = sampleHeader(fit);
+    header["heldout"] = sampleHeader(heldout);
+    const std::string headerText = header.dump();
+
+    std::string out(kMagic, sizeof(kMagic));
+    appendPod(out, std::uint32_t(kProfileFormatVersion));
+    appendPod(out, std::uint64_t(headerText.size()));
+    out += headerText;
+    for (const auto& raw : fit.rawProducts)
+        appendBlock(out, raw);
+    for (std::size_t l = 0; l < profile.layerCount(); ++l)
+        appendBlock(out, profile.coverage(l).counts);
+    appendBlock(out, fit.logits);
+    for (std::size_t l = 0; l < profile.layerCount(); ++l)
+        appendBlock(out, heldout.sampleCount() ? heldout.rawProducts[l] : std::vector<float>());
+    appendBlock(out, heldout.logits);
+    out += digestBytes(sha256Hex(out.data(), out.size()));
+
+    namespace fs = std::filesystem;
+    const fs::path target(path);
+    std::random_device entropy;
+    const fs::path temp = target.parent_path() / (target.filename().string() + ".tmp-" + std::to_string(entropy()));
+    {
+        std::ofstream file(temp, std::ios::binary | std::ios::trunc);
+        if (!file)
+            throw badInput("cannot write profile " + path + ": the folder does not exist or is not writable");
+        file.write(out.data(), std::streamsize(out.size()));
+        file.flush();
+        if (!file) {
+            file.close();
+            std::error_code ignored;
+            fs::remove(temp, ignored);
+            throw badInput("cannot write profile " + path + ": the disk may be full");
+        }
+    }
+    std::error_code renameError;
+    fs::rename(temp, target, renameError);
+    if (renameError) {
+        std::error_code ignored;
+        fs::remove(temp, ignored);
+        throw badInput("cannot save profile " + path + ": " + renameError.message());
+    }
+}
+
+CoverageProfile loadProfile(const std::string& path)
+{
+    std::ifstream file(path, std::ios::binary);
+    if (!file)
+        throw badInput("profile " + path + " does not exist or cannot be read");
+    std::string data((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    const std::size_t fixedBytes = sizeof(kMagic) + sizeof(std::uint32_t) + sizeof(std::uint64_t);
+    if (data.size() < sizeof(kMagic) || std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0)
+        throw badInput(path + " is not a NAC Studio profile (.nacprofile): its first bytes are not the profile magic");
+    if (data.size() < fixedBytes + kDigestBytes)
+        throw badInput(path + " is truncated: it ends inside the profile header");
+    std::uint32_t version = 0;
+    std::memcpy(&version, data.data() + sizeof(kMagic), sizeof(version));
+    if (version > std::uint32_t(kProfileFormatVersion))
+        throw badInput(path + " is a version " + std::to_string(version) + " profile; this NAC Studio reads up to version "
+                       + std::to_string(kProfileFormatVersion) + ". Update NAC Studio to open it.");
+    if (version == 0)
+        throw badInput(path + " has an invalid profile version 0");
+    const std::size_t payloadBytes = data.size() - kDigestBytes;
+    if (digestBytes(sha256Hex(data.data(), payloadBytes)) != data.substr(payloadBytes))
+        throw badInput(path + " is truncated or damaged: its checksum does not match its contents");
+    std::uint64_t headerBytes = 0;
+    std::memcpy(&headerBytes, data.data() + sizeof(kMagic) + sizeof(version), sizeof(headerBytes));
+    if (headerBytes > payloadBytes - fixedBytes)
+        throw badInput(path + " is damaged: its header length runs past the end of the file");
+
+    Json header;
+    try {
+        header = Json::parse(data.substr(fixedBytes, std::size_t(headerBytes)));
+        std::vector<LayerInfo> layers;
+        std::vector<LayerParams> params;
+        for (const Json& l : header.at("layers")) {
+            LayerInfo info;
+            info.name = l.at("name").get<std::string>();
+            info.outputShape = l.at("shape").get<std::vector<std::int64_t>>();
+            info.neuronCount = l.at("neurons").get<int>();
+            LayerParams p;
+            p.binEdgeCount = l.at("M").get<int>();
+            p.minActivated = l.at("O").get<double>();
+            p.alpha = l.at("alpha").get<double>();
+            p.scheme = binSchemeFromString(l.at("bin_scheme").get<std::string>());
+            if (info.neuronCount <= 0)
+                throw badInput(path + ": layer " + info.name + " has no neurons");
+            validateLayerParams(info.name, p);
+            layers.push_back(info);
+            params.push_back(p);
+        }
+        const int classCount = header.at("class_count").get<int>();
+        auto makeSet = [&](const Json& h) {
+            SampleSet s;
+            for (const LayerInfo& info : layers) {
+                s.layerNames.push_back(info.name);
+                s.neuronCounts.push_back(info.neuronCount);
+            }
+            s.rawProducts.resize(layers.size());
+            s.classCount = classCount;
+            s.labels = h.at("labels").get<std::vector<int>>();
+            s.sources = h.at("sources").get<std::vector<std::string>>();
+            if (h.at("count").get<std::size_t>() != s.labels.size())
+                throw badInput(path + " is damaged: sample counts disagree");
+            return s;
+        };
+        SampleSet fit = makeSet(header.at("fit"));
+        SampleSet heldout = makeSet(header.at("heldout"));
+
+        Reader reader(data, fixedBytes + std::size_t(headerBytes), payloadBytes, path);
+        for (std::size_t l = 0; l < layers.size(); ++l)
+            fit.rawProducts[l] = reader.block<float>(fit.sampleCount() * std::size_t(layers[l].neuronCount));
+        std::vector<std::vector<std::uint32_t>> storedCounts;
+        for (std::size_t l = 0; l < layers.size(); ++l)
+            storedCounts.push_back(reader.block<std::uint32_t>(std::size_t(params[l].binEdgeCount - 1)
+                                                               * std::size_t(layers[l].neuronCount)));
+        fit.logits = reader.block<float>(fit.sampleCount() * std::size_t(classCount));
+        for (std::size_t l = 0; l < layers.size(); ++l)
+            heldout.rawProducts[l] = reader.block<float>(heldout.sampleCount() * std::size_t(layers[l].neuronCount));
+        heldout.logits = reader.block<float>(heldout.sampleCount() * std::size_t(classCount));
+        if (reader.offset() != payloadBytes)
+            throw badInput(path + " is damaged: it has unexpected bytes after the data blocks");
+
+        CoverageProfile profile(layers, std::move(fit), params);
+        for (std::size_t l = 0; l < layers.size(); ++l)
+            if (profile.coverage(l).counts != storedCounts[l])
+                throw badInput(path + " is inconsistent: the stored counts of layer " + layers[l].name
+                               + " do not match its raw products");
+        profile.setHeldoutSamples(std::move(heldout));
+        profile.createdBy = header.value("created_by", std::string());
+        profile.modelSha256 = header.value("model_sha256", std::string());
+        profile.modelPath = header.value("model_path", std::string());
+        profile.datasetDescription = header.value("dataset", std::string());
+        return profile;
+    } catch (const Json::exception& e) {
+        throw badInput(path + " is damaged: its header is not what a profile holds (" + std::string(e.what()) + ")");
+    }
+}
+
+void checkProfileMatchesModel(const CoverageProfile& profile, const std::string& modelSha256, const std::string& modelPath)
+{
+    if (profile.modelSha256 != modelSha256)
+        throw badInput("the profile was made for another model (" + (profile.modelPath.empty() ? std::string("unknown file") : profile.modelPath)
+                       + ", SHA-256 " + profile.modelSha256.substr(0, 12) + "...), not for " + modelPath + " (SHA-256 "
+                       + modelSha256.substr(0, 12) + "...); fit a new profile for this model");
+}
+
+}  // namespace nac::engine

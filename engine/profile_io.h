@@ -1,0 +1,25 @@
+// Saving and loading .nacprofile files: versioned binary with a magic header, the model's SHA-256,
+// layers, parameters, raw products, counts and a trailing SHA-256 checksum.
+#pragma once
+
+#include "engine/coverage_profile.h"
+
+#include <string>
+
+namespace nac::engine {
+
+constexpr int kProfileFormatVersion = 1;
+
+// Writes atomically: a temporary file beside path, then a rename; a failed save leaves any
+// existing file untouched. Throws Error(BadInput) naming the path when it cannot be written.
+void saveProfile(const CoverageProfile& profile, const std::string& path);
+
+// Throws Error(BadInput) naming the file for: a missing file, a file that is not a profile,
+// a truncated or corrupted file (checksum), a newer format version.
+CoverageProfile loadProfile(const std::string& path);
+
+// Throws Error(BadInput) when the profile was fitted on another model file than modelSha256.
+void checkProfileMatchesModel(const CoverageProfile& profile, const std::string& modelSha256,
+                              const std::string& modelPath);
+
+}  // namespace nac::engine

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every Debian package NAC Studio needs to build, test and run (run as root on Debian 12).
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libtorch-dev nlohmann-json3-dev zlib1g-dev
+  libopencv-dev
+  qt6-base-dev libqt6svg6-dev libqcustomplot-dev libgl1-mesa-dev
+  python3-torch python3-torchvision python3-sklearn
+  dataset-fashion-mnist
+  xvfb xauth
+)
+if [ "$(id -u)" -ne 0 ]; then
+  echo "packaging/setup.sh: run as root (it calls apt-get install)" >&2
+  exit 1
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+echo "packaging/setup.sh: all ${#packages[@]} packages present"
