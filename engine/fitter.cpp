@@ -67,10 +67,13 @@ SampleSet computeSampleSet(Model& model, const Dataset& dataset, const std::vect
     std::size_t done = 0;
     std::size_t skipped = 0;
 
+    std::size_t lastReportedDone = std::size_t(-1);
     auto report = [&](bool final) {
         const auto now = Clock::now();
-        if (!options.progress || (!final && std::chrono::duration<double>(now - lastReport).count() < kProgressIntervalSeconds))
+        if (!options.progress || done == lastReportedDone
+            || (!final && done < total && std::chrono::duration<double>(now - lastReport).count() < kProgressIntervalSeconds))
             return;
+        lastReportedDone = done;
         lastReport = now;
         Progress p;
         p.itemsDone = done;

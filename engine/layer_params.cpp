@@ -34,7 +34,11 @@ std::string formatNumber(double value)
 
 void validateLayerParams(const std::string& layerName, const LayerParams& params)
 {
-    validateBinEdgeCount(params.scheme, params.binEdgeCount);
+    try {
+        validateBinEdgeCount(params.scheme, params.binEdgeCount);
+    } catch (const Error& e) {
+        throw badInput("layer " + layerName + ": " + e.what());
+    }
     if (!std::isfinite(params.minActivated) || params.minActivated <= 0.0)
         throw badInput("layer " + layerName + ": O=" + formatNumber(params.minActivated)
                        + " is invalid; O (the paper's r, samples needed to cover a bin) must be > 0");

@@ -138,7 +138,9 @@ std::unique_ptr<Model> Model::load(const std::string& path, const std::string& d
                            + " for a batch of " + std::to_string(kDryBatch)
                            + "; NAC needs logits of shape [batch, classes] with at least 2 classes");
         impl->classCount = int(logits.size(1));
-    } catch (const c10::Error& e) {
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
         throw badInput("model " + path + " cannot take input " + inputText(impl->input) + " (channels x height x width): "
                        + describeTorchError(e) + ". Check --input or the model's nac.json");
     }
@@ -180,7 +182,9 @@ const std::vector<ModuleNode>& Model::moduleTree()
         const auto outputs = m_impl->run(m_impl->zerosInput(1), function.get());
         for (std::size_t i = 0; i < taps.tapped.size(); ++i)
             shapes[taps.tapped[i]] = outputs[i + 1].sizes().vec();
-    } catch (const c10::Error& e) {
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
         throw badInput("model " + m_impl->path + ": the dry run with every module tapped failed: " + describeTorchError(e));
     }
     for (ModuleNode& node : nodes) {
@@ -232,7 +236,9 @@ void Model::setTappedLayers(const std::vector<std::string>& layerNames)
             info.neuronCount = int(info.outputShape[1]);
             infos.push_back(info);
         }
-    } catch (const c10::Error& e) {
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
         throw badInput("model " + m_impl->path + ": the tapped forward pass failed: " + describeTorchError(e));
     }
     m_impl->tapped = std::move(infos);
@@ -281,7 +287,9 @@ void Model::computeStates(const float* input, int batchSize, const std::vector<i
         const torch::Tensor loss = (-torch::log_softmax(logits, 1).mean(1)).sum();
         std::vector<torch::Tensor> taps(outputs.begin() + 1, outputs.end());
         grads = torch::autograd::grad({loss}, taps, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
-    } catch (const c10::Error& e) {
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
         throw badInput("model " + m_impl->path + " failed on a batch: " + describeTorchError(e));
     }
 

@@ -117,3 +117,19 @@ def save_torchscript(module, path: str, extra_files: dict) -> None:
     with open(tmp, "wb") as f:
         f.write(buf.getvalue())
     os.replace(tmp, path)
+
+
+def write_idx(path: str, arr: np.ndarray) -> None:
+    """Write a uint8 array as an IDX file; gzip-compressed when the name ends with .gz.
+
+    gzip's header timestamp is fixed at 0 so the same array always gives the same bytes.
+    """
+    arr = np.ascontiguousarray(arr, dtype=np.uint8)
+    header = struct.pack(">HBB", 0, 0x08, arr.ndim) + struct.pack(">" + "I" * arr.ndim, *arr.shape)
+    payload = header + arr.tobytes()
+    if path.endswith(".gz"):
+        with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as f:
+            f.write(payload)
+    else:
+        with open(path, "wb") as f:
+            f.write(payload)

@@ -3,17 +3,43 @@
 
     /usr/bin/python3 tools/set_model_metadata.py --model M.pt --json meta.json [--out NEW.pt]
 
-The module itself is loaded and saved unchanged; only the extra file differs.  Other extra
-files present in the archive are not preserved (TorchScript cannot list them), so this tool
-is meant for models whose only extra file is nac.json.
+The module is loaded and saved again: the code, tensors and outputs stay the same, but the
+bytes of the archive's debug info and data.pkl change (TorchScript re-serialises them), so
+the file's SHA-256 changes even for identical metadata.  Other extra files in the archive are dropped (TorchScript cannot list them),
+so this is meant for models whose only extra file is nac.json.  If a SHA256SUMS file beside
+the output lists it, that line is updated too.
 """
 import argparse
+import hashlib
 import json
 import os
 import sys
-import tempfile
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from demo_arch import save_torchscript  # noqa: E402
+
+
+def update_sums(path: str) -> bool:
+    sums = os.path.join(os.path.dirname(os.path.abspath(path)), "SHA256SUMS")
+    name = os.path.basename(path)
+    if not os.path.exists(sums):
+        return False
+    with open(sums) as f:
+        lines = f.read().splitlines()
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    found = False
+    for i, line in enumerate(lines):
+        parts = line.split(maxsplit=1)
+        if len(parts) == 2 and parts[1].lstrip("*") == name:
+            lines[i] = f"{digest}  {name}"
+            found = True
+    if found:
+        with open(sums, "w") as f:
+            f.write("\n".join(lines) + "\n")
+    return found
 
 
 def main() -> int:
@@ -24,25 +50,23 @@ def main() -> int:
     args = ap.parse_args()
 
     with open(args.json, "r", encoding="utf-8") as f:
-        meta = json.load(f)  # validates that it is JSON at all
+        meta = json.load(f)  # fails early on a malformed document
     if meta.get("format") != "nac-model-metadata":
         print(f"warning: {args.json}: 'format' is not 'nac-model-metadata'", file=sys.stderr)
 
     old = {"nac.json": ""}
     module = torch.jit.load(args.model, map_location="cpu", _extra_files=old)
     out = args.out or args.model
-    # Write to a temporary file beside the target and rename, so a failure never leaves a
-    # half-written model in place of the original.
-    fd, tmp = tempfile.mkstemp(prefix=".nacmeta-", suffix=".pt", dir=os.path.dirname(os.path.abspath(out)))
-    os.close(fd)
-    try:
-        torch.jit.save(module, tmp, _extra_files={"nac.json": json.dumps(meta, indent=2)})
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    print(f"{out}: nac.json {'replaced' if old['nac.json'] else 'added'} "
-          f"({len(json.dumps(meta, indent=2))} bytes)")
+    text = json.dumps(meta, indent=2)
+    if out == args.model and old["nac.json"] == text.encode():
+        # Re-saving is not byte-stable (debug info and pickle memo layout change), so skip
+        # it when nothing changes; this keeps the tool idempotent.
+        print(f"{out}: nac.json already up to date")
+        return 0
+    save_torchscript(module, out, {"nac.json": text})   # atomic: never leaves a half-written model
+    print(f"{out}: nac.json {'replaced' if old['nac.json'] else 'added'} ({len(text)} bytes)")
+    if update_sums(out):
+        print(f"updated SHA256SUMS entry for {os.path.basename(out)}")
     return 0
 
 

@@ -47,7 +47,7 @@ std::unique_ptr<Dataset> openDataset(const std::string& spec) {
         std::vector<ImageDataset::Entry> entries{{spec, -1}};
         return std::make_unique<ImageDataset>(std::move(entries), std::vector<std::string>{}, "image:" + spec);
     }
-    std::string found = magic ? "it starts with " + hexMagic(*magic) : "it is shorter than four bytes";
+    const std::string found = magic ? "it starts with " + hexMagic(*magic) : "it is shorter than four bytes";
     throw badInput(spec + " is neither an IDX images file (" + found +
                    ", expected 0x00000803 or 0x00000804) nor an image file (" + imageExtensionsText() +
                    "); check that this is the right file");

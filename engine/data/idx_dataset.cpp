@@ -281,8 +281,8 @@ bool looksLikeIdxMagic(std::uint32_t magic) {
     return (magic >> 16) == 0 && knownType && dimCount >= 1 && dimCount <= 4;
 }
 
-IdxDataset::IdxDataset(const std::string& path) : m_path(path) {
-    m_fileName = std::filesystem::path(path).filename().string();
+IdxDataset::IdxDataset(const std::string& path)
+    : m_path(path), m_fileName(std::filesystem::path(path).filename().string()) {
     IdxContent images = readIdx(path, {{kIdxGrayImagesMagic, "idx3 gray images [N,H,W]"},
                                        {kIdxColourImagesMagic, "idx4 images [N,H,W,C]"}});
     m_count = images.dims[0];

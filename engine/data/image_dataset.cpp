@@ -104,13 +104,16 @@ PixelImage decodeImage(const std::string& path) {
 #endif
 }
 
-// "400 megapixels", "50.4 megapixels": one decimal only where it matters near the limit.
+// "400 megapixels", "50.01 megapixels": two decimals at most, so an image just over the limit
+// does not read as exactly the limit.
 std::string megapixelsText(std::uint64_t pixels) {
     char text[32];
-    std::snprintf(text, sizeof text, "%.1f", double(pixels) / 1e6);
+    std::snprintf(text, sizeof text, "%.2f", double(pixels) / 1e6);
     std::string number = text;
-    if (number.size() > 2 && number.compare(number.size() - 2, 2, ".0") == 0)
-        number.resize(number.size() - 2);
+    while (number.back() == '0')
+        number.pop_back();
+    if (number.back() == '.')
+        number.pop_back();
     return number + " megapixels";
 }
 

@@ -72,10 +72,13 @@ std::optional<ImageHeader> readBmp(const Prefix& bytes, std::size_t length) {
 
 std::optional<ImageHeader> readWebP(const Prefix& bytes, std::size_t length) {
     // "RIFF" size "WEBP", then the first chunk's FourCC at 12 and its payload at 20.
-    if (length < 30 || std::memcmp(&bytes[0], "RIFF", 4) != 0 || std::memcmp(&bytes[8], "WEBP", 4) != 0)
+    if (length < 25 || std::memcmp(&bytes[0], "RIFF", 4) != 0 || std::memcmp(&bytes[8], "WEBP", 4) != 0)
         return std::nullopt;
     const unsigned char* payload = &bytes[20];
+    const std::size_t payloadLength = length - 20;
     if (std::memcmp(&bytes[12], "VP8 ", 4) == 0) {
+        if (payloadLength < 10)
+            return std::nullopt;
         // Lossy: 3-byte frame tag, start code 9d 01 2a, then 14-bit width and height.
         if (payload[3] != 0x9d || payload[4] != 0x01 || payload[5] != 0x2a)
             return std::nullopt;
@@ -90,6 +93,8 @@ std::optional<ImageHeader> readWebP(const Prefix& bytes, std::size_t length) {
         return makeHeader(ImageFormat::WebP, (bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1);
     }
     if (std::memcmp(&bytes[12], "VP8X", 4) == 0) {
+        if (payloadLength < 10)
+            return std::nullopt;
         // Extended: flags, 3 reserved bytes, then canvas width-1 and height-1 in 24 bits each.
         return makeHeader(ImageFormat::WebP, littleEndian24(&payload[4]) + 1, littleEndian24(&payload[7]) + 1);
     }

@@ -107,7 +107,7 @@ int NoiseDataset::label(std::size_t index) const {
 
 void NoiseDataset::load(std::size_t index, const InputSpec& spec, float* out, std::string* note) const {
     label(index);  // range check
-    validateInputSpec(spec);
+    validateLoadSpec(spec);
 
     // A fresh generator per image, seeded from (seed, index) through std::seed_seq, whose mixing is
     // fixed by the standard: image i is the same whatever was loaded before it.

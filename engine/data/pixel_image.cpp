@@ -69,7 +69,7 @@ PixelImage resized(const PixelImage& image, int width, int height, const std::st
 
 }  // namespace
 
-void validateInputSpec(const InputSpec& spec) {
+void validateLoadSpec(const InputSpec& spec) {
     if (spec.channels < 1 || spec.height < 1 || spec.width < 1)
         throw badInput("input spec " + std::to_string(spec.channels) + "x" + std::to_string(spec.height) + "x" +
                        std::to_string(spec.width) + " (channels x height x width) has a size below 1; "
@@ -90,7 +90,7 @@ void validateInputSpec(const InputSpec& spec) {
 
 void writeToSpec(PixelImage image, const InputSpec& spec, const std::string& sourceName, float* out,
                  std::string* note) {
-    validateInputSpec(spec);
+    validateLoadSpec(spec);
     std::string notes;
 
     // Reduce channels before resizing and expand them after, so resizing touches the fewest values;

@@ -18,7 +18,7 @@ struct PixelImage {
 
 // Throws Error(BadInput) when spec cannot be used: sizes below 1, mean/std with neither one entry
 // nor one per channel, a std entry that is zero or not finite.
-void validateInputSpec(const InputSpec& spec);
+void validateLoadSpec(const InputSpec& spec);
 
 // Converts image to spec's channels (gray copied to every channel, RGB to gray by luma
 // 0.299/0.587/0.114) and size (INTER_AREA when shrinking, INTER_LINEAR otherwise; without OpenCV a

@@ -45,6 +45,17 @@ bool visitNodes(Block* block, const std::function<bool(Node*)>& visitor)
     return true;
 }
 
+// "forward", or a traced module's repeated call: tracing a module called twice makes "forward1".
+bool isForwardName(const std::string& method)
+{
+    if (method.rfind("forward", 0) != 0)
+        return false;
+    for (std::size_t i = 7; i < method.size(); ++i)
+        if (method[i] < '0' || method[i] > '9')
+            return false;
+    return true;
+}
+
 bool isModuleType(const c10::TypePtr& type)
 {
     const auto cls = type->cast<c10::ClassType>();
@@ -122,7 +133,7 @@ public:
                 if (it == paths.end())
                     return true;
                 const std::string& method = node->s(attr::name);
-                const bool helperOnPath = method != "forward" && (isWanted(it->second) || hasWantedBelow(it->second));
+                const bool helperOnPath = !isForwardName(method) && (isWanted(it->second) || hasWantedBelow(it->second));
                 if (hasWantedBelow(it->second) || helperOnPath) {
                     toInline = node;
                     calleePath = it->second;
@@ -136,8 +147,12 @@ public:
             const auto cls = toInline->input(0)->type()->expect<c10::ClassType>();
             auto& callee = torch::jit::toGraphFunction(cls->getMethod(method));
             // Inline the callee's own (un-inlined) graph so that its child calls stay visible.
+            const std::vector<Value*> before(toInline->outputs().begin(), toInline->outputs().end());
             const std::vector<Value*> outputs = torch::jit::inlineCallTo(toInline, &callee, callee.graph().get());
-            if (method == "forward" && isWanted(calleePath) && !outputs.empty())
+            // A tap recorded earlier may be the result of the call just inlined.
+            for (std::size_t i = 0; i < before.size() && i < outputs.size(); ++i)
+                replaceRecorded(before[i], outputs[i]);
+            if (isForwardName(method) && isWanted(calleePath) && !outputs.empty())
                 m_found[calleePath].push_back(outputs[0]);
         }
         throw Error(ErrorKind::Internal, "layer taps: the model's call graph did not settle while inlining");
@@ -185,11 +200,7 @@ public:
                 Value* before = target->outputs()[i];
                 Value* after = taken->outputs()[i];
                 before->replaceAllUsesWith(after);
-                // A tap recorded earlier may be this branch's result.
-                for (auto& entry : m_found)
-                    for (Value*& v : entry.second)
-                        if (v == before)
-                            v = after;
+                replaceRecorded(before, after);  // a tap recorded earlier may be this branch's result
             }
             target->destroy();
             folded = true;
@@ -201,7 +212,7 @@ public:
     {
         const auto paths = modulePaths(graph);
         visitNodes(graph.block(), [&](Node* node) {
-            if (node->kind() == prim::CallMethod && node->s(attr::name) == "forward") {
+            if (node->kind() == prim::CallMethod && isForwardName(node->s(attr::name))) {
                 const auto it = paths.find(node->input(0));
                 if (it != paths.end() && isWanted(it->second))
                     m_found[it->second].push_back(node->output());
@@ -218,6 +229,14 @@ public:
     }
 
 private:
+    void replaceRecorded(Value* before, Value* after)
+    {
+        for (auto& entry : m_found)
+            for (Value*& v : entry.second)
+                if (v == before)
+                    v = after;
+    }
+
     const torch::jit::Module& m_module;
     std::set<std::string> m_wanted;
     std::map<std::string, std::vector<Value*>> m_found;

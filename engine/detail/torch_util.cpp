@@ -27,6 +27,21 @@ std::string describeTorchError(const c10::Error& error)
     return kept.empty() ? text : kept;
 }
 
+std::string describeTorchError(const std::exception& error)
+{
+    if (const auto* c10Error = dynamic_cast<const c10::Error*>(&error))
+        return describeTorchError(*c10Error);
+    std::string text = error.what();
+    const auto marker = text.rfind("Error: ");
+    if (text.find("Traceback of TorchScript") != std::string::npos && marker != std::string::npos) {
+        const auto lineStart = text.rfind('\n', marker);
+        text = text.substr(lineStart == std::string::npos ? 0 : lineStart + 1);
+    }
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+        text.pop_back();
+    return text;
+}
+
 torch::Device parseDevice(const std::string& text)
 {
     if (text.empty() || text == "auto")

@@ -9,6 +9,9 @@ namespace nac::engine::detail {
 
 // The readable part of a LibTorch error: without the C++ backtrace, at most a few lines.
 std::string describeTorchError(const c10::Error& error);
+// The same for errors the TorchScript interpreter rethrows as std::runtime_error with a
+// TorchScript traceback: keeps the final "RuntimeError: ..." line.
+std::string describeTorchError(const std::exception& error);
 
 // Parses "auto", "cpu", "cuda", "cuda:N"; throws Error(BadInput) for anything else or for a CUDA
 // device that is not present.

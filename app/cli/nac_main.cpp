@@ -1,0 +1,630 @@
+// `nac`: the command line tool over the NAC engine (layers, fit, score, eval, merge, me).
+// Exit codes: 0 success, 1 internal error, 2 usage error, 3 bad input, 130 canceled.
+#include "cli_args.h"
+
+#include "engine/coverage_profile.h"
+#include "engine/data/data_source.h"
+#include "engine/error.h"
+#include "engine/fitter.h"
+#include "engine/metrics.h"
+#include "engine/model.h"
+#include "engine/nac_me.h"
+#include "engine/profile_io.h"
+#include "engine/scoring.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <unistd.h>
+
+namespace nac::app {
+namespace {
+
+using namespace nac::engine;
+using Json = nlohmann::json;
+
+constexpr int kExitOk = 0;
+constexpr int kExitInternal = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitBadInput = 3;
+constexpr int kExitCanceled = 130;
+constexpr int kDefaultFitSamples = 1000;   // the reference's valid_num (SPEC §3)
+constexpr std::uint32_t kDefaultSeed = 1;  // the reference's RandomState(1)
+
+CancelToken g_cancel = makeCancelToken();
+
+void onInterrupt(int) { g_cancel->store(true); }
+
+const char* const kUsage = R"(nac: Neuron Activation Coverage (NAC-UE, NAC-ME) for TorchScript classifiers
+
+usage:
+  nac layers --model M.pt [--json] [--device DEV] [--input CxHxW]
+  nac fit    --model M.pt --data D [--layer NAME[:M=50,O=50,alpha=100]]... [--samples N|all]
+             [--seed S] [--holdout N] [--batch B] [--threads T] [--device DEV]
+             [--input CxHxW] [--mean a[,b,c]] [--std a[,b,c]] -o PROFILE
+  nac score  --profile P --data D [--model M.pt] [--layer NAME:M=..,O=..,alpha=..]... -o scores.csv
+  nac eval   --profile P --id D --ood NAME=D [--ood NAME=D]... [--model M.pt] [--layer ...] [--json FILE]
+  nac merge  -o OUT.nacprofile P1 P2 ...
+  nac me     --data D --layer NAME[:params] [--samples N|all] [--all-samples] M1.pt M2.pt ...
+
+data D: an IDX file (.gz too), a folder of images (class = subfolder), an image file, or
+        noise:gaussian:N[:seed=S] / noise:uniform:N[:seed=S]
+common: --batch B (64) --threads T (all cores) --device auto|cpu|cuda[:N] --quiet
+exit codes: 0 ok, 2 usage error, 3 bad input, 1 internal error, 130 canceled
+)";
+
+// Progress on stderr: "fit 512/1000 images  153.2 images/s  ETA 3 s".
+class ProgressPrinter {
+public:
+    explicit ProgressPrinter(bool quiet) : m_quiet(quiet), m_tty(isatty(STDERR_FILENO) != 0) {}
+
+    ProgressCallback callback()
+    {
+        return [this](const Progress& p) {
+            if (m_quiet)
+                return;
+            std::ostringstream line;
+            line << p.stage << " " << p.itemsDone << "/" << p.itemsTotal << " images  " << std::fixed
+                 << std::setprecision(1) << p.itemsPerSecond << " images/s  ETA " << std::setprecision(0) << p.etaSeconds << " s";
+            const bool final = p.itemsDone == p.itemsTotal;
+            if (m_tty) {
+                std::cerr << "\r" << line.str() << "   " << (final ? "\n" : "") << std::flush;
+            } else if (final || p.elapsedSeconds - m_lastPrinted >= 5.0) {
+                m_lastPrinted = p.elapsedSeconds;
+                std::cerr << line.str() << "\n";
+            }
+        };
+    }
+    WarningCallback warning()
+    {
+        return [this](const std::string& text) {
+            if (m_tty && !m_quiet)
+                std::cerr << "\r";
+            std::cerr << "warning: " << text << "\n";
+        };
+    }
+
+private:
+    bool m_quiet;
+    bool m_tty;
+    double m_lastPrinted = -1e9;
+};
+
+const std::set<std::string> kModelOptions{"--model", "--device", "--input", "--mean", "--std", "--threads", "--batch"};
+
+std::set<std::string> withModelOptions(std::set<std::string> options)
+{
+    options.insert(kModelOptions.begin(), kModelOptions.end());
+    return options;
+}
+
+std::unique_ptr<Model> loadModel(const CliArgs& args, const std::string& path)
+{
+    InputSpec spec;
+    bool overrideInput = false;
+    if (args.has("--input") || args.has("--mean") || args.has("--std")) {
+        if (!args.has("--input")) {
+            // Start from the metadata's spec: load once to read it.
+            auto probe = Model::load(path, args.value("--device", "auto"));
+            spec = probe->inputSpec();
+        } else {
+            parseInputShape(args.value("--input"), spec);
+        }
+        if (args.has("--mean"))
+            spec.mean = parseFloatList(args.value("--mean"), "--mean");
+        if (args.has("--std"))
+            spec.std = parseFloatList(args.value("--std"), "--std");
+        validateInputSpec(spec);
+        overrideInput = true;
+    }
+    auto model = Model::load(path, args.value("--device", "auto"), overrideInput ? &spec : nullptr);
+    model->setThreads(args.intValue("--threads", 0, 0, 1024));
+    return model;
+}
+
+struct LayerChoice {
+    std::vector<std::string> names;
+    std::vector<LayerParams> params;
+};
+
+// --layer NAME[:params] options, or the metadata's default layers.
+LayerChoice chooseLayers(const CliArgs& args, const ModelMetadata& meta)
+{
+    LayerChoice choice;
+    for (const std::string& text : args.values("--layer")) {
+        const auto colon = text.find(':');
+        const std::string name = text.substr(0, colon);
+        LayerParams base;
+        for (const LayerDefault& d : meta.layers)
+            if (d.name == name)
+                base = d.params;
+        choice.names.push_back(name);
+        choice.params.push_back(colon == std::string::npos ? base : parseLayerParams(text.substr(colon + 1), base));
+    }
+    if (choice.names.empty()) {
+        for (const LayerDefault& d : meta.layers) {
+            choice.names.push_back(d.name);
+            choice.params.push_back(d.params);
+        }
+    }
+    if (choice.names.empty())
+        throw badInput("no layers to cover: give --layer NAME (see `nac layers`) or list default layers in the model's nac.json");
+    for (std::size_t i = 0; i < choice.names.size(); ++i)
+        validateLayerParams(choice.names[i], choice.params[i]);
+    return choice;
+}
+
+// Applies --layer NAME:params overrides to a loaded profile.
+void applyLayerOverrides(const CliArgs& args, CoverageProfile& profile)
+{
+    for (const std::string& text : args.values("--layer")) {
+        const auto colon = text.find(':');
+        const std::string name = text.substr(0, colon);
+        const int index = profile.layerIndex(name);
+        if (index < 0) {
+            std::string names;
+            for (const LayerInfo& l : profile.layers())
+                names += (names.empty() ? "" : ", ") + l.name;
+            throw badInput("layer '" + name + "' is not in the profile; it covers: " + names);
+        }
+        if (colon != std::string::npos)
+            profile.setParams(std::size_t(index), parseLayerParams(text.substr(colon + 1), profile.params(std::size_t(index))));
+    }
+}
+
+std::vector<std::size_t> allIndices(const Dataset& dataset)
+{
+    std::vector<std::size_t> indices(dataset.size());
+    for (std::size_t i = 0; i < indices.size(); ++i)
+        indices[i] = i;
+    return indices;
+}
+
+// --samples N|all (default: the reference's 1000, class-balanced with --seed).
+std::vector<std::size_t> chooseSamples(const CliArgs& args, const Dataset& dataset, std::size_t defaultCount,
+                                       const std::vector<std::size_t>& exclude = {})
+{
+    const std::string text = args.value("--samples", std::to_string(defaultCount));
+    const std::uint32_t seed = std::uint32_t(args.intValue("--seed", int(kDefaultSeed), 0, 2147483647));
+    if (text == "all") {
+        if (exclude.empty())
+            return allIndices(dataset);
+        return classBalancedSubset(dataset, dataset.size(), seed, exclude);
+    }
+    long count = 0;
+    try {
+        std::size_t used = 0;
+        count = std::stol(text, &used);
+        if (used != text.size())
+            throw std::invalid_argument(text);
+    } catch (const std::exception&) {
+        throw UsageError("--samples '" + text + "' must be a whole number or 'all'");
+    }
+    if (count < 1)
+        throw UsageError("--samples must be at least 1");
+    return classBalancedSubset(dataset, std::size_t(count), seed, exclude);
+}
+
+RunOptions runOptions(const CliArgs& args, ProgressPrinter& printer)
+{
+    RunOptions options;
+    options.batchSize = args.intValue("--batch", 64, 1, kMaxBatchSize);
+    options.cancel = g_cancel;
+    options.progress = printer.callback();
+    options.warning = printer.warning();
+    return options;
+}
+
+std::string csvField(const std::string& text)
+{
+    if (text.find_first_of(",\"\n") == std::string::npos)
+        return text;
+    std::string quoted = "\"";
+    for (char c : text)
+        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
+std::string formatDouble(double value, int digits = 8)
+{
+    std::ostringstream out;
+    out << std::setprecision(digits) << value;
+    return out.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+int commandLayers(const std::vector<std::string>& argv)
+{
+    const CliArgs args(argv, withModelOptions({}), {"--json", "--quiet"});
+    auto model = loadModel(args, args.required("--model"));
+    const auto& tree = model->moduleTree();
+    if (args.flag("--json")) {
+        Json out;
+        out["model"] = model->path();
+        out["sha256"] = model->sha256();
+        out["classes"] = model->classCount();
+        out["input"] = {model->inputSpec().channels, model->inputSpec().height, model->inputSpec().width};
+        out["metadata"] = model->metadata().origin;
+        Json modules = Json::array();
+        for (const ModuleNode& node : tree) {
+            Json m{{"path", node.path}, {"type", node.typeName}, {"depth", node.depth}, {"tappable", node.tappable},
+                   {"output_shape", node.outputShape}, {"neurons", node.neuronCount}};
+            if (!node.tappable)
+                m["reason"] = node.notTappableReason;
+            modules.push_back(m);
+        }
+        out["modules"] = modules;
+        std::cout << out.dump(2) << "\n";
+        return kExitOk;
+    }
+    std::cout << model->path() << ": " << model->classCount() << " classes, input " << model->inputSpec().channels << "x"
+              << model->inputSpec().height << "x" << model->inputSpec().width << ", metadata: " << model->metadata().origin
+              << "\n";
+    for (const ModuleNode& node : tree) {
+        if (node.path.empty())
+            continue;
+        std::string shape = "[";
+        for (std::size_t i = 0; i < node.outputShape.size(); ++i)
+            shape += (i ? "," : "") + std::to_string(node.outputShape[i]);
+        shape += "]";
+        std::cout << std::string(std::size_t(2 * (node.depth - 1)), ' ') << std::left << std::setw(28 - 2 * (node.depth - 1))
+                  << node.path << " " << std::setw(22) << node.typeName << " ";
+        if (node.tappable)
+            std::cout << std::setw(18) << shape << " " << node.neuronCount << " neurons\n";
+        else
+            std::cout << "(not tappable: " << node.notTappableReason << ")\n";
+    }
+    return kExitOk;
+}
+
+int commandFit(const std::vector<std::string>& argv)
+{
+    const CliArgs args(argv, withModelOptions({"--data", "--layer", "--samples", "--seed", "--holdout", "-o", "--output"}),
+                       {"--quiet"});
+    const std::string output = args.has("-o") ? args.value("-o") : args.required("--output");
+    auto model = loadModel(args, args.required("--model"));
+    const LayerChoice layers = chooseLayers(args, model->metadata());
+    model->setTappedLayers(layers.names);
+    auto dataset = openDataset(args.required("--data"));
+    const std::vector<std::size_t> fitIndices = chooseSamples(args, *dataset, kDefaultFitSamples);
+    std::vector<std::size_t> heldoutIndices;
+    const int heldout = args.intValue("--holdout", 0, 0, 100000000);
+    if (heldout > 0) {
+        const std::uint32_t seed = std::uint32_t(args.intValue("--seed", int(kDefaultSeed), 0, 2147483647)) + 1;
+        heldoutIndices = classBalancedSubset(*dataset, std::size_t(heldout), seed, fitIndices);
+        if (heldoutIndices.empty())
+            throw badInput("--holdout " + std::to_string(heldout) + ": no images are left in " + dataset->description()
+                           + " after the fit samples");
+    }
+    ProgressPrinter printer(args.flag("--quiet"));
+    CoverageProfile profile = fitProfile(*model, *dataset, fitIndices, heldoutIndices, layers.params, runOptions(args, printer));
+    profile.createdBy = "nac fit";
+    saveProfile(profile, output);
+    if (!args.flag("--quiet")) {
+        std::cerr << "fitted " << profile.fitSamples().sampleCount() << " images";
+        if (profile.heldoutSamples().sampleCount())
+            std::cerr << " (+" << profile.heldoutSamples().sampleCount() << " held out)";
+        std::cerr << " on " << model->deviceName() << "; layers:";
+        for (std::size_t l = 0; l < profile.layerCount(); ++l)
+            std::cerr << " " << profile.layers()[l].name << "(" << formatLayerParams(profile.params(l)) << ", G="
+                      << formatDouble(profile.coverage(l).coverageArea(), 4) << ")";
+        std::cerr << "\nwrote " << output << "\n";
+    }
+    return kExitOk;
+}
+
+struct ScoredSet {
+    SampleSet samples;
+    ScoreTable nac;
+    BaselineScores baselines;
+};
+
+// Loads the model a profile was made for (or --model), checks it matches, and taps its layers.
+std::unique_ptr<Model> modelForProfile(const CliArgs& args, const CoverageProfile& profile)
+{
+    const std::string path = args.value("--model", profile.modelPath);
+    if (path.empty())
+        throw badInput("the profile does not name its model file; give --model");
+    auto model = loadModel(args, path);
+    checkProfileMatchesModel(profile, model->sha256(), path);
+    std::vector<std::string> names;
+    for (const LayerInfo& l : profile.layers())
+        names.push_back(l.name);
+    model->setTappedLayers(names);
+    return model;
+}
+
+ScoredSet scoreDataset(Model& model, const CoverageProfile& profile, const Dataset& dataset,
+                       const std::vector<std::size_t>& indices, const RunOptions& options)
+{
+    ScoredSet out;
+    out.samples = computeSampleSet(model, dataset, indices, options);
+    out.nac = profile.score(out.samples);
+    out.baselines = baselineScores(out.samples.logits, out.samples.classCount);
+    return out;
+}
+
+int commandScore(const std::vector<std::string>& argv)
+{
+    const CliArgs args(argv, withModelOptions({"--profile", "--data", "--layer", "-o", "--output"}), {"--quiet"});
+    const std::string output = args.has("-o") ? args.value("-o") : args.required("--output");
+    CoverageProfile profile = loadProfile(args.required("--profile"));
+    applyLayerOverrides(args, profile);
+    auto model = modelForProfile(args, profile);
+    auto dataset = openDataset(args.required("--data"));
+    ProgressPrinter printer(args.flag("--quiet"));
+    RunOptions options = runOptions(args, printer);
+    options.stage = "score";
+    const ScoredSet scored = scoreDataset(*model, profile, *dataset, allIndices(*dataset), options);
+
+    std::ostringstream csv;
+    csv << "index,source,label,predicted,score";
+    for (const LayerInfo& l : profile.layers())
+        csv << ",score_" << l.name;
+    csv << ",msp,maxlogit,energy\n";
+    // Skipped images are absent, so recover each row's data-set index from its source name.
+    std::map<std::string, std::size_t> indexOf;
+    for (std::size_t i = 0; i < dataset->size(); ++i)
+        indexOf.emplace(dataset->sourceName(i), i);
+    csv << std::setprecision(9);
+    for (std::size_t i = 0; i < scored.samples.sampleCount(); ++i) {
+        const std::string& source = scored.samples.sources[i];
+        const int label = scored.samples.labels[i];
+        csv << indexOf[source] << "," << csvField(source) << "," << (label >= 0 ? std::to_string(label) : std::string())
+            << "," << scored.samples.predictedClass(i) << "," << scored.nac.total[i];
+        for (std::size_t l = 0; l < profile.layerCount(); ++l)
+            csv << "," << scored.nac.perLayer[l][i];
+        csv << "," << scored.baselines.msp[i] << "," << scored.baselines.maxLogit[i] << "," << scored.baselines.energy[i] << "\n";
+    }
+    const std::string tmp = output + ".tmp";
+    {
+        std::ofstream file(tmp, std::ios::trunc);
+        if (!file)
+            throw badInput("cannot write " + output + ": the folder does not exist or is not writable");
+        file << csv.str();
+        if (!file.flush())
+            throw badInput("cannot write " + output);
+    }
+    if (std::rename(tmp.c_str(), output.c_str()) != 0)
+        throw badInput("cannot write " + output);
+    if (!args.flag("--quiet"))
+        std::cerr << "scored " << scored.samples.sampleCount() << " images; wrote " << output << "\n";
+    return kExitOk;
+}
+
+struct MethodScores {
+    std::string name;
+    std::vector<double> ind;
+    std::vector<double> ood;
+};
+
+std::vector<MethodScores> methodsOf(const ScoredSet& ind, const ScoredSet& ood)
+{
+    return {{"NAC-UE", ind.nac.total, ood.nac.total},
+            {"MSP", ind.baselines.msp, ood.baselines.msp},
+            {"MaxLogit", ind.baselines.maxLogit, ood.baselines.maxLogit},
+            {"Energy", ind.baselines.energy, ood.baselines.energy}};
+}
+
+int commandEval(const std::vector<std::string>& argv)
+{
+    const CliArgs args(argv, withModelOptions({"--profile", "--id", "--ood", "--layer", "--json"}), {"--quiet"});
+    CoverageProfile profile = loadProfile(args.required("--profile"));
+    applyLayerOverrides(args, profile);
+    const std::vector<std::string> oodSpecs = args.values("--ood");
+    if (oodSpecs.empty())
+        throw UsageError("give at least one --ood NAME=DATA");
+    std::vector<std::pair<std::string, std::string>> oodSets;
+    for (const std::string& spec : oodSpecs) {
+        const auto eq = spec.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+            throw UsageError("--ood '" + spec + "' must be NAME=DATA, e.g. --ood mnist=mnist-images-idx3-ubyte.gz");
+        oodSets.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
+    }
+    auto model = modelForProfile(args, profile);
+    ProgressPrinter printer(args.flag("--quiet"));
+    RunOptions options = runOptions(args, printer);
+
+    auto idData = openDataset(args.required("--id"));
+    options.stage = "InD";
+    const ScoredSet ind = scoreDataset(*model, profile, *idData, allIndices(*idData), options);
+
+    Json report;
+    report["profile"] = args.value("--profile");
+    report["id"] = idData->description();
+    std::size_t labelled = 0;
+    std::size_t correct = 0;
+    for (std::size_t i = 0; i < ind.samples.sampleCount(); ++i) {
+        if (ind.samples.labels[i] >= 0) {
+            ++labelled;
+            correct += ind.samples.predictedClass(i) == ind.samples.labels[i] ? 1 : 0;
+        }
+    }
+    std::cout << "InD: " << idData->description() << " (" << ind.samples.sampleCount() << " images";
+    if (labelled) {
+        std::cout << ", accuracy " << std::fixed << std::setprecision(2) << 100.0 * double(correct) / double(labelled) << "%";
+        report["id_accuracy"] = double(correct) / double(labelled);
+    }
+    std::cout << ")\n";
+
+    std::map<std::string, std::vector<OodMetrics>> perMethod;
+    std::vector<std::string> methodOrder;
+    std::cout << std::left << std::setw(14) << "OOD set" << std::setw(10) << "method" << std::right << std::setw(8) << "AUROC"
+              << std::setw(9) << "FPR@95" << std::setw(10) << "AUPR-In" << std::setw(10) << "AUPR-Out" << "\n";
+    Json sets = Json::array();
+    for (const auto& [name, spec] : oodSets) {
+        auto data = openDataset(spec);
+        options.stage = name;
+        const ScoredSet ood = scoreDataset(*model, profile, *data, allIndices(*data), options);
+        Json setJson{{"name", name}, {"data", data->description()}, {"count", ood.samples.sampleCount()}};
+        for (const MethodScores& m : methodsOf(ind, ood)) {
+            const OodMetrics metrics = computeOodMetrics(m.ind, m.ood);
+            if (!perMethod.count(m.name))
+                methodOrder.push_back(m.name);
+            perMethod[m.name].push_back(metrics);
+            std::cout << std::left << std::setw(14) << name << std::setw(10) << m.name << std::right << std::fixed
+                      << std::setprecision(2) << std::setw(8) << 100 * metrics.auroc << std::setw(9) << 100 * metrics.fprAt95Tpr
+                      << std::setw(10) << 100 * metrics.auprIn << std::setw(10) << 100 * metrics.auprOut << "\n";
+            setJson[m.name] = {{"auroc", metrics.auroc}, {"fpr95", metrics.fprAt95Tpr}, {"aupr_in", metrics.auprIn},
+                               {"aupr_out", metrics.auprOut}};
+        }
+        sets.push_back(setJson);
+    }
+    report["ood"] = sets;
+    Json averages;
+    for (const std::string& method : methodOrder) {
+        const auto& list = perMethod[method];
+        double auroc = 0, fpr = 0, in = 0, out = 0;
+        for (const OodMetrics& m : list) {
+            auroc += m.auroc;
+            fpr += m.fprAt95Tpr;
+            in += m.auprIn;
+            out += m.auprOut;
+        }
+        const double n = double(list.size());
+        std::cout << std::left << std::setw(14) << "average" << std::setw(10) << method << std::right << std::fixed
+                  << std::setprecision(2) << std::setw(8) << 100 * auroc / n << std::setw(9) << 100 * fpr / n << std::setw(10)
+                  << 100 * in / n << std::setw(10) << 100 * out / n << "\n";
+        averages[method] = {{"auroc", auroc / n}, {"fpr95", fpr / n}, {"aupr_in", in / n}, {"aupr_out", out / n}};
+    }
+    report["average"] = averages;
+    if (profile.heldoutSamples().sampleCount() > 0) {
+        // SPEC §7 sanity check: held-out training images vs InD test should be near 50 AUROC.
+        const ScoreTable held = profile.score(profile.heldoutSamples());
+        const OodMetrics sanity = computeOodMetrics(ind.nac.total, held.total);
+        std::cout << "sanity check (held-out training images vs InD test, NAC-UE): AUROC " << std::fixed << std::setprecision(2)
+                  << 100 * sanity.auroc << " (near 50 is healthy; far above means the fit memorised its images)\n";
+        report["sanity_auroc"] = sanity.auroc;
+        const double threshold = thresholdKeepingInd(held.total, 0.95);
+        report["threshold_95"] = threshold;
+    }
+    if (args.has("--json")) {
+        std::ofstream file(args.value("--json"), std::ios::trunc);
+        if (!file)
+            throw badInput("cannot write " + args.value("--json"));
+        file << report.dump(2) << "\n";
+    }
+    return kExitOk;
+}
+
+int commandMerge(const std::vector<std::string>& argv)
+{
+    const CliArgs args(argv, {"-o", "--output"}, {"--quiet"});
+    const std::string output = args.has("-o") ? args.value("-o") : args.required("--output");
+    const auto& inputs = args.positionals();
+    if (inputs.size() < 2)
+        throw UsageError("merge needs at least two profiles");
+    CoverageProfile merged = loadProfile(inputs[0]);
+    for (std::size_t i = 1; i < inputs.size(); ++i) {
+        try {
+            merged.merge(loadProfile(inputs[i]));
+        } catch (const Error& e) {
+            throw Error(e.kind(), inputs[i] + ": " + e.what());
+        }
+    }
+    merged.createdBy = "nac merge";
+    saveProfile(merged, output);
+    if (!args.flag("--quiet"))
+        std::cerr << "merged " << inputs.size() << " profiles (" << merged.fitSamples().sampleCount() << " fit images) into "
+                  << output << "\n";
+    return kExitOk;
+}
+
+int commandMe(const std::vector<std::string>& argv)
+{
+    const CliArgs args(argv, {"--data", "--layer", "--samples", "--seed", "--batch", "--threads", "--device", "--input",
+                              "--mean", "--std"},
+                       {"--all-samples", "--quiet"});
+    const auto& checkpoints = args.positionals();
+    if (checkpoints.empty())
+        throw UsageError("give one or more model checkpoints (.pt)");
+    const std::string layerText = args.required("--layer");
+    const auto colon = layerText.find(':');
+    const std::string layer = layerText.substr(0, colon);
+    const LayerParams params = colon == std::string::npos ? nacMeDefaultParams()
+                                                          : parseLayerParams(layerText.substr(colon + 1), nacMeDefaultParams());
+    validateLayerParams(layer, params);
+    auto dataset = openDataset(args.required("--data"));
+    const std::vector<std::size_t> indices = chooseSamples(args, *dataset, dataset->size());
+    ProgressPrinter printer(args.flag("--quiet"));
+    std::vector<double> coverages;
+    std::vector<double> accuracies;
+    std::cout << std::left << std::setw(40) << "checkpoint" << std::right << std::setw(12) << "G" << std::setw(12) << "accuracy"
+              << std::setw(10) << "samples" << "\n";
+    for (const std::string& path : checkpoints) {
+        auto model = loadModel(args, path);
+        model->setTappedLayers({layer});
+        RunOptions options = runOptions(args, printer);
+        options.stage = path;
+        const SampleSet samples = computeSampleSet(*model, *dataset, indices, options);
+        const NacMeResult result = nacMeScore(samples, params, !args.flag("--all-samples"));
+        coverages.push_back(result.coverage);
+        accuracies.push_back(result.accuracy);
+        std::cout << std::left << std::setw(40) << path << std::right << std::fixed << std::setprecision(6) << std::setw(12)
+                  << result.coverage << std::setw(12);
+        if (result.accuracy >= 0)
+            std::cout << std::setprecision(4) << result.accuracy;
+        else
+            std::cout << "-";
+        std::cout << std::setw(10) << result.samplesUsed << "\n";
+    }
+    if (checkpoints.size() >= 2 && accuracies.front() >= 0) {
+        const double rho = spearmanCorrelation(coverages, accuracies);
+        std::cout << "Spearman rank correlation of G with accuracy: " << std::setprecision(4) << rho << "\n";
+    }
+    return kExitOk;
+}
+
+int run(int argc, char** argv)
+{
+    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
+        std::cout << kUsage;
+        return argc < 2 ? kExitUsage : kExitOk;
+    }
+    const std::string command = argv[1];
+    const std::vector<std::string> rest(argv + 2, argv + argc);
+    if (command == "layers")
+        return commandLayers(rest);
+    if (command == "fit")
+        return commandFit(rest);
+    if (command == "score")
+        return commandScore(rest);
+    if (command == "eval")
+        return commandEval(rest);
+    if (command == "merge")
+        return commandMerge(rest);
+    if (command == "me")
+        return commandMe(rest);
+    throw UsageError("unknown command '" + command + "'");
+}
+
+}  // namespace
+}  // namespace nac::app
+
+int main(int argc, char** argv)
+{
+    std::signal(SIGINT, nac::app::onInterrupt);
+    try {
+        return nac::app::run(argc, argv);
+    } catch (const nac::app::UsageError& e) {
+        std::cerr << "nac: " << e.what() << "\n(run `nac --help` for usage)\n";
+        return nac::app::kExitUsage;
+    } catch (const nac::engine::Error& e) {
+        if (e.kind() == nac::engine::ErrorKind::Canceled) {
+            std::cerr << "\nnac: canceled\n";
+            return nac::app::kExitCanceled;
+        }
+        std::cerr << "nac: " << e.what() << "\n";
+        return e.kind() == nac::engine::ErrorKind::BadInput ? nac::app::kExitBadInput : nac::app::kExitInternal;
+    } catch (const std::exception& e) {
+        std::cerr << "nac: internal error: " << e.what() << "\n";
+        return nac::app::kExitInternal;
+    }
+}

@@ -1,0 +1,383 @@
+// Tests for engine/model: loading real TorchScript files (scripted, traced, side-file metadata),
+// layer taps at any depth and through helper methods, the closed-form gradient of the last pooled
+// layer, batch-size independence, and every bad model or layer a user can give.
+#include "engine/error.h"
+#include "engine/model.h"
+
+#include <QtTest/QtTest>
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cmath>
+#include <random>
+
+using namespace nac::engine;
+
+namespace {
+
+constexpr float kRawTolerance = 1e-5f;       // relative, for the same model computed two ways
+constexpr double kClosedFormTolerance = 1e-5; // hand-computed float32 network
+
+QString modelPath(const QString& name) { return QStringLiteral(NAC_TEST_MODELS_DIR "/") + name; }
+
+std::vector<float> randomImages(std::uint32_t seed, std::size_t count, const InputSpec& spec)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> pixels(count * spec.valuesPerImage());
+    for (float& v : pixels)
+        v = normal(rng);
+    return pixels;
+}
+
+SampleSet computeAll(Model& model, const std::vector<float>& pixels, int count, int batch)
+{
+    SampleSet out = model.emptySampleSet();
+    const std::size_t per = model.inputSpec().valuesPerImage();
+    for (int begin = 0; begin < count; begin += batch) {
+        const int n = std::min(batch, count - begin);
+        model.computeStates(pixels.data() + std::size_t(begin) * per, n, std::vector<int>(std::size_t(n), -1),
+                            std::vector<std::string>(std::size_t(n), "img"), out);
+    }
+    return out;
+}
+
+bool closeRelative(const std::vector<float>& a, const std::vector<float>& b, float tolerance)
+{
+    if (a.size() != b.size())
+        return false;
+    float scale = 0.0f;
+    for (float v : a)
+        scale = std::max(scale, std::abs(v));
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::abs(a[i] - b[i]) > tolerance * std::max(scale, 1e-12f))
+            return false;
+    return true;
+}
+
+void expectBadInput(const std::function<void()>& action, const QStringList& mentions)
+{
+    try {
+        action();
+        QFAIL("expected an error");
+    } catch (const Error& e) {
+        QVERIFY2(e.kind() == ErrorKind::BadInput, e.what());
+        for (const QString& m : mentions)
+            QVERIFY2(QString(e.what()).contains(m), qPrintable(QString("'%1' lacks '%2'").arg(e.what(), m)));
+    }
+}
+
+}  // namespace
+
+class TestModel : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void loadsModels_data();
+    void loadsModels();
+    void badModels_data();
+    void badModels();
+    void inputOverride();
+    void moduleTree();
+    void tapsAtAnyDepth_data();
+    void tapsAtAnyDepth();
+    void badLayers_data();
+    void badLayers();
+    void scriptedAndTracedAgree();
+    void closedFormGradient();
+    void batchSizeIndependent();
+    void nanActivations();
+    void devices();
+    void cudaMatchesCpu();
+};
+
+void TestModel::initTestCase()
+{
+    if (!QFile::exists(modelPath("models.json")))
+        QSKIP("test models missing: run the make_test_models CTest fixture (ctest -R make_test_models)");
+}
+
+void TestModel::loadsModels_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<int>("classes");
+    QTest::addColumn<QString>("origin");
+    QTest::newRow("scripted resnet18") << "resnet18_scripted.pt" << 10 << "embedded";
+    QTest::newRow("traced resnet18") << "resnet18_traced.pt" << 10 << "embedded";
+    QTest::newRow("mobilenet v2") << "mobilenet_v2_scripted.pt" << 10 << "embedded";
+    QTest::newRow("side-file metadata") << "backbone_head.pt" << 10 << ".nac.json";
+    QTest::newRow("tiny fixed") << "tiny_fixed.pt" << 4 << "embedded";
+}
+
+void TestModel::loadsModels()
+{
+    QFETCH(QString, file);
+    QFETCH(int, classes);
+    QFETCH(QString, origin);
+    auto model = Model::load(modelPath(file).toStdString(), "cpu");
+    QCOMPARE(model->classCount(), classes);
+    QVERIFY2(QString::fromStdString(model->metadata().origin).contains(origin), model->metadata().origin.c_str());
+    QCOMPARE(QString::fromStdString(model->sha256()).size(), 64);
+    QCOMPARE(QString::fromStdString(model->deviceName()), QStringLiteral("cpu"));
+}
+
+void TestModel::badModels_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("missing") << "does_not_exist.pt" << "does not exist";
+    QTest::newRow("empty") << "empty.pt" << "empty";
+    QTest::newRow("truncated") << "truncated.pt" << "TorchScript";
+    QTest::newRow("text file") << "not_a_model.pt" << "TorchScript";
+    QTest::newRow("tuple output") << "tuple_output.pt" << "[batch, classes]";
+    QTest::newRow("spatial output") << "spatial_output.pt" << "[batch, classes]";
+    QTest::newRow("no metadata") << "no_metadata.pt" << "--input";
+    QTest::newRow("a folder") << "" << "folder";
+}
+
+void TestModel::badModels()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, mentions);
+    const std::string path = modelPath(file).toStdString();
+    expectBadInput([&] { Model::load(path, "cpu"); }, {mentions});
+}
+
+void TestModel::inputOverride()
+{
+    InputSpec spec;
+    spec.channels = 1;
+    spec.height = 28;
+    spec.width = 28;
+    auto model = Model::load(modelPath("no_metadata.pt").toStdString(), "cpu", &spec);
+    QCOMPARE(model->metadata().origin, std::string("none"));
+    // A 3-channel input for a 1-channel model fails the dry run with a message naming the input.
+    spec.channels = 3;
+    expectBadInput([&] { Model::load(modelPath("no_metadata.pt").toStdString(), "cpu", &spec); }, {"3x28x28"});
+    spec.channels = 1;
+    spec.mean = {0.1f, 0.2f};
+    expectBadInput([&] { Model::load(modelPath("no_metadata.pt").toStdString(), "cpu", &spec); }, {"mean"});
+}
+
+void TestModel::moduleTree()
+{
+    auto model = Model::load(modelPath("resnet18_scripted.pt").toStdString(), "cpu");
+    const auto& tree = model->moduleTree();
+    std::map<std::string, ModuleNode> byPath;
+    for (const ModuleNode& node : tree)
+        byPath[node.path] = node;
+    QVERIFY(byPath.count("layer4.1.conv2"));
+    QVERIFY(byPath["layer1"].tappable);
+    QCOMPARE(byPath["layer1"].neuronCount, 64);
+    QCOMPARE(byPath["layer3"].outputShape, (std::vector<std::int64_t>{1, 256, 2, 2}));
+    QCOMPARE(byPath["avgpool"].neuronCount, 512);
+    QCOMPARE(byPath["layer2.0"].typeName, std::string("BasicBlock"));
+    // BasicBlock calls its ReLU twice: not tappable, and the reason says so.
+    QVERIFY(!byPath["layer1.0.relu"].tappable);
+    QVERIFY(QString::fromStdString(byPath["layer1.0.relu"].notTappableReason).contains("2 times"));
+}
+
+void TestModel::tapsAtAnyDepth_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QStringList>("layers");
+    QTest::addColumn<QList<int>>("neurons");
+    QTest::newRow("resnet stages") << "resnet18_scripted.pt" << QStringList{"avgpool", "layer3", "layer2", "layer1"}
+                                   << QList<int>{512, 256, 128, 64};
+    QTest::newRow("resnet nested") << "resnet18_traced.pt" << QStringList{"layer4.1", "layer2.0.conv1", "layer1"}
+                                   << QList<int>{512, 128, 64};
+    QTest::newRow("mobilenet features.N") << "mobilenet_v2_scripted.pt"
+                                          << QStringList{"features.7", "features.3.conv", "features.3.conv.0.0"}
+                                          << QList<int>{64, 24, 144};
+    QTest::newRow("helper method") << "helper_method.pt" << QStringList{"pool", "body.2", "body"} << QList<int>{32, 16, 32};
+    QTest::newRow("backbone wrapper") << "backbone_head.pt" << QStringList{"backbone.avgpool", "backbone.stage1"}
+                                      << QList<int>{16, 8};
+}
+
+void TestModel::tapsAtAnyDepth()
+{
+    QFETCH(QString, file);
+    QFETCH(QStringList, layers);
+    QFETCH(QList<int>, neurons);
+    auto model = Model::load(modelPath(file).toStdString(), "cpu");
+    std::vector<std::string> names;
+    for (const QString& l : layers)
+        names.push_back(l.toStdString());
+    model->setTappedLayers(names);
+    QCOMPARE(model->tappedLayers().size(), std::size_t(layers.size()));
+    for (int i = 0; i < layers.size(); ++i) {
+        QCOMPARE(QString::fromStdString(model->tappedLayers()[std::size_t(i)].name), layers[i]);
+        QCOMPARE(model->tappedLayers()[std::size_t(i)].neuronCount, neurons[i]);
+    }
+    const std::vector<float> pixels = randomImages(1, 3, model->inputSpec());
+    const SampleSet states = computeAll(*model, pixels, 3, 3);
+    QCOMPARE(states.sampleCount(), std::size_t(3));
+    for (std::size_t l = 0; l < names.size(); ++l)
+        QCOMPARE(states.rawProducts[l].size(), std::size_t(3 * neurons[int(l)]));
+    QCOMPARE(states.logits.size(), std::size_t(3 * model->classCount()));
+}
+
+void TestModel::badLayers_data()
+{
+    QTest::addColumn<QStringList>("layers");
+    QTest::addColumn<QStringList>("mentions");
+    QTest::newRow("missing layer") << QStringList{"avgpool", "layer9"} << QStringList{"layer9", "does not exist", "layer4"};
+    QTest::newRow("shared module") << QStringList{"layer1.0.relu"} << QStringList{"layer1.0.relu", "2 times"};
+    QTest::newRow("twice") << QStringList{"layer1", "layer1"} << QStringList{"layer1", "twice"};
+    QTest::newRow("none") << QStringList{} << QStringList{"no layers"};
+    QTest::newRow("whole model") << QStringList{""} << QStringList{"whole model"};
+}
+
+void TestModel::badLayers()
+{
+    QFETCH(QStringList, layers);
+    QFETCH(QStringList, mentions);
+    auto model = Model::load(modelPath("resnet18_scripted.pt").toStdString(), "cpu");
+    model->setTappedLayers({"avgpool"});
+    std::vector<std::string> names;
+    for (const QString& l : layers)
+        names.push_back(l.toStdString());
+    expectBadInput([&] { model->setTappedLayers(names); }, mentions);
+    // The previous taps still work.
+    QCOMPARE(model->tappedLayers().size(), std::size_t(1));
+}
+
+void TestModel::scriptedAndTracedAgree()
+{
+    // Same architecture and weights, one scripted and one traced: the taps must give the same states.
+    auto scripted = Model::load(modelPath("resnet18_scripted.pt").toStdString(), "cpu");
+    auto traced = Model::load(modelPath("resnet18_traced.pt").toStdString(), "cpu");
+    const std::vector<std::string> layers{"avgpool", "layer3", "layer2", "layer1"};
+    scripted->setTappedLayers(layers);
+    traced->setTappedLayers(layers);
+    const std::vector<float> pixels = randomImages(2, 4, scripted->inputSpec());
+    const SampleSet a = computeAll(*scripted, pixels, 4, 4);
+    const SampleSet b = computeAll(*traced, pixels, 4, 4);
+    for (std::size_t l = 0; l < layers.size(); ++l)
+        QVERIFY2(closeRelative(a.rawProducts[l], b.rawProducts[l], kRawTolerance), layers[l].c_str());
+    QVERIFY(closeRelative(a.logits, b.logits, kRawTolerance));
+}
+
+void TestModel::closedFormGradient()
+{
+    // tiny_fixed: conv(1->3, 3x3, pad 1) -> ReLU -> avgpool -> fc(3->4), weights in a JSON file.
+    QFile file(modelPath("tiny_fixed.weights.json"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject w = QJsonDocument::fromJson(file.readAll()).object();
+    const QJsonArray probe = w["probe_input"].toArray();
+    std::vector<float> image;
+    for (const QJsonValue& row : probe)
+        for (const QJsonValue& v : row.toArray())
+            image.push_back(float(v.toDouble()));
+    QCOMPARE(int(image.size()), 16);
+
+    // Forward by hand in double.
+    double pooled[3];
+    const QJsonArray convW = w["conv_weight"].toArray();
+    const QJsonArray convB = w["conv_bias"].toArray();
+    for (int c = 0; c < 3; ++c) {
+        double sum = 0.0;
+        for (int y = 0; y < 4; ++y)
+            for (int x = 0; x < 4; ++x) {
+                double acc = convB[c].toDouble();
+                for (int ky = 0; ky < 3; ++ky)
+                    for (int kx = 0; kx < 3; ++kx) {
+                        const int iy = y + ky - 1;
+                        const int ix = x + kx - 1;
+                        if (iy >= 0 && iy < 4 && ix >= 0 && ix < 4)
+                            acc += convW[c].toArray()[0].toArray()[ky].toArray()[kx].toDouble() * image[std::size_t(iy * 4 + ix)];
+                    }
+                sum += std::max(acc, 0.0);
+            }
+        pooled[c] = sum / 16.0;
+    }
+    const QJsonArray fcW = w["fc_weight"].toArray();
+    const QJsonArray fcB = w["fc_bias"].toArray();
+    double logits[4];
+    double maxLogit = -1e300;
+    for (int k = 0; k < 4; ++k) {
+        logits[k] = fcB[k].toDouble();
+        for (int c = 0; c < 3; ++c)
+            logits[k] += fcW[k].toArray()[c].toDouble() * pooled[c];
+        maxLogit = std::max(maxLogit, logits[k]);
+    }
+    double denom = 0.0;
+    for (double l : logits)
+        denom += std::exp(l - maxLogit);
+    // dL/dz = W^T (softmax(p) - 1/C) for the avgpool output; raw product = z * dL/dz (1x1 sum-pool).
+    double expectedRaw[3];
+    for (int c = 0; c < 3; ++c) {
+        double g = 0.0;
+        for (int k = 0; k < 4; ++k)
+            g += fcW[k].toArray()[c].toDouble() * (std::exp(logits[k] - maxLogit) / denom - 0.25);
+        expectedRaw[c] = pooled[c] * g;
+    }
+
+    auto model = Model::load(modelPath("tiny_fixed.pt").toStdString(), "cpu");
+    model->setTappedLayers({"avgpool"});
+    // The model's metadata normalises nothing (mean 0, std 1): feed the probe as it is.
+    const SampleSet states = computeAll(*model, image, 1, 1);
+    for (int k = 0; k < 4; ++k)
+        QVERIFY(std::abs(states.logits[std::size_t(k)] - logits[k]) < kClosedFormTolerance);
+    for (int c = 0; c < 3; ++c)
+        QVERIFY2(std::abs(states.rawProducts[0][std::size_t(c)] - expectedRaw[c]) < kClosedFormTolerance,
+                 qPrintable(QString("neuron %1: %2 vs %3").arg(c).arg(states.rawProducts[0][std::size_t(c)]).arg(expectedRaw[c])));
+}
+
+void TestModel::batchSizeIndependent()
+{
+    auto model = Model::load(modelPath("helper_method.pt").toStdString(), "cpu");
+    model->setTappedLayers({"pool", "body.2"});
+    const std::vector<float> pixels = randomImages(3, 7, model->inputSpec());
+    const SampleSet whole = computeAll(*model, pixels, 7, 7);
+    const SampleSet ones = computeAll(*model, pixels, 7, 1);
+    const SampleSet threes = computeAll(*model, pixels, 7, 3);
+    for (std::size_t l = 0; l < 2; ++l) {
+        QVERIFY(closeRelative(whole.rawProducts[l], ones.rawProducts[l], kRawTolerance));
+        QVERIFY(closeRelative(whole.rawProducts[l], threes.rawProducts[l], kRawTolerance));
+    }
+}
+
+void TestModel::nanActivations()
+{
+    auto model = Model::load(modelPath("nan_output.pt").toStdString(), "cpu");
+    std::vector<std::string> tappable;
+    for (const ModuleNode& node : model->moduleTree())
+        if (node.tappable)
+            tappable.push_back(node.path);
+    QVERIFY(!tappable.empty());
+    model->setTappedLayers({tappable.back()});
+    const std::vector<float> pixels = randomImages(4, 2, model->inputSpec());
+    expectBadInput([&] { computeAll(*model, pixels, 2, 2); }, {"NaN"});
+}
+
+void TestModel::devices()
+{
+    expectBadInput([&] { Model::load(modelPath("tiny_fixed.pt").toStdString(), "gpu"); }, {"gpu"});
+    if (cudaDevices().empty())
+        expectBadInput([&] { Model::load(modelPath("tiny_fixed.pt").toStdString(), "cuda"); }, {"no CUDA"});
+    auto model = Model::load(modelPath("tiny_fixed.pt").toStdString(), "auto");
+    QCOMPARE(model->onCuda(), !cudaDevices().empty());
+}
+
+void TestModel::cudaMatchesCpu()
+{
+    if (cudaDevices().empty())
+        QSKIP("no CUDA device on this machine");
+    auto cpu = Model::load(modelPath("resnet18_scripted.pt").toStdString(), "cpu");
+    auto gpu = Model::load(modelPath("resnet18_scripted.pt").toStdString(), "cuda");
+    cpu->setTappedLayers({"avgpool", "layer3"});
+    gpu->setTappedLayers({"avgpool", "layer3"});
+    const std::vector<float> pixels = randomImages(5, 4, cpu->inputSpec());
+    const SampleSet a = computeAll(*cpu, pixels, 4, 4);
+    const SampleSet b = computeAll(*gpu, pixels, 4, 4);
+    for (std::size_t l = 0; l < 2; ++l)
+        QVERIFY(closeRelative(a.rawProducts[l], b.rawProducts[l], 1e-3f));
+}
+
+QTEST_APPLESS_MAIN(TestModel)
+#include "tst_model.moc"

@@ -1,0 +1,31 @@
+// Shared look of the QCustomPlot views: colours taken from the widget palette (dark mode works), series colours, Viridis.
+#pragma once
+
+#include <QColor>
+#include <QPalette>
+
+class QCustomPlot;
+class QCPAxis;
+class QCPColorGradient;
+
+namespace nac::widgets {
+
+class PlotStyle {
+public:
+    // Background, axes, grid, tick labels and legend of plot from palette (call again on PaletteChange).
+    static void applyPalette(QCustomPlot* plot, const QPalette& palette);
+    // One axis (e.g. a colour scale's, which is not among the plot's axis rects).
+    static void applyPalette(QCPAxis* axis, const QPalette& palette);
+
+    // Perceptually uniform, readable on light and dark backgrounds; NaN cells are transparent.
+    static QCPColorGradient viridis();
+
+    // Okabe-Ito colours (colour-blind safe), without black so they show on dark backgrounds too.
+    static QColor seriesColour(int index);
+    static QColor indColour() { return seriesColour(0); }
+    static QColor oodColour() { return seriesColour(1); }
+    static QColor thresholdColour(const QPalette& palette);
+    static QColor markerColour() { return QColor(0xff, 0x3b, 0x6b); }
+};
+
+}  // namespace nac::widgets

@@ -1,0 +1,40 @@
+// Base of the plot views: owns one QCustomPlot, follows the palette, exports the plot to a file.
+#pragma once
+
+#include <QString>
+#include <QWidget>
+
+class QCustomPlot;
+class QVBoxLayout;
+
+namespace nac::widgets {
+
+// Lives on the GUI thread. Subclasses build their plottables on plot() and restyle in applyPalette().
+class PlotView : public QWidget {
+    Q_OBJECT
+public:
+    explicit PlotView(QWidget* parent = nullptr);
+    ~PlotView() override;
+
+    // The plot as a plain widget, for tests that send mouse events to it.
+    QWidget* plotWidget() const;
+
+public Q_SLOTS:
+    // Saves the plot as PNG, SVG or PDF by the extension of path (see PlotExport::save). On
+    // failure returns false and sets errorMessage (when given) to a message naming the file.
+    bool exportPlot(const QString& path, QString* errorMessage = nullptr);
+
+protected:
+    QCustomPlot* plot() const { return m_plot; }
+    // The layout holding the plot: subclasses may insert a header row above it (index 0).
+    QVBoxLayout* mainLayout() const { return m_layout; }
+    // Called on construction of the subclass (call it from its constructor) and on every palette change.
+    virtual void applyPalette();
+    void changeEvent(QEvent* event) override;
+
+private:
+    QCustomPlot* m_plot = nullptr;
+    QVBoxLayout* m_layout = nullptr;
+};
+
+}  // namespace nac::widgets
