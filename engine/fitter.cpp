@@ -1,17 +1,23 @@
-// Batched state computation with background image decoding, progress and cancellation.
+// Batched state computation: data-parallel workers, background image decoding, progress and
+// cancellation, results in data-set order.
 #include "engine/fitter.h"
 
 #include "engine/error.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <future>
+#include <mutex>
+#include <thread>
 
 namespace nac::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr double kProgressIntervalSeconds = 0.1;
+constexpr int kMaxWorkers = 64;
 
 struct Batch {
     std::vector<float> pixels;
@@ -44,10 +50,60 @@ Batch loadBatch(const Dataset& dataset, const InputSpec& spec, const std::vector
     return batch;
 }
 
+// Hands out batches in order; each is decoded by whichever worker asks next, one decode at a
+// time (Dataset::load is single-threaded), while the other workers compute.
+class BatchQueue {
+public:
+    BatchQueue(const Dataset& dataset, const InputSpec& spec, const std::vector<std::size_t>& indices, std::size_t batchSize)
+        : m_dataset(dataset), m_spec(spec), m_indices(indices), m_batchSize(batchSize),
+          m_batchCount((indices.size() + batchSize - 1) / batchSize) {}
+
+    std::size_t batchCount() const { return m_batchCount; }
+    std::size_t imagesIn(std::size_t batch) const
+    {
+        return std::min(m_batchSize, m_indices.size() - batch * m_batchSize);
+    }
+
+    // Returns false when every batch was handed out.
+    bool next(std::size_t& batchIndex, Batch& batch)
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (m_next >= m_batchCount)
+            return false;
+        batchIndex = m_next++;
+        const std::size_t begin = batchIndex * m_batchSize;
+        batch = loadBatch(m_dataset, m_spec, m_indices, begin, std::min(m_indices.size(), begin + m_batchSize));
+        return true;
+    }
+
+private:
+    const Dataset& m_dataset;
+    const InputSpec& m_spec;
+    const std::vector<std::size_t>& m_indices;
+    std::size_t m_batchSize;
+    std::size_t m_batchCount;
+    std::size_t m_next = 0;
+    std::mutex m_mutex;
+};
+
 }  // namespace
 
-SampleSet computeSampleSet(Model& model, const Dataset& dataset, const std::vector<std::size_t>& indices,
-                           const RunOptions& options)
+int effectiveWorkers(const Model& model, const RunOptions& options)
+{
+    if (options.workers > 0)
+        return std::min(options.workers, kMaxWorkers);
+    if (model.onCuda())
+        return 1;
+    const int threads = options.threads > 0 ? options.threads : defaultThreadCount();
+    return std::clamp(threads, 1, 2);
+}
+
+namespace {
+
+// The shared batch loop. plainOnly runs the bare forward + gradient (benchmarks) and returns an
+// empty set.
+SampleSet runBatches(Model& model, const Dataset& dataset, const std::vector<std::size_t>& indices,
+                     const RunOptions& options, bool plainOnly)
 {
     if (options.batchSize < 1 || options.batchSize > kMaxBatchSize)
         throw badInput("batch size " + std::to_string(options.batchSize) + " is out of range (1.."
@@ -58,71 +114,113 @@ SampleSet computeSampleSet(Model& model, const Dataset& dataset, const std::vect
         if (index >= dataset.size())
             throw Error(ErrorKind::Internal, "image index out of range");
 
-    SampleSet out = model.emptySampleSet();
     const InputSpec spec = model.inputSpec();
     const std::size_t total = indices.size();
-    const std::size_t batchSize = std::size_t(options.batchSize);
+    BatchQueue queue(dataset, spec, indices, std::size_t(options.batchSize));
+    const int totalThreads = options.threads > 0 ? options.threads : defaultThreadCount();
+    const int workers = std::min<int>(effectiveWorkers(model, options), int(queue.batchCount()));
+    const int threadsPerWorker = std::max(1, totalThreads / std::max(1, workers));
+
+    std::vector<SampleSet> parts(queue.batchCount());
+    std::vector<std::vector<std::string>> warnings(queue.batchCount());
+    std::atomic<std::size_t> done{0};
+    std::atomic<bool> failed{false};
+    std::mutex errorMutex;
+    std::exception_ptr firstError;
+
     const auto started = Clock::now();
     auto lastReport = started - std::chrono::seconds(1);
-    std::size_t done = 0;
-    std::size_t skipped = 0;
-
     std::size_t lastReportedDone = std::size_t(-1);
+    // Called on the calling thread only.
     auto report = [&](bool final) {
         const auto now = Clock::now();
-        if (!options.progress || done == lastReportedDone
-            || (!final && done < total && std::chrono::duration<double>(now - lastReport).count() < kProgressIntervalSeconds))
+        const std::size_t doneNow = done.load();
+        if (!options.progress || doneNow == lastReportedDone
+            || (!final && doneNow < total && std::chrono::duration<double>(now - lastReport).count() < kProgressIntervalSeconds))
             return;
-        lastReportedDone = done;
+        lastReportedDone = doneNow;
         lastReport = now;
         Progress p;
-        p.itemsDone = done;
+        p.itemsDone = doneNow;
         p.itemsTotal = total;
         p.elapsedSeconds = std::chrono::duration<double>(now - started).count();
-        p.itemsPerSecond = p.elapsedSeconds > 0 ? double(done) / p.elapsedSeconds : 0.0;
-        p.etaSeconds = p.itemsPerSecond > 0 ? double(total - done) / p.itemsPerSecond : 0.0;
+        p.itemsPerSecond = p.elapsedSeconds > 0 ? double(doneNow) / p.elapsedSeconds : 0.0;
+        p.etaSeconds = p.itemsPerSecond > 0 ? double(total - doneNow) / p.itemsPerSecond : 0.0;
         p.stage = options.stage;
         options.progress(p);
     };
 
-    auto launch = [&](std::size_t begin) {
-        const std::size_t end = std::min(total, begin + batchSize);
-        return std::async(std::launch::async, [&dataset, &spec, &indices, begin, end] {
-            return loadBatch(dataset, spec, indices, begin, end);
-        });
+    auto work = [&](bool reportsProgress) {
+        try {
+            model.setThreads(threadsPerWorker);
+            std::size_t batchIndex = 0;
+            Batch batch;
+            while (!failed.load() && !isCanceled(options.cancel) && queue.next(batchIndex, batch)) {
+                warnings[batchIndex] = std::move(batch.warnings);
+                SampleSet part = model.emptySampleSet();
+                if (batch.count > 0 && plainOnly)
+                    model.runForwardAndGradient(batch.pixels.data(), batch.count);
+                else if (batch.count > 0)
+                    model.computeStates(batch.pixels.data(), batch.count, batch.labels, batch.sources, part);
+                parts[batchIndex] = std::move(part);
+                done += queue.imagesIn(batchIndex);
+                if (reportsProgress)
+                    report(false);
+            }
+        } catch (...) {
+            std::lock_guard<std::mutex> lock(errorMutex);
+            if (!firstError)
+                firstError = std::current_exception();
+            failed = true;
+        }
     };
 
-    std::future<Batch> next = launch(0);
-    for (std::size_t begin = 0; begin < total; begin += batchSize) {
-        if (isCanceled(options.cancel)) {
-            next.wait();
-            throw Error(ErrorKind::Canceled, "canceled");
-        }
-        Batch batch = next.get();
-        const std::size_t nextBegin = begin + batchSize;
-        if (nextBegin < total)
-            next = launch(nextBegin);
-        for (const std::string& warning : batch.warnings)
+    std::vector<std::thread> helpers;
+    for (int w = 1; w < workers; ++w)
+        helpers.emplace_back(work, false);
+    work(true);
+    for (std::thread& t : helpers)
+        t.join();
+    model.setThreads(totalThreads);
+
+    if (firstError)
+        std::rethrow_exception(firstError);
+    if (isCanceled(options.cancel))
+        throw Error(ErrorKind::Canceled, "canceled");
+    report(true);
+
+    SampleSet out = model.emptySampleSet();
+    if (plainOnly)
+        return out;
+    std::size_t skipped = 0;
+    for (std::size_t b = 0; b < parts.size(); ++b) {
+        for (const std::string& warning : warnings[b])
             if (options.warning)
                 options.warning(warning);
-        skipped += batch.warnings.size();
-        if (batch.count > 0) {
-            try {
-                model.computeStates(batch.pixels.data(), batch.count, batch.labels, batch.sources, out);
-            } catch (...) {
-                if (next.valid())
-                    next.wait();
-                throw;
-            }
-        }
-        done += std::min(batchSize, total - begin);
-        report(false);
+        skipped += warnings[b].size();
+        if (parts[b].sampleCount() > 0)
+            out.append(parts[b]);
     }
-    report(true);
     if (out.sampleCount() == 0)
         throw badInput("none of the " + std::to_string(total) + " images in " + dataset.description()
                        + " could be read (" + std::to_string(skipped) + " skipped)");
     return out;
+}
+
+}  // namespace
+
+SampleSet computeSampleSet(Model& model, const Dataset& dataset, const std::vector<std::size_t>& indices,
+                           const RunOptions& options)
+{
+    return runBatches(model, dataset, indices, options, false);
+}
+
+double timePlainPasses(Model& model, const Dataset& dataset, const std::vector<std::size_t>& indices,
+                       const RunOptions& options)
+{
+    const auto started = Clock::now();
+    runBatches(model, dataset, indices, options, true);
+    return std::chrono::duration<double>(Clock::now() - started).count();
 }
 
 CoverageProfile fitProfile(Model& model, const Dataset& dataset, const std::vector<std::size_t>& fitIndices,

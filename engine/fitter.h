@@ -15,6 +15,11 @@ namespace nac::engine {
 
 struct RunOptions {
     int batchSize = 64;
+    // Intra-op threads in all (0: all cores) and how many batches run at once. On a CPU with
+    // small images, two workers with one thread each beat one worker with two threads; the
+    // default (0) picks that on CPU and one worker on CUDA.
+    int threads = 0;
+    int workers = 0;
     CancelToken cancel;
     ProgressCallback progress;   // throttled to about 10 calls a second, plus one at the end
     WarningCallback warning;     // a skipped image, named
@@ -23,11 +28,19 @@ struct RunOptions {
 
 constexpr int kMaxBatchSize = 4096;
 
-// Runs the model on dataset[indices] in batches (images are decoded on a second thread while the
-// model runs). Images that cannot be read are skipped with a warning; when none can be read, throws
+// The worker count computeSampleSet uses for these options on this model.
+int effectiveWorkers(const Model& model, const RunOptions& options);
+
+// Runs the model on dataset[indices] in batches (images are decoded while the model runs; with
+// several workers, batches run concurrently and are put back in order). Images that cannot be read are skipped with a warning; when none can be read, throws
 // Error(BadInput). Throws Error(Canceled) when the token is set (checked between batches).
 SampleSet computeSampleSet(Model& model, const Dataset& dataset, const std::vector<std::size_t>& indices,
                            const RunOptions& options);
+
+// Benchmark helper: seconds to run only the forward and gradient call (no NAC work) over the same
+// batches and workers as computeSampleSet.
+double timePlainPasses(Model& model, const Dataset& dataset, const std::vector<std::size_t>& indices,
+                       const RunOptions& options);
 
 // Fits a profile on dataset[fitIndices] for the model's tapped layers with one parameter set per
 // layer; heldoutIndices (may be empty) are computed too and kept apart for thresholds.

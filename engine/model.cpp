@@ -15,6 +15,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <thread>
 
 namespace nac::engine {
@@ -34,17 +35,50 @@ struct Model::Impl {
     bool treeReady = false;
 
     std::vector<LayerInfo> tapped;
-    std::shared_ptr<torch::jit::GraphFunction> tapFunction;
+    std::shared_ptr<torch::jit::GraphFunction> tapFunction;  // Plain mode: runs on `module`
+    c10::optional<torch::jit::Module> frozen;                // Frozen mode: owns method kTapMethod
+    GraphMode mode = GraphMode::Frozen;
 
-    // Runs the tap function (or plain forward when none) and returns its outputs.
+    static constexpr const char* kTapMethod = "__nac_taps__";
+
+    // Runs a tap function on `module` and returns its outputs.
     std::vector<torch::Tensor> run(const torch::Tensor& input, torch::jit::GraphFunction* function)
     {
         std::vector<torch::jit::IValue> args{module._ivalue(), input};
-        const torch::jit::IValue out = (*function)(std::move(args));
+        return unpack((*function)(std::move(args)));
+    }
+
+    // Runs the chosen taps (frozen method or plain function).
+    std::vector<torch::Tensor> runTaps(const torch::Tensor& input)
+    {
+        if (frozen)
+            return unpack(frozen->get_method(kTapMethod)({input}));
+        return run(input, tapFunction.get());
+    }
+
+    static std::vector<torch::Tensor> unpack(const torch::jit::IValue& out)
+    {
         std::vector<torch::Tensor> tensors;
         for (const auto& element : out.toTupleRef().elements())
             tensors.push_back(element.toTensor());
         return tensors;
+    }
+
+    // Clones the model, adds the tap graph as a method, makes parameters constants and folds
+    // BatchNorm into convolutions (torch::jit::freeze with numerics optimisations).
+    torch::jit::Module freezeWithTaps(const std::vector<std::string>& layerNames)
+    {
+        torch::jit::Module clone = module.clone();
+        for (auto parameter : clone.parameters())
+            parameter.set_requires_grad(false);
+        const detail::TapGraph taps = detail::buildTapGraph(clone, layerNames, false);
+        auto* unit = clone._ivalue()->compilation_unit().get();
+        const c10::QualifiedName name(*clone.type()->name(), kTapMethod);
+        if (clone.type()->findMethod(kTapMethod))
+            clone.type()->unsafeRemoveMethod(kTapMethod);
+        auto* function = unit->create_function(name, taps.graph);
+        clone.type()->addMethod(function);
+        return torch::jit::freeze(clone, std::vector<std::string>{kTapMethod}, /*optimize_numerics=*/true);
     }
 
     torch::Tensor zerosInput(int batch) const
@@ -241,8 +275,39 @@ void Model::setTappedLayers(const std::vector<std::string>& layerNames)
     } catch (const std::exception& e) {
         throw badInput("model " + m_impl->path + ": the tapped forward pass failed: " + describeTorchError(e));
     }
+    c10::optional<torch::jit::Module> frozen;
+    if (m_impl->mode == GraphMode::Frozen) {
+        try {
+            frozen = m_impl->freezeWithTaps(taps.tapped);
+        } catch (const Error&) {
+            throw;
+        } catch (const std::exception& e) {
+            // Freezing is an optimisation: a model it cannot handle still runs as loaded.
+            std::cerr << "note: running " << m_impl->path << " unfrozen (" << describeTorchError(e) << ")\n";
+        }
+    }
     m_impl->tapped = std::move(infos);
     m_impl->tapFunction = std::move(function);
+    m_impl->frozen = std::move(frozen);
+}
+
+void Model::setGraphMode(GraphMode mode) { m_impl->mode = mode; }
+Model::GraphMode Model::graphMode() const { return m_impl->frozen ? GraphMode::Frozen : GraphMode::Plain; }
+
+void Model::runForwardAndGradient(const float* input, int batchSize)
+{
+    const InputSpec& spec = m_impl->input;
+    torch::AutoGradMode gradMode(true);
+    torch::Tensor x = torch::from_blob(const_cast<float*>(input), {batchSize, spec.channels, spec.height, spec.width},
+                                       torch::kFloat32)
+                          .to(m_impl->device, false, true);
+    x.requires_grad_(true);
+    const std::vector<torch::Tensor> outputs = m_impl->runTaps(x);
+    const torch::Tensor loss = (-torch::log_softmax(outputs[0], 1).mean(1)).sum();
+    const std::vector<torch::Tensor> taps(outputs.begin() + 1, outputs.end());
+    const auto grads = torch::autograd::grad({loss}, taps, {}, false, false, true);
+    if (m_impl->device.is_cuda())
+        torch::cuda::synchronize();
 }
 
 void Model::setThreads(int threads)
@@ -276,10 +341,11 @@ void Model::computeStates(const float* input, int batchSize, const std::vector<i
         torch::Tensor x = torch::from_blob(const_cast<float*>(input), {batchSize, spec.channels, spec.height, spec.width},
                                            torch::kFloat32)
                               .to(m_impl->device, /*non_blocking=*/false, /*copy=*/true);
-        // Input requiring grad guarantees the taps are in the autograd graph even when the
-        // model's parameters were saved with requires_grad=False; its own gradient is never computed.
+        // Input requiring grad puts the taps in the autograd graph even when the parameters are
+        // constants (frozen mode) or were saved with requires_grad=False; its own gradient is
+        // never computed.
         x.requires_grad_(true);
-        outputs = m_impl->run(x, m_impl->tapFunction.get());
+        outputs = m_impl->runTaps(x);
         const torch::Tensor& logits = outputs[0];
         if (logits.dim() != 2 || logits.size(0) != batchSize)
             throw badInput("model output has shape " + shapeText(logits.sizes().vec()) + "; expected [batch, classes]");

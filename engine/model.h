@@ -54,12 +54,25 @@ public:
     void setTappedLayers(const std::vector<std::string>& layerNames);
     const std::vector<LayerInfo>& tappedLayers() const;
 
-    // Intra-op threads of the engine thread (0: all cores). Call on the thread that computes.
+    // Intra-op threads of the calling thread (0: all cores). Call on the thread that computes.
     void setThreads(int threads);
+
+    // How the tapped graph runs. Frozen (the default) clones the model, makes its parameters
+    // constants and folds eval-mode BatchNorm into the preceding convolutions before running, so
+    // the forward and gradient do less work; the gradient then flows from an input that requires
+    // grad. Plain runs the tapped graph on the model as loaded. Takes effect at setTappedLayers().
+    enum class GraphMode { Frozen = 1, Plain };
+    void setGraphMode(GraphMode mode);
+    GraphMode graphMode() const;
+
+    // The same forward and gradient call as computeStates() with none of NAC's work (no pooling,
+    // products, copies or checks): what the benchmark compares NAC's overhead against.
+    void runForwardAndGradient(const float* input, int batchSize);
 
     // One forward and one gradient call for a batch (SPEC §1): input holds batchSize images,
     // CHW floats already normalised. Appends raw products, logits, labels and sources to out,
     // which must have been made by emptySampleSet(). Throws Error(BadInput) for NaN/Inf states.
+    // May be called from several threads at once, each with its own `out` (data-parallel fit).
     void computeStates(const float* input, int batchSize, const std::vector<int>& labels,
                        const std::vector<std::string>& sources, SampleSet& out);
     SampleSet emptySampleSet() const;

@@ -203,7 +203,6 @@ void NeuronHistogramView::rebuild()
     m_oLine->point2->setCoords(1.0, m_minActivated);
     m_oText->position->setCoords(0.995, m_minActivated);
     m_oText->setText(tr("O (r) = %1").arg(formatValue(m_minActivated)));
-    m_oText->setToolTip(NacTerms::minActivated());
 
     if (hasData)
         m_title->setText(tr("%1 · neuron %2 — fit-sample states per bin").arg(m_layer).arg(m_neuron));

@@ -1,6 +1,7 @@
 // `nac`: the command line tool over the NAC engine (layers, fit, score, eval, merge, me).
 // Exit codes: 0 success, 1 internal error, 2 usage error, 3 bad input, 130 canceled.
 #include "cli_args.h"
+#include "cli_common.h"
 
 #include "engine/coverage_profile.h"
 #include "engine/data/data_source.h"
@@ -11,6 +12,7 @@
 #include "engine/nac_me.h"
 #include "engine/profile_io.h"
 #include "engine/scoring.h"
+#include "engine/tuner.h"
 
 #include <nlohmann/json.hpp>
 
@@ -52,10 +54,14 @@ usage:
   nac eval   --profile P --id D --ood NAME=D [--ood NAME=D]... [--model M.pt] [--layer ...] [--json FILE]
   nac merge  -o OUT.nacprofile P1 P2 ...
   nac me     --data D --layer NAME[:params] [--samples N|all] [--all-samples] M1.pt M2.pt ...
+  nac tune   --profile P --id-val D --ood-val D [--ood-val D]... --grid LAYER:O=10/50,M=50/500,alpha=100/3000 ...
+             [-o TUNED.nacprofile] [--write-model OUT.pt] [--json FILE]
+  nac bench  --model M.pt [--data D] [--samples N] [--layer ...] [--image FILE] [--rounds R] [--json FILE]
 
 data D: an IDX file (.gz too), a folder of images (class = subfolder), an image file, or
         noise:gaussian:N[:seed=S] / noise:uniform:N[:seed=S]
-common: --batch B (64) --threads T (all cores) --device auto|cpu|cuda[:N] --quiet
+common: --batch B (64) --threads T (all cores) --workers K (batches at once; 0: auto)
+        --device auto|cpu|cuda[:N] --graph frozen|plain --quiet
 exit codes: 0 ok, 2 usage error, 3 bad input, 1 internal error, 130 canceled
 )";
 
@@ -96,7 +102,8 @@ private:
     double m_lastPrinted = -1e9;
 };
 
-const std::set<std::string> kModelOptions{"--model", "--device", "--input", "--mean", "--std", "--threads", "--batch"};
+const std::set<std::string> kModelOptions{"--model", "--device", "--input", "--mean", "--std", "--threads", "--batch",
+                                          "--workers", "--graph"};
 
 std::set<std::string> withModelOptions(std::set<std::string> options)
 {
@@ -125,6 +132,10 @@ std::unique_ptr<Model> loadModel(const CliArgs& args, const std::string& path)
     }
     auto model = Model::load(path, args.value("--device", "auto"), overrideInput ? &spec : nullptr);
     model->setThreads(args.intValue("--threads", 0, 0, 1024));
+    const std::string graph = args.value("--graph", "frozen");
+    if (graph != "frozen" && graph != "plain")
+        throw UsageError("--graph must be frozen or plain");
+    model->setGraphMode(graph == "plain" ? Model::GraphMode::Plain : Model::GraphMode::Frozen);
     return model;
 }
 
@@ -215,6 +226,8 @@ RunOptions runOptions(const CliArgs& args, ProgressPrinter& printer)
 {
     RunOptions options;
     options.batchSize = args.intValue("--batch", 64, 1, kMaxBatchSize);
+    options.threads = args.intValue("--threads", 0, 0, 1024);
+    options.workers = args.intValue("--workers", 0, 0, 64);
     options.cancel = g_cancel;
     options.progress = printer.callback();
     options.warning = printer.warning();
@@ -237,6 +250,18 @@ std::string formatDouble(double value, int digits = 8)
     out << std::setprecision(digits) << value;
     return out.str();
 }
+
+}  // namespace
+
+std::unique_ptr<Model> loadModelForCli(const CliArgs& args, const std::string& path) { return loadModel(args, path); }
+std::pair<std::vector<std::string>, std::vector<LayerParams>> chooseLayersForCli(const CliArgs& args, const ModelMetadata& meta)
+{
+    const LayerChoice choice = chooseLayers(args, meta);
+    return {choice.names, choice.params};
+}
+const std::set<std::string>& modelOptions() { return kModelOptions; }
+
+namespace {
 
 // ---------------------------------------------------------------------------------------------
 
@@ -447,7 +472,7 @@ int commandEval(const std::vector<std::string>& argv)
             correct += ind.samples.predictedClass(i) == ind.samples.labels[i] ? 1 : 0;
         }
     }
-    std::cout << "InD: " << idData->description() << " (" << ind.samples.sampleCount() << " images";
+    std::cout << "InD: " << idData->description() << " (" << ind.samples.sampleCount() << " scored";
     if (labelled) {
         std::cout << ", accuracy " << std::fixed << std::setprecision(2) << 100.0 * double(correct) / double(labelled) << "%";
         report["id_accuracy"] = double(correct) / double(labelled);
@@ -582,6 +607,75 @@ int commandMe(const std::vector<std::string>& argv)
     return kExitOk;
 }
 
+int commandTune(const std::vector<std::string>& argv)
+{
+    const CliArgs args(argv, withModelOptions({"--profile", "--id-val", "--ood-val", "--grid", "-o", "--output", "--write-model",
+                                               "--json"}),
+                       {"--quiet"});
+    CoverageProfile profile = loadProfile(args.required("--profile"));
+    std::vector<LayerGrid> grids;
+    for (const std::string& text : args.values("--grid"))
+        grids.push_back(parseLayerGrid(text));
+    if (grids.empty())
+        throw UsageError("give at least one --grid LAYER:O=a/b,M=c/d,alpha=e/f");
+    const std::vector<std::string> oodSpecs = args.values("--ood-val");
+    if (oodSpecs.empty())
+        throw UsageError("give at least one --ood-val DATA (disjoint from your OOD test sets)");
+    auto model = modelForProfile(args, profile);
+    ProgressPrinter printer(args.flag("--quiet"));
+    RunOptions options = runOptions(args, printer);
+    auto idData = openDataset(args.required("--id-val"));
+    options.stage = "InD val";
+    const SampleSet indVal = computeSampleSet(*model, *idData, allIndices(*idData), options);
+    SampleSet oodVal = model->emptySampleSet();
+    for (const std::string& spec : oodSpecs) {
+        auto data = openDataset(spec);
+        options.stage = "OOD val";
+        oodVal.append(computeSampleSet(*model, *data, allIndices(*data), options));
+    }
+    const TuneResult result = tuneParameters(profile, indVal, oodVal, grids, g_cancel, printer.callback());
+    std::cout << "tried " << result.combinations << " combinations (" << result.histogramsBuilt << " histograms re-binned) in "
+              << std::fixed << std::setprecision(2) << result.seconds << " s, no model pass\n";
+    std::cout << "validation AUROC: " << 100 * result.defaultAuroc << " with the profile's parameters, " << 100 * result.bestAuroc
+              << " tuned\n";
+    Json layers = Json::array();
+    for (std::size_t l = 0; l < profile.layerCount(); ++l) {
+        std::cout << "  " << profile.layers()[l].name << ": " << formatLayerParams(result.best[l]) << "\n";
+        layers.push_back({{"name", profile.layers()[l].name}, {"M", result.best[l].binEdgeCount},
+                          {"O", result.best[l].minActivated}, {"alpha", result.best[l].alpha},
+                          {"bin_scheme", toString(result.best[l].scheme)}});
+    }
+    profile.setAllParams(result.best);
+    if (args.has("-o") || args.has("--output")) {
+        const std::string output = args.has("-o") ? args.value("-o") : args.value("--output");
+        profile.createdBy = "nac tune";
+        saveProfile(profile, output);
+        std::cerr << "wrote " << output << "\n";
+    }
+    if (args.has("--write-model")) {
+        ModelMetadata meta = model->metadata();
+        if (!meta.hasInput) {
+            meta.input = model->inputSpec();
+            meta.hasInput = true;
+        }
+        meta.layers.clear();
+        for (std::size_t l = 0; l < profile.layerCount(); ++l)
+            meta.layers.push_back({profile.layers()[l].name, result.best[l]});
+        model->saveWithMetadata(meta, args.value("--write-model"));
+        std::cerr << "wrote " << args.value("--write-model") << " with the tuned parameters in its nac.json\n";
+    }
+    if (args.has("--json")) {
+        std::ofstream file(args.value("--json"), std::ios::trunc);
+        if (!file)
+            throw badInput("cannot write " + args.value("--json"));
+        file << Json{{"combinations", result.combinations}, {"histograms", result.histogramsBuilt}, {"seconds", result.seconds},
+                     {"default_auroc", result.defaultAuroc}, {"best_auroc", result.bestAuroc}, {"layers", layers}}
+                    .dump(2)
+             << "\n";
+    }
+    return kExitOk;
+}
+
 int run(int argc, char** argv)
 {
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
@@ -602,6 +696,10 @@ int run(int argc, char** argv)
         return commandMerge(rest);
     if (command == "me")
         return commandMe(rest);
+    if (command == "tune")
+        return commandTune(rest);
+    if (command == "bench")
+        return commandBench(rest);
     throw UsageError("unknown command '" + command + "'");
 }
 

@@ -5,10 +5,12 @@
 #include "engine/data/image_dataset.h"
 #include "engine/data/image_header.h"
 #include "engine/data/noise_dataset.h"
+#include "engine/data/transform_dataset.h"
 #include "engine/error.h"
 
 #include <cstdio>
 #include <filesystem>
+#include <regex>
 
 namespace nac::engine {
 
@@ -26,7 +28,35 @@ std::string hexMagic(std::uint32_t magic) {
 
 }  // namespace
 
+namespace {
+std::unique_ptr<Dataset> openPlainDataset(const std::string& spec);
+}
+
 std::unique_ptr<Dataset> openDataset(const std::string& spec) {
+    // Transforms and ranges wrap whatever they name: "invert:PATH@0-999".
+    static const std::pair<const char*, PixelTransform> kTransforms[] = {
+        {"invert:", PixelTransform::Invert}, {"rot90:", PixelTransform::Rotate90}, {"rot180:", PixelTransform::Rotate180}};
+    for (const auto& [prefix, transform] : kTransforms) {
+        const std::size_t length = std::char_traits<char>::length(prefix);
+        if (spec.compare(0, length, prefix) == 0)
+            return makeTransformedDataset(openDataset(spec.substr(length)), transform);
+    }
+    static const std::regex kRange("^(.*)@([0-9]+)-([0-9]+)$");
+    std::smatch match;
+    if (std::regex_match(spec, match, kRange)) {
+        auto inner = openDataset(match[1].str());
+        try {
+            return makeRangeDataset(std::move(inner), std::stoull(match[2].str()), std::stoull(match[3].str()));
+        } catch (const std::out_of_range&) {
+            throw badInput("image range in " + spec + " is too large");
+        }
+    }
+    return openPlainDataset(spec);
+}
+
+namespace {
+
+std::unique_ptr<Dataset> openPlainDataset(const std::string& spec) {
     if (spec.empty())
         throw badInput("no data set was given; name an IDX file, an image folder, an image file or noise:gaussian:N");
     if (spec.compare(0, std::char_traits<char>::length(kNoisePrefix), kNoisePrefix) == 0)
@@ -52,6 +82,8 @@ std::unique_ptr<Dataset> openDataset(const std::string& spec) {
                    ", expected 0x00000803 or 0x00000804) nor an image file (" + imageExtensionsText() +
                    "); check that this is the right file");
 }
+
+}  // namespace
 
 std::unique_ptr<Dataset> openImageFiles(const std::vector<std::string>& paths) {
     if (paths.empty())

@@ -18,7 +18,9 @@ namespace nac::engine {
 //  * a folder of images (PNG, JPEG, BMP, WebP); class = first-level subfolder, sorted by name;
 //    files directly in the folder have label -1,
 //  * a single image file,
-//  * "noise:gaussian:N[:seed=S]" or "noise:uniform:N[:seed=S]": N deterministic synthetic images.
+//  * "noise:gaussian:N[:seed=S]" or "noise:uniform:N[:seed=S]": N deterministic synthetic images,
+//  * any of these with a range suffix "@FIRST-LAST" (inclusive, e.g. train.idx.gz@55000-59999),
+//  * any of these behind "invert:", "rot90:" or "rot180:" (covariate-shift sets).
 // Throws Error(BadInput) naming the path and the problem (missing, empty folder, bad magic number,
 // size that does not match the header, labels count mismatch, unknown spec).
 std::unique_ptr<Dataset> openDataset(const std::string& spec);

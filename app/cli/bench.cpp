@@ -1,0 +1,239 @@
+// `nac bench`: fit throughput, the plain forward + gradient cost, NAC's overhead, single-image
+// scoring latency, re-binning times and peak memory. Needs LibTorch only (no Qt, no OpenCV for
+// IDX or noise data), so it also runs on a GPU machine with just PyTorch.
+#include "cli_common.h"
+
+#include "engine/coverage_profile.h"
+#include "engine/data/data_source.h"
+#include "engine/error.h"
+#include "engine/fitter.h"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <random>
+#include <thread>
+
+namespace nac::app {
+namespace {
+
+using namespace nac::engine;
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+double median(std::vector<double> values)
+{
+    std::sort(values.begin(), values.end());
+    const std::size_t n = values.size();
+    return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+double peakResidentMiB()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+// Images decoded once into memory, so the timed passes measure the model and NAC, not decoding.
+class PreloadedDataset : public Dataset {
+public:
+    PreloadedDataset(const Dataset& source, const InputSpec& spec, std::size_t count) : m_spec(spec)
+    {
+        const std::size_t per = spec.valuesPerImage();
+        m_pixels.resize(count * per);
+        for (std::size_t i = 0; i < count; ++i) {
+            source.load(i % source.size(), spec, m_pixels.data() + i * per);
+            m_labels.push_back(source.label(i % source.size()));
+        }
+        m_description = "preloaded " + source.description();
+    }
+    std::size_t size() const override { return m_labels.size(); }
+    std::string description() const override { return m_description; }
+    std::string sourceName(std::size_t index) const override { return "preloaded#" + std::to_string(index); }
+    int label(std::size_t index) const override { return m_labels[index]; }
+    void load(std::size_t index, const InputSpec& spec, float* out, std::string*) const override
+    {
+        const std::size_t per = spec.valuesPerImage();
+        std::memcpy(out, m_pixels.data() + index * per, per * sizeof(float));
+    }
+
+private:
+    InputSpec m_spec;
+    std::vector<float> m_pixels;
+    std::vector<int> m_labels;
+    std::string m_description;
+};
+
+// Synthetic raw products with the tapped layers' widths, for re-binning timings.
+SampleSet syntheticSamples(const std::vector<LayerInfo>& layers, std::size_t count, std::uint32_t seed)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal(0.0f, 0.01f);
+    SampleSet s;
+    s.classCount = 10;
+    for (const LayerInfo& l : layers) {
+        s.layerNames.push_back(l.name);
+        s.neuronCounts.push_back(l.neuronCount);
+        std::vector<float> raw(count * std::size_t(l.neuronCount));
+        for (float& v : raw)
+            v = normal(rng);
+        s.rawProducts.push_back(std::move(raw));
+    }
+    s.logits.assign(count * 10, 0.0f);
+    s.labels.assign(count, -1);
+    return s;
+}
+
+}  // namespace
+
+int commandBench(const std::vector<std::string>& argv)
+{
+    std::set<std::string> options = modelOptions();
+    options.insert({"--data", "--layer", "--samples", "--image", "--rounds", "--json", "--rebin-sizes"});
+    const CliArgs args(argv, options, {"--quiet"});
+    auto model = loadModelForCli(args, args.required("--model"));
+    const auto [layerNames, params] = chooseLayersForCli(args, model->metadata());
+    model->setTappedLayers(layerNames);
+    const InputSpec spec = model->inputSpec();
+    const int samples = args.intValue("--samples", 1024, 1, 10000000);
+    const int rounds = args.intValue("--rounds", 3, 1, 100);
+
+    RunOptions run;
+    run.batchSize = args.intValue("--batch", 64, 1, kMaxBatchSize);
+    run.threads = args.intValue("--threads", 0, 0, 1024);
+    run.workers = args.intValue("--workers", 0, 0, 64);
+    const int threads = run.threads > 0 ? run.threads : defaultThreadCount();
+
+    const std::string dataSpec = args.value("--data", "noise:uniform:" + std::to_string(std::min(samples, 4096)));
+    auto source = openDataset(dataSpec);
+    const PreloadedDataset data(*source, spec, std::size_t(samples));
+    std::vector<std::size_t> indices(data.size());
+    for (std::size_t i = 0; i < indices.size(); ++i)
+        indices[i] = i;
+
+    std::cout << "model     " << model->path() << " (" << (model->graphMode() == Model::GraphMode::Frozen ? "frozen" : "plain")
+              << " graph)\ndevice    " << model->deviceName() << ", " << threads << " threads, "
+              << effectiveWorkers(*model, run) << " worker(s), batch " << run.batchSize << "\nlayers   ";
+    for (const LayerInfo& l : model->tappedLayers())
+        std::cout << " " << l.name << "(" << l.neuronCount << ")";
+    std::cout << "\ndata      " << data.description() << ", " << samples << " images\n";
+
+    // Warm-up: the graph executor profiles and optimises during the first runs.
+    {
+        std::vector<std::size_t> warm(indices.begin(), indices.begin() + std::min<std::size_t>(indices.size(), std::size_t(run.batchSize) * 2));
+        timePlainPasses(*model, data, warm, run);
+        computeSampleSet(*model, data, warm, run);
+    }
+    std::vector<double> plainSeconds;
+    std::vector<double> nacSeconds;
+    SampleSet fitted;
+    for (int r = 0; r < rounds; ++r) {
+        plainSeconds.push_back(timePlainPasses(*model, data, indices, run));
+        const auto start = Clock::now();
+        fitted = computeSampleSet(*model, data, indices, run);
+        const CoverageProfile profile(model->tappedLayers(), fitted, params);
+        nacSeconds.push_back(secondsSince(start));
+    }
+    const double plain = median(plainSeconds);
+    const double nac = median(nacSeconds);
+    const double overheadPercent = 100.0 * (nac - plain) / plain;
+    std::cout << std::fixed << std::setprecision(1);
+    std::cout << "fit       " << double(samples) / nac << " images/s (states + histograms, median of " << rounds << ")\n";
+    std::cout << "plain     " << double(samples) / plain << " images/s (the same forward + gradient call, no NAC work)\n";
+    std::cout << "overhead  " << std::setprecision(2) << overheadPercent << " % NAC work over the plain passes\n";
+
+    // End-to-end fit from the data source (decoding included), one round.
+    const auto fitStart = Clock::now();
+    RunOptions sourceRun = run;
+    std::vector<std::size_t> sourceIndices(std::min<std::size_t>(source->size(), std::size_t(samples)));
+    for (std::size_t i = 0; i < sourceIndices.size(); ++i)
+        sourceIndices[i] = i;
+    const SampleSet fromSource = computeSampleSet(*model, *source, sourceIndices, sourceRun);
+    const CoverageProfile profile(model->tappedLayers(), fromSource, params);
+    const double endToEnd = double(sourceIndices.size()) / secondsSince(fitStart);
+    std::cout << std::setprecision(1) << "fit+data  " << endToEnd << " images/s including decoding " << source->description() << "\n";
+
+    // One image scored end to end: open the file, decode, forward + gradient, score.
+    const std::string imageSpec = args.value("--image", "noise:gaussian:1");
+    std::vector<double> latencies;
+    RunOptions single = run;
+    single.workers = 1;
+    single.threads = threads;
+    for (int i = 0; i < 20; ++i) {
+        const auto start = Clock::now();
+        auto one = openDataset(imageSpec);
+        const SampleSet states = computeSampleSet(*model, *one, {0}, single);
+        const ScoreTable score = profile.score(states);
+        (void)score;
+        latencies.push_back(secondsSince(start) * 1000.0);
+    }
+    std::cout << std::setprecision(2) << "score one " << median(latencies) << " ms median for " << imageSpec
+              << " (open + decode + forward + gradient + score)\n";
+
+    // Re-binning cached raw products: a change of alpha or M re-bins, a change of O only redoes Phi.
+    nlohmann::json rebinJson = nlohmann::json::array();
+    std::vector<int> sizes{1000, 10000, 60000};
+    for (int size : sizes) {
+        const SampleSet synthetic = syntheticSamples(model->tappedLayers(), std::size_t(size), 7);
+        auto start = Clock::now();
+        CoverageProfile p(model->tappedLayers(), synthetic, params);
+        const double buildMs = secondsSince(start) * 1000.0;
+        std::vector<LayerParams> alphaChanged = params;
+        std::vector<LayerParams> oChanged = params;
+        std::vector<LayerParams> mChanged = params;
+        for (LayerParams& lp : alphaChanged)
+            lp.alpha *= 2.0;
+        for (LayerParams& lp : oChanged)
+            lp.minActivated *= 2.0;
+        for (LayerParams& lp : mChanged)
+            lp.binEdgeCount = lp.binEdgeCount == 50 ? 500 : 50;
+        start = Clock::now();
+        p.setAllParams(alphaChanged);
+        const double alphaMs = secondsSince(start) * 1000.0;
+        p.setAllParams(params);
+        start = Clock::now();
+        p.setAllParams(mChanged);
+        const double mMs = secondsSince(start) * 1000.0;
+        p.setAllParams(params);
+        start = Clock::now();
+        p.setAllParams(oChanged);
+        const double oMs = secondsSince(start) * 1000.0;
+        std::cout << std::setprecision(3) << "rebin     " << size << " fit samples: first build (sorts) " << buildMs
+                  << " ms, alpha change " << alphaMs << " ms, M change " << mMs << " ms, O change " << oMs << " ms\n";
+        rebinJson.push_back({{"samples", size}, {"build_ms", buildMs}, {"alpha_ms", alphaMs}, {"m_ms", mMs}, {"o_ms", oMs}});
+    }
+    const double peak = peakResidentMiB();
+    std::cout << std::setprecision(1) << "memory    " << peak << " MiB peak resident\n";
+
+    if (args.has("--json")) {
+        nlohmann::json out{{"model", model->path()},
+                           {"device", model->deviceName()},
+                           {"threads", threads},
+                           {"workers", effectiveWorkers(*model, run)},
+                           {"batch", run.batchSize},
+                           {"samples", samples},
+                           {"fit_images_per_second", double(samples) / nac},
+                           {"plain_images_per_second", double(samples) / plain},
+                           {"overhead_percent", overheadPercent},
+                           {"fit_with_decoding_images_per_second", endToEnd},
+                           {"score_one_image_ms", median(latencies)},
+                           {"rebin", rebinJson},
+                           {"peak_resident_mib", peak}};
+        std::ofstream file(args.value("--json"), std::ios::trunc);
+        if (!file)
+            throw badInput("cannot write " + args.value("--json"));
+        file << out.dump(2) << "\n";
+    }
+    return 0;
+}
+
+}  // namespace nac::app

@@ -1,0 +1,103 @@
+// Tests of NeuronHistogramView: bars at true bin widths equal the counts, the O line, dropped-image lines.
+#include "widgets/neuron_histogram_view.h"
+
+#include "widget_test_data.h"
+
+#include <QtTest>
+
+using nac::engine::BinScheme;
+using nac::widgets::NeuronHistogramView;
+
+class TestNeuronHistogramView : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void barsEqualCountsAtTrueWidths();
+    void minActivatedLine_data();
+    void minActivatedLine();
+    void droppedStatesBecomeLines();
+    void hoverTextNamesBinCountAndPhi();
+    void clearEmptiesTheView();
+};
+
+void TestNeuronHistogramView::barsEqualCountsAtTrueWidths()
+{
+    NeuronHistogramView view;
+    const std::vector<double> edges = nac::engine::makeBinEdges(BinScheme::Reference, 50);
+    std::vector<std::uint32_t> counts(edges.size() - 1);
+    for (std::size_t k = 0; k < counts.size(); ++k)
+        counts[k] = std::uint32_t(k * 3);
+    view.setNeuron(QStringLiteral("layer3"), 17, edges, counts, 50.0);
+    QCOMPARE(view.layer(), QStringLiteral("layer3"));
+    QCOMPARE(view.neuron(), 17);
+    const auto& bars = view.bars();
+    QCOMPARE(bars.size(), counts.size());
+    for (std::size_t k = 0; k < bars.size(); ++k) {
+        QCOMPARE(bars[k].left, edges[k]);
+        QCOMPARE(bars[k].right, edges[k + 1]);
+        QCOMPARE(bars[k].count, counts[k]);
+        QCOMPARE(bars[k].phi, std::min(double(counts[k]) / 50.0, 1.0));
+    }
+    // True widths: the bin below 0.5 is about 20 times narrower than the first bin.
+    QVERIFY((bars[0].right - bars[0].left) > 15.0 * (bars[23].right - bars[23].left));
+}
+
+void TestNeuronHistogramView::minActivatedLine_data()
+{
+    QTest::addColumn<double>("minActivated");
+    QTest::addColumn<QString>("label");
+    QTest::newRow("O=50") << 50.0 << QStringLiteral("O (r) = 50");
+    QTest::newRow("O=5") << 5.0 << QStringLiteral("O (r) = 5");
+    QTest::newRow("O=0.5") << 0.5 << QStringLiteral("O (r) = 0.5");
+    QTest::newRow("O=5000") << 5000.0 << QStringLiteral("O (r) = 5000");
+}
+
+void TestNeuronHistogramView::minActivatedLine()
+{
+    QFETCH(double, minActivated);
+    QFETCH(QString, label);
+    NeuronHistogramView view;
+    view.setNeuron(QStringLiteral("avgpool"), 0, {0.0, 0.5, 1.0}, {10, 30}, minActivated);
+    QCOMPARE(view.minActivated(), minActivated);
+    QCOMPARE(view.minActivatedLineValue(), minActivated);
+    QCOMPARE(view.minActivatedLabel(), label);
+}
+
+void TestNeuronHistogramView::droppedStatesBecomeLines()
+{
+    NeuronHistogramView view;
+    view.setNeuron(QStringLiteral("avgpool"), 3, {0.0, 0.25, 0.5, 0.75, 1.01}, {1, 2, 3, 4}, 2.0,
+                   {0.1f, 0.9f, std::numeric_limits<float>::quiet_NaN()});
+    QCOMPARE(view.droppedStates().size(), std::size_t(3));
+    const std::vector<double> lines = view.droppedStateLinePositions();
+    QCOMPARE(lines.size(), std::size_t(2));  // NaN is not drawn
+    QCOMPARE(lines[0], double(0.1f));
+    QCOMPARE(lines[1], double(0.9f));
+    view.setDroppedStates({0.6f});
+    QCOMPARE(view.droppedStateLinePositions(), std::vector<double>{double(0.6f)});
+    QCOMPARE(view.bars().size(), std::size_t(4));
+}
+
+void TestNeuronHistogramView::hoverTextNamesBinCountAndPhi()
+{
+    NeuronHistogramView view;
+    view.setNeuron(QStringLiteral("avgpool"), 3, {0.0, 0.25, 0.5, 0.75, 1.01}, {1, 2, 3, 40}, 8.0);
+    const QString text = view.hoverText(0.6);
+    QVERIFY2(text.contains(QStringLiteral("[0.5, 0.75)")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("count: 3")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("= 0.375")), qPrintable(text));
+    QVERIFY(view.hoverText(0.8).contains(QStringLiteral("= 1 ")));
+    QVERIFY(view.hoverText(1.1).isEmpty());
+}
+
+void TestNeuronHistogramView::clearEmptiesTheView()
+{
+    NeuronHistogramView view;
+    view.setNeuron(QStringLiteral("avgpool"), 3, {0.0, 0.5, 1.0}, {1, 2}, 8.0, {0.2f});
+    view.clear();
+    QVERIFY(view.bars().empty());
+    QVERIFY(view.droppedStateLinePositions().empty());
+    QCOMPARE(view.neuron(), -1);
+}
+
+QTEST_MAIN(TestNeuronHistogramView)
+#include "tst_neuron_histogram_view.moc"

@@ -1,0 +1,227 @@
+// Score histograms (fractions per set) as filled step graphs, and the threshold line the user drags.
+#include "widgets/score_distribution_view.h"
+
+#include "widgets/nac_terms.h"
+#include "widgets/plot_style.h"
+
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace nac::widgets {
+namespace {
+
+QColor withAlpha(QColor colour, int alpha)
+{
+    colour.setAlpha(alpha);
+    return colour;
+}
+
+std::vector<double> binFractions(const std::vector<double>& scores, int binCount)
+{
+    std::vector<double> fractions(std::size_t(binCount), 0.0);
+    std::size_t counted = 0;
+    for (double score : scores) {
+        if (!std::isfinite(score))
+            continue;
+        const int bin = std::clamp(int(std::floor(score * binCount)), 0, binCount - 1);
+        fractions[std::size_t(bin)] += 1.0;
+        ++counted;
+    }
+    if (counted > 0) {
+        for (double& fraction : fractions)
+            fraction /= double(counted);
+    }
+    return fractions;
+}
+
+}  // namespace
+
+ScoreDistributionView::ScoreDistributionView(QWidget* parent)
+    : PlotView(parent)
+{
+    QCustomPlot* p = plot();
+    m_indGraph = p->addGraph();
+    m_indGraph->setLineStyle(QCPGraph::lsStepLeft);
+    m_indGraph->setPen(QPen(PlotStyle::indColour(), 1.5));
+    m_indGraph->setBrush(withAlpha(PlotStyle::indColour(), 90));
+    m_oodGraph = p->addGraph();
+    m_oodGraph->setLineStyle(QCPGraph::lsStepLeft);
+    m_oodGraph->setPen(QPen(PlotStyle::oodColour(), 1.5));
+    m_oodGraph->setBrush(withAlpha(PlotStyle::oodColour(), 90));
+
+    m_thresholdLine = new QCPItemStraightLine(p);
+    m_thresholdText = new QCPItemText(p);
+    m_thresholdText->position->setTypeX(QCPItemPosition::ptPlotCoords);
+    m_thresholdText->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    m_thresholdText->setPadding(QMargins(4, 2, 4, 2));
+
+    p->legend->setVisible(true);
+    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    p->xAxis->setLabel(tr("NAC-UE score (higher = more in-distribution)"));
+    p->yAxis->setLabel(tr("fraction of the set"));
+    p->xAxis->setRange(0.0, 1.0);
+    p->setToolTip(NacTerms::score() + tr("\nPress or drag in the plot to move the threshold."));
+    connect(p, &QCustomPlot::mousePress, this, &ScoreDistributionView::onMousePress);
+    connect(p, &QCustomPlot::mouseMove, this, &ScoreDistributionView::onMouseMove);
+    connect(p, &QCustomPlot::mouseRelease, this, &ScoreDistributionView::onMouseRelease);
+
+    applyPalette();
+    clear();
+}
+
+ScoreDistributionView::~ScoreDistributionView() = default;
+
+void ScoreDistributionView::setIndScores(std::vector<double> scores, const QString& label)
+{
+    m_ind = std::move(scores);
+    m_indLabel = label.isEmpty() ? tr("InD (held-out)") : label;
+    rebuild();
+}
+
+void ScoreDistributionView::setOodScores(std::vector<double> scores, const QString& label)
+{
+    m_ood = std::move(scores);
+    m_oodLabel = label.isEmpty() ? tr("OOD / dropped") : label;
+    rebuild();
+}
+
+void ScoreDistributionView::setBinCount(int binCount)
+{
+    Q_ASSERT(binCount >= 1);
+    m_binCount = std::max(binCount, 1);
+    rebuild();
+}
+
+void ScoreDistributionView::setThreshold(double threshold)
+{
+    m_threshold = threshold;
+    updateThresholdItems();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ScoreDistributionView::clear()
+{
+    m_ind.clear();
+    m_ood.clear();
+    m_indLabel = tr("InD (held-out)");
+    m_oodLabel = tr("OOD / dropped");
+    rebuild();
+}
+
+QString ScoreDistributionView::thresholdLabel() const
+{
+    return m_thresholdText->text();
+}
+
+QPoint ScoreDistributionView::pixelForScore(double score, double fraction)
+{
+    plot()->replot(QCustomPlot::rpImmediateRefresh);
+    return QPoint(int(std::lround(plot()->xAxis->coordToPixel(score))),
+                  int(std::lround(plot()->yAxis->coordToPixel(fraction))));
+}
+
+void ScoreDistributionView::applyPalette()
+{
+    PlotView::applyPalette();
+    const QColor line = PlotStyle::thresholdColour(palette());
+    m_thresholdLine->setPen(QPen(line, 2, Qt::DashLine));
+    m_thresholdText->setColor(line);
+    QColor labelBackground = palette().color(QPalette::Base);
+    labelBackground.setAlpha(210);
+    m_thresholdText->setBrush(labelBackground);
+}
+
+void ScoreDistributionView::rebuild()
+{
+    Distribution& d = m_distribution;
+    d.edges.resize(std::size_t(m_binCount) + 1);
+    for (int i = 0; i <= m_binCount; ++i)
+        d.edges[std::size_t(i)] = double(i) / double(m_binCount);
+    d.indFractions = binFractions(m_ind, m_binCount);
+    d.oodFractions = binFractions(m_ood, m_binCount);
+    d.indCount = m_ind.size();
+    d.oodCount = m_ood.size();
+
+    QVector<double> keys(d.edges.begin(), d.edges.end());
+    QVector<double> indValues(d.indFractions.begin(), d.indFractions.end());
+    QVector<double> oodValues(d.oodFractions.begin(), d.oodFractions.end());
+    indValues.append(0.0);  // closes the last step
+    oodValues.append(0.0);
+    m_indGraph->setData(keys, indValues, true);
+    m_oodGraph->setData(keys, oodValues, true);
+    m_indGraph->setName(tr("%1 (%2 images)").arg(m_indLabel).arg(d.indCount));
+    m_oodGraph->setName(tr("%1 (%2 images)").arg(m_oodLabel).arg(d.oodCount));
+    m_indGraph->setVisible(d.indCount > 0);
+    m_oodGraph->setVisible(d.oodCount > 0);
+    const double top = std::max({0.05, *std::max_element(indValues.begin(), indValues.end()),
+                                 *std::max_element(oodValues.begin(), oodValues.end())});
+    plot()->yAxis->setRange(0.0, top * 1.15);
+    updateThresholdItems();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ScoreDistributionView::updateThresholdItems()
+{
+    Distribution& d = m_distribution;
+    d.threshold = m_threshold;
+    std::size_t kept = 0;
+    for (double score : m_ind)
+        kept += score >= m_threshold ? 1 : 0;
+    std::size_t flagged = 0;
+    for (double score : m_ood)
+        flagged += score < m_threshold ? 1 : 0;
+    d.indKeptFraction = m_ind.empty() ? 0.0 : double(kept) / double(m_ind.size());
+    d.oodFlaggedFraction = m_ood.empty() ? 0.0 : double(flagged) / double(m_ood.size());
+
+    const bool finite = std::isfinite(m_threshold);
+    m_thresholdLine->setVisible(finite);
+    m_thresholdText->setVisible(finite);
+    if (!finite)
+        return;
+    m_thresholdLine->point1->setCoords(m_threshold, 0.0);
+    m_thresholdLine->point2->setCoords(m_threshold, 1.0);
+    QString text = tr("threshold %1").arg(m_threshold, 0, 'f', 3);
+    if (!m_ind.empty())
+        text += tr("\nInD kept %1%").arg(d.indKeptFraction * 100.0, 0, 'f', 1);
+    if (!m_ood.empty())
+        text += tr("\nOOD flagged %1%").arg(d.oodFlaggedFraction * 100.0, 0, 'f', 1);
+    m_thresholdText->setText(text);
+    m_thresholdText->position->setCoords(m_threshold, 0.03);
+    // Text on the side of the line with more room.
+    m_thresholdText->setPositionAlignment(m_threshold > 0.6 ? (Qt::AlignRight | Qt::AlignTop)
+                                                            : (Qt::AlignLeft | Qt::AlignTop));
+}
+
+void ScoreDistributionView::moveThresholdToPixel(double x)
+{
+    const double value = std::clamp(plot()->xAxis->pixelToCoord(x), 0.0, 1.0);
+    if (value == m_threshold)
+        return;
+    setThreshold(value);
+    Q_EMIT thresholdChanged(value);
+}
+
+void ScoreDistributionView::onMousePress(QMouseEvent* event)
+{
+    if (event->button() != Qt::LeftButton || !plot()->axisRect()->rect().contains(event->position().toPoint()))
+        return;
+    m_dragging = true;
+    moveThresholdToPixel(event->position().x());
+}
+
+void ScoreDistributionView::onMouseMove(QMouseEvent* event)
+{
+    if (m_dragging && (event->buttons() & Qt::LeftButton))
+        moveThresholdToPixel(event->position().x());
+}
+
+void ScoreDistributionView::onMouseRelease(QMouseEvent* event)
+{
+    if (m_dragging && event->button() == Qt::LeftButton)
+        moveThresholdToPixel(event->position().x());
+    m_dragging = false;
+}
+
+}  // namespace nac::widgets

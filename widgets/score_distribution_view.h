@@ -1,0 +1,81 @@
+// Histograms of InD (held-out) and OOD/dropped NAC-UE scores with a draggable threshold line.
+#pragma once
+
+#include "widgets/plot_view.h"
+
+#include <QString>
+
+#include <vector>
+
+class QMouseEvent;
+class QCPGraph;
+class QCPItemStraightLine;
+class QCPItemText;
+
+namespace nac::widgets {
+
+// Lives on the GUI thread. Scores (0..1) are binned into binCount() equal bins over [0, 1]
+// (values outside go to the end bins); each histogram shows the fraction of its own set, so sets
+// of different sizes compare. Press or drag in the plot to move the threshold.
+class ScoreDistributionView : public PlotView {
+    Q_OBJECT
+public:
+    static constexpr int kDefaultBinCount = 50;
+
+    struct Distribution {
+        std::vector<double> edges;         // binCount + 1 edges over [0, 1]
+        std::vector<double> indFractions;  // per bin, fraction of the InD scores
+        std::vector<double> oodFractions;  // per bin, fraction of the OOD scores
+        std::size_t indCount = 0;
+        std::size_t oodCount = 0;
+        double threshold = 0.0;
+        double indKeptFraction = 0.0;      // InD scores >= threshold
+        double oodFlaggedFraction = 0.0;   // OOD scores < threshold
+    };
+
+    explicit ScoreDistributionView(QWidget* parent = nullptr);
+    ~ScoreDistributionView() override;
+
+    void setIndScores(std::vector<double> scores, const QString& label = QString());
+    void setOodScores(std::vector<double> scores, const QString& label = QString());
+    void setBinCount(int binCount);
+    // Moves the line; emits nothing (only the user's drag emits thresholdChanged).
+    void setThreshold(double threshold);
+    double threshold() const { return m_threshold; }
+    void clear();
+
+    // --- seams ---
+    const Distribution& distribution() const { return m_distribution; }
+    QString thresholdLabel() const;
+    QPoint pixelForScore(double score, double fraction);  // plotWidget() coordinates
+
+Q_SIGNALS:
+    void thresholdChanged(double threshold);
+
+protected:
+    void applyPalette() override;
+
+private:
+    void rebuild();
+    void updateThresholdItems();
+    void onMousePress(QMouseEvent* event);
+    void onMouseMove(QMouseEvent* event);
+    void onMouseRelease(QMouseEvent* event);
+    void moveThresholdToPixel(double x);
+
+    std::vector<double> m_ind;
+    std::vector<double> m_ood;
+    QString m_indLabel;
+    QString m_oodLabel;
+    int m_binCount = kDefaultBinCount;
+    double m_threshold = 0.5;
+    bool m_dragging = false;
+    Distribution m_distribution;
+
+    QCPGraph* m_indGraph = nullptr;
+    QCPGraph* m_oodGraph = nullptr;
+    QCPItemStraightLine* m_thresholdLine = nullptr;
+    QCPItemText* m_thresholdText = nullptr;
+};
+
+}  // namespace nac::widgets
