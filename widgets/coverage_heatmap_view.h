@@ -26,7 +26,9 @@ namespace nac::widgets {
 // bin [1.01, 1.2) is never reached by a sigmoid). Because the reference bins are non-uniform
 // (dense near 0.5), the view rasterises y into rowCount() equal rows (at least 512, more when
 // the narrowest bin needs it, capped at 4096) and each row shows the bin holding the state at
-// the row's centre, so every bin appears at its true height. Columns are neurons in the order
+// the row's centre, so every bin appears at its true height (to within one row, 1.01/rowCount()
+// of state: a state that close to a bin edge may be drawn in the neighbouring bin's row; the
+// hover text uses the exact state). Columns are neurons in the order
 // given to setLayer(); at most kInitialVisibleNeurons are shown at first, the wheel zooms and a
 // drag scrolls horizontally.
 class CoverageHeatmapView : public PlotView {

@@ -52,11 +52,15 @@ NeuronHistogramView::NeuronHistogramView(QWidget* parent)
 
     m_oLine = new QCPItemStraightLine(p);
     m_oLine->setPen(QPen(palette().color(QPalette::WindowText), 1.5, Qt::DashLine));
-    m_oText = new QCPItemText(p);
-    m_oText->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
-    m_oText->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
-    m_oText->position->setTypeY(QCPItemPosition::ptPlotCoords);
-    m_oText->setPadding(QMargins(2, 0, 2, 2));
+    // The O label sits on the right axis at y = O, outside the bars and the dropped-image lines.
+    p->yAxis2->setVisible(true);
+    p->yAxis2->setSubTicks(false);
+    p->yAxis2->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTickerText));
+    QFont labelFont = font();
+    labelFont.setBold(true);
+    p->yAxis2->setTickLabelFont(labelFont);
+    connect(p->yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), p->yAxis2,
+            qOverload<const QCPRange&>(&QCPAxis::setRange));
 
     m_droppedText = new QCPItemText(p);
     m_droppedText->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
@@ -128,7 +132,7 @@ double NeuronHistogramView::minActivatedLineValue() const
 
 QString NeuronHistogramView::minActivatedLabel() const
 {
-    return m_oText->text();
+    return m_oLabel;
 }
 
 std::vector<double> NeuronHistogramView::droppedStateLinePositions() const
@@ -162,10 +166,8 @@ void NeuronHistogramView::applyPalette()
     const QColor text = palette().color(QPalette::WindowText);
     m_title->setTextColor(text);
     m_oLine->setPen(QPen(text, 1.5, Qt::DashLine));
-    m_oText->setColor(text);
     QColor labelBackground = palette().color(QPalette::Base);
     labelBackground.setAlpha(200);
-    m_oText->setBrush(labelBackground);
     m_droppedText->setBrush(labelBackground);
 }
 
@@ -198,11 +200,13 @@ void NeuronHistogramView::rebuild()
 
     const bool hasData = !m_bars.empty();
     m_oLine->setVisible(hasData);
-    m_oText->setVisible(hasData);
     m_oLine->point1->setCoords(0.0, m_minActivated);
     m_oLine->point2->setCoords(1.0, m_minActivated);
-    m_oText->position->setCoords(0.995, m_minActivated);
-    m_oText->setText(tr("O (r) = %1").arg(formatValue(m_minActivated)));
+    m_oLabel = tr("O (r) = %1").arg(formatValue(m_minActivated));
+    auto oTicker = qSharedPointerCast<QCPAxisTickerText>(p->yAxis2->ticker());
+    oTicker->clear();
+    if (hasData)
+        oTicker->addTick(m_minActivated, m_oLabel);
 
     if (hasData)
         m_title->setText(tr("%1 · neuron %2 — fit-sample states per bin").arg(m_layer).arg(m_neuron));

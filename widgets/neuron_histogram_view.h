@@ -68,7 +68,7 @@ private:
     QCPGraph* m_covered = nullptr;
     QCPGraph* m_underCovered = nullptr;
     QCPItemStraightLine* m_oLine = nullptr;
-    QCPItemText* m_oText = nullptr;
+    QString m_oLabel;  // shown as the right axis' tick label at y = O, where it never overlaps the bars
     std::vector<QCPItemStraightLine*> m_droppedLines;
     QCPItemText* m_droppedText = nullptr;
 };

@@ -56,7 +56,13 @@ int logSliderPosition(double value, double low, double high)
 // steps by a factor of 10^0.1 instead of a fixed increment.
 class DecadeSpinBox : public QDoubleSpinBox {
 public:
-    using QDoubleSpinBox::QDoubleSpinBox;
+    explicit DecadeSpinBox(QWidget* parent)
+        : QDoubleSpinBox(parent)
+    {
+        QLocale plain = locale();
+        plain.setNumberOptions(plain.numberOptions() | QLocale::OmitGroupSeparator);
+        setLocale(plain);
+    }
 
     QString textFromValue(double value) const override { return locale().toString(value, 'g', 6); }
 

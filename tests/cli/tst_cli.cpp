@@ -120,6 +120,8 @@ private Q_SLOTS:
     void layersText();
     void layersJson();
     void fitWritesProfile();
+    void fitIsDeterministic_data();
+    void fitIsDeterministic();
     void scoreCsv();
     void eval();
     void mergeCountsSamples();
@@ -131,7 +133,8 @@ private:
     NacRun runNac(const QStringList& arguments) const;
     QString model(const QString& file) const { return m_modelsDir + QLatin1Char('/') + file; }
     QString tmp(const QString& file) const { return m_tmp.filePath(file); }
-    // Fits helper_method.pt on data and writes output; fails the test when nac does.
+    // Fits helper_method.pt on every image of data (--batch 16 unless extra says otherwise) and
+    // writes output; fails the test when nac does.
     void fitHelper(const QString& data, const QString& output, const QStringList& extra = {});
 
     QString m_modelsDir;
@@ -171,10 +174,11 @@ NacRun TestCli::runNac(const QStringList& arguments) const
 
 void TestCli::fitHelper(const QString& data, const QString& output, const QStringList& extra)
 {
-    const NacRun run = runNac(QStringList{QStringLiteral("fit"), QStringLiteral("--model"), model(QStringLiteral("helper_method.pt")),
-                                          QStringLiteral("--data"), data, QStringLiteral("--samples"), QStringLiteral("all"),
-                                          QStringLiteral("--batch"), QStringLiteral("16"), QStringLiteral("-o"), output}
-                              + extra);
+    QStringList arguments{QStringLiteral("fit"), QStringLiteral("--model"), model(QStringLiteral("helper_method.pt")),
+                          QStringLiteral("--data"), data, QStringLiteral("--samples"), QStringLiteral("all"), QStringLiteral("-o"), output};
+    if (!extra.contains(QStringLiteral("--batch")))
+        arguments << QStringLiteral("--batch") << QStringLiteral("16");
+    const NacRun run = runNac(arguments + extra);
     QVERIFY2(run.exitCode == kExitOk, qPrintable(run.describe()));
     QVERIFY2(QFileInfo(output).size() > 0, qPrintable(output + " was not written"));
 }
@@ -238,9 +242,9 @@ void TestCli::exitCodes_data()
     const QString helper = kModels + QStringLiteral("/helper_method.pt");
     const QString out = kTmp + QStringLiteral("/exit_codes_out.nacprofile");
     const QString csv = kTmp + QStringLiteral("/exit_codes_out.csv");
-    const QStringList fitHelper{QStringLiteral("fit"), QStringLiteral("--model"), helper, QStringLiteral("--data"),
-                                QStringLiteral("noise:uniform:8"), QStringLiteral("--samples"), QStringLiteral("all"),
-                                QStringLiteral("--batch"), QStringLiteral("16")};
+    const QStringList fitBase{QStringLiteral("fit"), QStringLiteral("--model"), helper, QStringLiteral("--data"),
+                              QStringLiteral("noise:uniform:8"), QStringLiteral("--samples"), QStringLiteral("all")};
+    const QStringList fitHelper = fitBase + QStringList{QStringLiteral("--batch"), QStringLiteral("16")};
     const QStringList noiseOut{QStringLiteral("--data"), QStringLiteral("noise:uniform:8"), QStringLiteral("--batch"),
                                QStringLiteral("16"), QStringLiteral("-o"), out};
     auto layers = [](const QString& file) {
@@ -300,9 +304,9 @@ void TestCli::exitCodes_data()
     QTest::newRow("usage: missing --model") << QStringList{QStringLiteral("layers")} << kExitUsage
                                             << QStringList{QStringLiteral("missing --model")};
     QTest::newRow("usage: fit missing -o") << fitHelper << kExitUsage << QStringList{QStringLiteral("missing"), QStringLiteral("--output")};
-    QTest::newRow("usage: --batch abc") << fitHelper + QStringList{QStringLiteral("--batch"), QStringLiteral("abc"), QStringLiteral("-o"), out}
+    QTest::newRow("usage: --batch abc") << fitBase + QStringList{QStringLiteral("--batch"), QStringLiteral("abc"), QStringLiteral("-o"), out}
                                         << kExitUsage << QStringList{QStringLiteral("--batch"), QStringLiteral("abc")};
-    QTest::newRow("usage: --batch 0") << fitHelper + QStringList{QStringLiteral("--batch=0"), QStringLiteral("-o"), out} << kExitUsage
+    QTest::newRow("usage: --batch 0") << fitBase + QStringList{QStringLiteral("--batch=0"), QStringLiteral("-o"), out} << kExitUsage
                                       << QStringList{QStringLiteral("--batch"), QStringLiteral("out of range")};
     QTest::newRow("usage: --samples zero") << fitHelper + QStringList{QStringLiteral("--samples"), QStringLiteral("0"), QStringLiteral("-o"), out}
                                            << kExitUsage << QStringList{QStringLiteral("--samples")};
@@ -372,7 +376,7 @@ void TestCli::exitCodes_data()
     QTest::newRow("bad: unknown parameter") << fitLayer(QStringLiteral("pool:Q=3")) << kExitBadInput << QStringList{QStringLiteral("Q")};
     QTest::newRow("bad: NaN activations")
         << QStringList{QStringLiteral("fit"), QStringLiteral("--model"), kModels + QStringLiteral("/nan_output.pt")} + noiseOut
-        << kExitBadInput << QStringList{QStringLiteral("NaN")};
+        << kExitBadInput << QStringList{QStringLiteral("NaN"), QStringLiteral("avgpool"), QStringLiteral("noise:uniform#0")};
 
     // --- data sets (exit 3)
     QTest::newRow("bad: IDX labels magic") << dataAt(kTmp + QStringLiteral("/labelsmagic-images-idx3-ubyte")) << kExitBadInput
@@ -535,8 +539,30 @@ void TestCli::fitWritesProfile()
     QVERIFY(run.err.contains(QStringLiteral("wrote ") + output));
     QVERIFY(QFileInfo(output).size() > 0);
     QVERIFY2(!QFileInfo::exists(output + QStringLiteral(".tmp")), "a temporary file was left behind");
-    // The same data and seed give the same file as profile A (noise:uniform:40 is seed 1).
-    QCOMPARE(readFile(output), readFile(m_profileA));
+}
+
+// The same model, data and seed give the same profile file, however many workers compute it.
+void TestCli::fitIsDeterministic_data()
+{
+    QTest::addColumn<QString>("workers");
+    QTest::newRow("--workers 1") << QStringLiteral("1");
+    QTest::newRow("--workers 2") << QStringLiteral("2");
+}
+
+void TestCli::fitIsDeterministic()
+{
+    QFETCH(QString, workers);
+    // Two runs with small batches, so several batches run concurrently from the first one on.
+    constexpr int kRuns = 2;
+    const QString reference = tmp(QStringLiteral("deterministic_reference.nacprofile"));
+    if (!QFileInfo::exists(reference))
+        fitHelper(QStringLiteral("noise:uniform:40"), reference, {QStringLiteral("--batch"), QStringLiteral("4"), QStringLiteral("--workers"), QStringLiteral("1")});
+    for (int run = 0; run < kRuns; ++run) {
+        const QString output = tmp(QStringLiteral("deterministic_%1_%2.nacprofile").arg(workers).arg(run));
+        fitHelper(QStringLiteral("noise:uniform:40"), output, {QStringLiteral("--batch"), QStringLiteral("4"), QStringLiteral("--workers"), workers});
+        QVERIFY2(readFile(output) == readFile(reference),
+                 qPrintable(QStringLiteral("run %1 with --workers %2 wrote a profile that differs from the --workers 1 one").arg(run).arg(workers)));
+    }
 }
 
 void TestCli::scoreCsv()
@@ -653,7 +679,8 @@ void TestCli::mergeEqualsUnionFit()
     QVERIFY(writeFile(tmp(QStringLiteral("shard1-images-idx3-ubyte")), shardHeader + pixels.left(kShard * kImageBytes)));
     QVERIFY(writeFile(tmp(QStringLiteral("shard2-images-idx3-ubyte")), shardHeader + pixels.mid(kShard * kImageBytes)));
 
-    const QStringList batch{QStringLiteral("--batch"), QStringLiteral("4")};
+    // One worker: the race between concurrent first batches has its own test (fitIsDeterministic).
+    const QStringList batch{QStringLiteral("--batch"), QStringLiteral("4"), QStringLiteral("--workers"), QStringLiteral("1")};
     fitHelper(tmp(QStringLiteral("shard1-images-idx3-ubyte")), tmp(QStringLiteral("shard1.nacprofile")), batch);
     fitHelper(tmp(QStringLiteral("shard2-images-idx3-ubyte")), tmp(QStringLiteral("shard2.nacprofile")), batch);
     fitHelper(tmp(QStringLiteral("union-images-idx3-ubyte")), tmp(QStringLiteral("union.nacprofile")), batch);
@@ -667,7 +694,8 @@ void TestCli::mergeEqualsUnionFit()
     for (int p = 0; p < 2; ++p) {
         const QString csv = tmp(QStringLiteral("union_%1.csv").arg(p));
         const NacRun run = runNac({QStringLiteral("score"), QStringLiteral("--profile"), profiles[p], QStringLiteral("--data"),
-                                   QStringLiteral("noise:uniform:16:seed=9"), QStringLiteral("-o"), csv});
+                                   QStringLiteral("noise:uniform:16:seed=9"), QStringLiteral("--workers"), QStringLiteral("1"),
+                                   QStringLiteral("-o"), csv});
         QVERIFY2(run.exitCode == kExitOk, qPrintable(run.describe()));
         tables[p] = readCsv(csv);
     }

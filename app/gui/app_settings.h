@@ -1,0 +1,48 @@
+// Persistent settings of nac-studio (QSettings, organisation "NAC Studio"): geometry, layout,
+// recent files, last folders, fit options.
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+
+namespace nac::app {
+
+// Lives on the GUI thread. Reads and writes go straight to QSettings (no cache).
+class AppSettings {
+public:
+    enum class RecentKind {
+        Model = 1,
+        Dataset,
+        Profile,
+    };
+    static constexpr int kMaxRecent = 8;
+
+    static QString organisationName() { return QStringLiteral("NAC Studio"); }
+    static QString applicationName() { return QStringLiteral("NAC Studio"); }
+
+    QStringList recent(RecentKind kind) const;
+    // Moves path to the front of its list (kMaxRecent kept).
+    void addRecent(RecentKind kind, const QString& path);
+    void removeRecent(RecentKind kind, const QString& path);
+
+    QByteArray windowGeometry() const;
+    void setWindowGeometry(const QByteArray& geometry);
+    QByteArray windowState() const;
+    void setWindowState(const QByteArray& state);
+    QByteArray splitterState(const QString& name) const;
+    void setSplitterState(const QString& name, const QByteArray& state);
+
+    QString lastFolder() const;
+    void setLastFolder(const QString& folder);
+
+    int sampleCount() const;  // default 1000, the reference's
+    void setSampleCount(int count);
+    QString device() const;   // "" until chosen
+    void setDevice(const QString& device);
+
+private:
+    static QString recentKey(RecentKind kind);
+};
+
+}  // namespace nac::app

@@ -1,0 +1,44 @@
+// A non-modal banner above the views: what went wrong or what was done, with a close button.
+#pragma once
+
+#include <QFrame>
+#include <QString>
+
+class QLabel;
+class QToolButton;
+
+namespace nac::app {
+
+// Lives on the GUI thread. Shows one message at a time; a newer one replaces it. Never modal.
+class MessageBar : public QFrame {
+    Q_OBJECT
+public:
+    enum class Level {
+        Info = 1,
+        Warning,
+        Error,
+    };
+
+    explicit MessageBar(QWidget* parent = nullptr);
+
+    void showMessage(Level level, const QString& text);
+    void dismiss();
+
+    // --- seams ---
+    QString text() const;
+    Level level() const { return m_level; }
+
+protected:
+    void changeEvent(QEvent* event) override;
+
+private:
+    void applyColours();
+
+    Level m_level = Level::Info;
+    QLabel* m_icon = nullptr;
+    QLabel* m_text = nullptr;
+    QToolButton* m_close = nullptr;
+    bool m_applying = false;
+};
+
+}  // namespace nac::app

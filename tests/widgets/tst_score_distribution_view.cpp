@@ -1,0 +1,96 @@
+// Tests of ScoreDistributionView: per-set fractions, kept/flagged fractions, threshold signal from the mouse only.
+#include "widgets/score_distribution_view.h"
+
+#include <QSignalSpy>
+#include <QtTest>
+
+#include <numeric>
+
+using nac::widgets::ScoreDistributionView;
+
+namespace {
+constexpr double kFractionTolerance = 1e-12;
+}
+
+class TestScoreDistributionView : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void histogramsAreFractionsOfEachSet();
+    void keptAndFlaggedFollowTheThreshold();
+    void setThresholdDoesNotEmit();
+    void pressingMovesTheThresholdAndEmits();
+    void draggingEmitsAsItMoves();
+};
+
+void TestScoreDistributionView::histogramsAreFractionsOfEachSet()
+{
+    ScoreDistributionView view;
+    view.setBinCount(10);
+    view.setIndScores({0.05, 0.55, 0.91, 0.95});
+    view.setOodScores({0.02, 0.03, 1.5, -0.2}, QStringLiteral("MNIST"));
+    const auto& d = view.distribution();
+    QCOMPARE(d.edges.size(), std::size_t(11));
+    QCOMPARE(d.indCount, std::size_t(4));
+    QCOMPARE(d.indFractions[0], 0.25);
+    QCOMPARE(d.indFractions[5], 0.25);
+    QCOMPARE(d.indFractions[9], 0.5);
+    QCOMPARE(d.oodFractions[0], 0.75);  // -0.2 goes to the first bin
+    QCOMPARE(d.oodFractions[9], 0.25);  // 1.5 to the last
+    QVERIFY(std::abs(std::accumulate(d.oodFractions.begin(), d.oodFractions.end(), 0.0) - 1.0) < kFractionTolerance);
+}
+
+void TestScoreDistributionView::keptAndFlaggedFollowTheThreshold()
+{
+    ScoreDistributionView view;
+    view.setIndScores({0.1, 0.5, 0.9, 0.95});
+    view.setOodScores({0.05, 0.2, 0.6});
+    view.setThreshold(0.5);
+    QCOMPARE(view.distribution().indKeptFraction, 0.75);  // 0.5 itself is kept
+    QCOMPARE(view.distribution().oodFlaggedFraction, 2.0 / 3.0);
+    QVERIFY2(view.thresholdLabel().contains(QStringLiteral("0.500")), qPrintable(view.thresholdLabel()));
+    QVERIFY(view.thresholdLabel().contains(QStringLiteral("InD kept 75.0%")));
+}
+
+void TestScoreDistributionView::setThresholdDoesNotEmit()
+{
+    ScoreDistributionView view;
+    QSignalSpy changed(&view, &ScoreDistributionView::thresholdChanged);
+    view.setThreshold(0.25);
+    QCOMPARE(view.threshold(), 0.25);
+    QCOMPARE(changed.count(), 0);
+}
+
+void TestScoreDistributionView::pressingMovesTheThresholdAndEmits()
+{
+    ScoreDistributionView view;
+    view.resize(700, 400);
+    view.setIndScores({0.1, 0.5, 0.9});
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QSignalSpy changed(&view, &ScoreDistributionView::thresholdChanged);
+    const QPoint pixel = view.pixelForScore(0.7, 0.05);
+    const double onePixel = 1.0 / (view.pixelForScore(1.0, 0.0).x() - view.pixelForScore(0.0, 0.0).x());
+    QTest::mouseClick(view.plotWidget(), Qt::LeftButton, Qt::NoModifier, pixel);
+    QVERIFY(changed.count() >= 1);
+    QVERIFY(std::abs(changed.last().at(0).toDouble() - 0.7) <= onePixel);
+    QCOMPARE(view.threshold(), changed.last().at(0).toDouble());
+}
+
+void TestScoreDistributionView::draggingEmitsAsItMoves()
+{
+    ScoreDistributionView view;
+    view.resize(700, 400);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QSignalSpy changed(&view, &ScoreDistributionView::thresholdChanged);
+    const double onePixel = 1.0 / (view.pixelForScore(1.0, 0.0).x() - view.pixelForScore(0.0, 0.0).x());
+    QTest::mousePress(view.plotWidget(), Qt::LeftButton, Qt::NoModifier, view.pixelForScore(0.2, 0.01));
+    QTest::mouseMove(view.plotWidget(), view.pixelForScore(0.4, 0.01));
+    QTest::mouseRelease(view.plotWidget(), Qt::LeftButton, Qt::NoModifier, view.pixelForScore(0.6, 0.01));
+    QVERIFY(changed.count() >= 2);
+    QVERIFY(std::abs(changed.first().at(0).toDouble() - 0.2) <= onePixel);
+    QVERIFY(std::abs(changed.last().at(0).toDouble() - 0.6) <= onePixel);
+}
+
+QTEST_MAIN(TestScoreDistributionView)
+#include "tst_score_distribution_view.moc"
