@@ -259,6 +259,33 @@ SampleExplanation CoverageProfile::explain(const SampleSet& samples, std::size_t
     return out;
 }
 
+CoverageProfile CoverageProfile::withLayers(const std::vector<std::string>& names) const
+{
+    std::vector<std::size_t> indices;
+    std::vector<LayerInfo> infos;
+    std::vector<LayerParams> params;
+    for (const std::string& name : names) {
+        const int index = layerIndex(name);
+        if (index < 0) {
+            std::string covered;
+            for (const LayerInfo& l : m_layers)
+                covered += (covered.empty() ? "" : ", ") + l.name;
+            throw badInput("layer '" + name + "' is not in the profile; it covers: " + covered);
+        }
+        indices.push_back(std::size_t(index));
+        infos.push_back(m_layers[std::size_t(index)]);
+        params.push_back(m_coverage[std::size_t(index)].params);
+    }
+    CoverageProfile out(infos, m_fit.withLayers(indices), params);
+    if (m_heldout.sampleCount() > 0)
+        out.setHeldoutSamples(m_heldout.withLayers(indices));
+    out.modelSha256 = modelSha256;
+    out.modelPath = modelPath;
+    out.datasetDescription = datasetDescription;
+    out.createdBy = createdBy;
+    return out;
+}
+
 void CoverageProfile::merge(const CoverageProfile& other)
 {
     if (!modelSha256.empty() && !other.modelSha256.empty() && modelSha256 != other.modelSha256)

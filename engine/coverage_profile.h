@@ -110,6 +110,10 @@ public:
     // layers and parameters); the result equals a profile fitted on the union.
     void merge(const CoverageProfile& other);
 
+    // A profile with only the named layers, in the given order (layer ablations). Throws
+    // Error(BadInput) for a name the profile does not cover.
+    CoverageProfile withLayers(const std::vector<std::string>& names) const;
+
     // Per layer state of one fit-sample neuron value (for histograms in views).
     float stateOf(std::size_t layer, float rawProduct) const;
 

@@ -53,6 +53,21 @@ SampleSet SampleSet::subset(const std::vector<std::size_t>& indices) const
     return out;
 }
 
+SampleSet SampleSet::withLayers(const std::vector<std::size_t>& layers) const
+{
+    SampleSet out;
+    for (std::size_t l : layers) {
+        out.layerNames.push_back(layerNames.at(l));
+        out.neuronCounts.push_back(neuronCounts.at(l));
+        out.rawProducts.push_back(rawProducts.at(l));
+    }
+    out.classCount = classCount;
+    out.logits = logits;
+    out.labels = labels;
+    out.sources = sources;
+    return out;
+}
+
 void SampleSet::checkConsistent() const
 {
     const std::size_t count = sampleCount();

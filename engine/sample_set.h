@@ -34,6 +34,8 @@ struct SampleSet {
     void append(const SampleSet& other);
     // The samples at the given indices, in that order.
     SampleSet subset(const std::vector<std::size_t>& indices) const;
+    // Only the given layers (indices into layerNames), in that order.
+    SampleSet withLayers(const std::vector<std::size_t>& layers) const;
     // Throws Error(Internal) when the block sizes do not agree with the counts.
     void checkConsistent() const;
 };

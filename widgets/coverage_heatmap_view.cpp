@@ -305,13 +305,15 @@ void CoverageHeatmapView::rebuildColourMap()
     if (columns == 0 || rows == 0) {
         map->clear();
     } else {
-        map->setSize(columns, rows);
-        // Cell centres: integer positions on x, row centres on y.
-        map->setRange(QCPRange(0.0, double(std::max(columns - 1, 0))),
+        // Cell centres: integer positions on x, row centres on y. QCPColorMap cannot size a single
+        // column, so one neuron is drawn as two half-width cells centred at -0.25 and 0.25.
+        const bool single = columns == 1;
+        map->setSize(single ? 2 : columns, rows);
+        map->setRange(single ? QCPRange(-0.25, 0.25) : QCPRange(0.0, double(columns - 1)),
                       QCPRange(m_data.rowCentre(0), m_data.rowCentre(rows - 1)));
         for (int row = 0; row < rows; ++row) {
-            for (int position = 0; position < columns; ++position)
-                map->setCell(position, row, m_data.valueAt(position, row));
+            for (int cell = 0; cell < map->keySize(); ++cell)
+                map->setCell(cell, row, m_data.valueAt(single ? 0 : cell, row));
         }
     }
     m_colourMap->setDataRange(QCPRange(0.0, m_data.colourMax));

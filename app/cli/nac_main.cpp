@@ -51,7 +51,8 @@ usage:
              [--seed S] [--holdout N] [--batch B] [--threads T] [--device DEV]
              [--input CxHxW] [--mean a[,b,c]] [--std a[,b,c]] -o PROFILE
   nac score  --profile P --data D [--model M.pt] [--layer NAME:M=..,O=..,alpha=..]... -o scores.csv
-  nac eval   --profile P --id D --ood NAME=D [--ood NAME=D]... [--model M.pt] [--layer ...] [--json FILE]
+  nac eval   --profile P --id D --ood NAME=D [--ood NAME=D]... [--model M.pt] [--layer ...]
+             [--layers avgpool,layer3 (ablation: only these layers)] [--json FILE]
   nac merge  -o OUT.nacprofile P1 P2 ...
   nac me     --data D --layer NAME[:params] [--samples N|all] [--all-samples] M1.pt M2.pt ...
   nac tune   --profile P --id-val D --ood-val D [--ood-val D]... --grid LAYER:O=10/50,M=50/500,alpha=100/3000 ...
@@ -440,8 +441,20 @@ std::vector<MethodScores> methodsOf(const ScoredSet& ind, const ScoredSet& ood)
 
 int commandEval(const std::vector<std::string>& argv)
 {
-    const CliArgs args(argv, withModelOptions({"--profile", "--id", "--ood", "--layer", "--json"}), {"--quiet"});
+    const CliArgs args(argv, withModelOptions({"--profile", "--id", "--ood", "--layer", "--layers", "--json"}), {"--quiet"});
     CoverageProfile profile = loadProfile(args.required("--profile"));
+    if (args.has("--layers")) {
+        // Layer ablation: score with a subset of the profile's layers.
+        std::vector<std::string> names;
+        std::stringstream list(args.value("--layers"));
+        std::string name;
+        while (std::getline(list, name, ','))
+            if (!name.empty())
+                names.push_back(name);
+        if (names.empty())
+            throw UsageError("--layers needs a comma-separated list of layer names");
+        profile = profile.withLayers(names);
+    }
     applyLayerOverrides(args, profile);
     const std::vector<std::string> oodSpecs = args.values("--ood");
     if (oodSpecs.empty())

@@ -54,7 +54,7 @@ void MessageBar::dismiss()
 
 QString MessageBar::text() const
 {
-    return isVisibleTo(parentWidget()) || !isHidden() ? m_text->text() : QString();
+    return isHidden() ? QString() : m_text->text();
 }
 
 void MessageBar::changeEvent(QEvent* event)

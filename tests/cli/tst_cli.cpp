@@ -122,9 +122,11 @@ private Q_SLOTS:
     void fitWritesProfile();
     void fitIsDeterministic_data();
     void fitIsDeterministic();
+    void graphModesAgree();
     void scoreCsv();
     void eval();
     void mergeCountsSamples();
+    void mergeEqualsUnionFit_data();
     void mergeEqualsUnionFit();
     void nacMe();
     void corruptImageSkipped();
@@ -544,24 +546,61 @@ void TestCli::fitWritesProfile()
 // The same model, data and seed give the same profile file, however many workers compute it.
 void TestCli::fitIsDeterministic_data()
 {
+    QTest::addColumn<QString>("graph");
     QTest::addColumn<QString>("workers");
-    QTest::newRow("--workers 1") << QStringLiteral("1");
-    QTest::newRow("--workers 2") << QStringLiteral("2");
+    QTest::newRow("plain graph, 2 workers") << QStringLiteral("plain") << QStringLiteral("2");
+    QTest::newRow("frozen graph (default), 2 workers") << QStringLiteral("frozen") << QStringLiteral("2");
 }
 
 void TestCli::fitIsDeterministic()
 {
+    QFETCH(QString, graph);
     QFETCH(QString, workers);
-    // Two runs with small batches, so several batches run concurrently from the first one on.
-    constexpr int kRuns = 2;
-    const QString reference = tmp(QStringLiteral("deterministic_reference.nacprofile"));
-    if (!QFileInfo::exists(reference))
-        fitHelper(QStringLiteral("noise:uniform:40"), reference, {QStringLiteral("--batch"), QStringLiteral("4"), QStringLiteral("--workers"), QStringLiteral("1")});
+    // Small batches, so batches run concurrently from the first one on; a race shows in some runs only.
+    constexpr int kRuns = 3;
+    const QStringList options{QStringLiteral("--batch"), QStringLiteral("4"), QStringLiteral("--graph"), graph};
+    const QString reference = tmp(QStringLiteral("deterministic_%1_reference.nacprofile").arg(graph));
+    fitHelper(QStringLiteral("noise:uniform:40"), reference, options + QStringList{QStringLiteral("--workers"), QStringLiteral("1")});
+    int differing = 0;
     for (int run = 0; run < kRuns; ++run) {
-        const QString output = tmp(QStringLiteral("deterministic_%1_%2.nacprofile").arg(workers).arg(run));
-        fitHelper(QStringLiteral("noise:uniform:40"), output, {QStringLiteral("--batch"), QStringLiteral("4"), QStringLiteral("--workers"), workers});
-        QVERIFY2(readFile(output) == readFile(reference),
-                 qPrintable(QStringLiteral("run %1 with --workers %2 wrote a profile that differs from the --workers 1 one").arg(run).arg(workers)));
+        const QString output = tmp(QStringLiteral("deterministic_%1_%2.nacprofile").arg(graph).arg(run));
+        fitHelper(QStringLiteral("noise:uniform:40"), output, options + QStringList{QStringLiteral("--workers"), workers});
+        differing += readFile(output) == readFile(reference) ? 0 : 1;
+    }
+    QVERIFY2(differing == 0, qPrintable(QStringLiteral("%1 of %2 runs with --graph %3 --workers %4 wrote a profile that differs "
+                                                       "from the --workers 1 one")
+                                            .arg(differing).arg(kRuns).arg(graph, workers)));
+}
+
+// helper_method has no BatchNorm, so freezing the graph must not change any layer's scores.
+void TestCli::graphModesAgree()
+{
+    const QString modes[2] = {QStringLiteral("plain"), QStringLiteral("frozen")};
+    QList<QStringList> tables[2];
+    for (int m = 0; m < 2; ++m) {
+        // Several batches: a difference that starts after the first call of a graph shows too.
+        const QString profile = tmp(QStringLiteral("graph_%1.nacprofile").arg(modes[m]));
+        fitHelper(QStringLiteral("noise:uniform:24"), profile,
+                  {QStringLiteral("--batch"), QStringLiteral("8"), QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--graph"), modes[m]});
+        const QString csv = tmp(QStringLiteral("graph_%1.csv").arg(modes[m]));
+        const NacRun run = runNac({QStringLiteral("score"), QStringLiteral("--profile"), profile, QStringLiteral("--data"),
+                                   QStringLiteral("noise:gaussian:16:seed=5"), QStringLiteral("--batch"), QStringLiteral("4"),
+                                   QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--graph"), modes[m],
+                                   QStringLiteral("-o"), csv});
+        QVERIFY2(run.exitCode == kExitOk, qPrintable(run.describe()));
+        tables[m] = readCsv(csv);
+    }
+    QCOMPARE(tables[0].size(), 17);
+    QCOMPARE(tables[1].size(), tables[0].size());
+    const QStringList& header = tables[0][0];
+    for (int row = 1; row < tables[0].size(); ++row) {
+        for (int column = 4; column < header.size(); ++column) {
+            const double plain = tables[0][row][column].toDouble();
+            const double frozen = tables[1][row][column].toDouble();
+            QVERIFY2(std::abs(plain - frozen) <= kScoreTolerance,
+                     qPrintable(QStringLiteral("%1 of image %2: plain graph %3, frozen graph %4")
+                                    .arg(header[column]).arg(row - 1).arg(plain).arg(frozen)));
+        }
     }
 }
 
@@ -666,8 +705,16 @@ void TestCli::mergeCountsSamples()
 }
 
 // A profile merged from shards equals one fitted on their union (same batches: 4 divides both shards).
+void TestCli::mergeEqualsUnionFit_data()
+{
+    QTest::addColumn<QString>("graph");
+    QTest::newRow("plain graph") << QStringLiteral("plain");
+    QTest::newRow("frozen graph (default)") << QStringLiteral("frozen");
+}
+
 void TestCli::mergeEqualsUnionFit()
 {
+    QFETCH(QString, graph);
     constexpr quint32 kGrayImagesMagic = 0x00000803;
     constexpr int kShard = 20;
     const QByteArray all = idxImages(kGrayImagesMagic, 2 * kShard, 42);
@@ -679,8 +726,9 @@ void TestCli::mergeEqualsUnionFit()
     QVERIFY(writeFile(tmp(QStringLiteral("shard1-images-idx3-ubyte")), shardHeader + pixels.left(kShard * kImageBytes)));
     QVERIFY(writeFile(tmp(QStringLiteral("shard2-images-idx3-ubyte")), shardHeader + pixels.mid(kShard * kImageBytes)));
 
-    // One worker: the race between concurrent first batches has its own test (fitIsDeterministic).
-    const QStringList batch{QStringLiteral("--batch"), QStringLiteral("4"), QStringLiteral("--workers"), QStringLiteral("1")};
+    // One worker: the race between concurrent batches has its own test (fitIsDeterministic).
+    const QStringList batch{QStringLiteral("--batch"), QStringLiteral("4"), QStringLiteral("--workers"), QStringLiteral("1"),
+                            QStringLiteral("--graph"), graph};
     fitHelper(tmp(QStringLiteral("shard1-images-idx3-ubyte")), tmp(QStringLiteral("shard1.nacprofile")), batch);
     fitHelper(tmp(QStringLiteral("shard2-images-idx3-ubyte")), tmp(QStringLiteral("shard2.nacprofile")), batch);
     fitHelper(tmp(QStringLiteral("union-images-idx3-ubyte")), tmp(QStringLiteral("union.nacprofile")), batch);
@@ -695,7 +743,7 @@ void TestCli::mergeEqualsUnionFit()
         const QString csv = tmp(QStringLiteral("union_%1.csv").arg(p));
         const NacRun run = runNac({QStringLiteral("score"), QStringLiteral("--profile"), profiles[p], QStringLiteral("--data"),
                                    QStringLiteral("noise:uniform:16:seed=9"), QStringLiteral("--workers"), QStringLiteral("1"),
-                                   QStringLiteral("-o"), csv});
+                                   QStringLiteral("--graph"), graph, QStringLiteral("-o"), csv});
         QVERIFY2(run.exitCode == kExitOk, qPrintable(run.describe()));
         tables[p] = readCsv(csv);
     }

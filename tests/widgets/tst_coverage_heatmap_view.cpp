@@ -34,6 +34,7 @@ private Q_SLOTS:
     void markersFollowTheOrder();
     void colourComboEmitsModeChange();
     void labelsNameTheNacTerms();
+    void singleNeuronLayer();
 };
 
 void TestCoverageHeatmapView::rowsShowTheBinOfTheirCentre_data()
@@ -296,6 +297,19 @@ void TestCoverageHeatmapView::labelsNameTheNacTerms()
     view.clear();
     QCOMPARE(view.heatmapData().neuronCount(), 0);
     QVERIFY(!view.noteText().isEmpty());
+}
+
+void TestCoverageHeatmapView::singleNeuronLayer()
+{
+    CoverageHeatmapView view;
+    const auto coverage = makeCoverage(BinScheme::Reference, 50, 1, 50.0, distinctCount);
+    view.setLayer(QStringLiteral("fc"), coverage);
+    QCOMPARE(view.heatmapData().neuronCount(), 1);
+    QCOMPARE(view.visibleFrom(), -0.5);
+    QCOMPARE(view.visibleTo(), 0.5);
+    const int row = view.heatmapData().rowOfState(0.3);
+    QCOMPARE(view.heatmapData().valueAt(0, row), double(coverage.phiAt(view.heatmapData().rowBin[std::size_t(row)], 0)));
+    QVERIFY(!view.grab().isNull());
 }
 
 QTEST_MAIN(TestCoverageHeatmapView)

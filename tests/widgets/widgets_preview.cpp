@@ -1,7 +1,12 @@
-// Renders the heatmap, histogram and parameter panel with demo-like coverage offscreen to a PNG, to look at.
+// Renders the heatmap, histogram and parameter panel (or, with "evaluate", the evaluation views) offscreen to a PNG.
 #include "widgets/coverage_heatmap_view.h"
 #include "widgets/neuron_histogram_view.h"
 #include "widgets/parameter_panel.h"
+#include "widgets/roc_view.h"
+#include "widgets/score_distribution_view.h"
+#include "widgets/score_list_view.h"
+
+#include "engine/metrics.h"
 
 #include "engine/bin_edges.h"
 
@@ -62,6 +67,74 @@ LayerCoverage coverageOf(const std::vector<std::vector<float>>& states, double m
     return coverage;
 }
 
+// The evaluation views: score list, score histograms with the threshold, ROC.
+bool grabEvaluation(const QString& output)
+{
+    std::mt19937 random(kSeed);
+    std::normal_distribution<double> indScore(0.72, 0.08);
+    std::normal_distribution<double> oodScore(0.45, 0.12);
+    std::vector<double> ind;
+    std::vector<double> ood;
+    for (int i = 0; i < 1000; ++i)
+        ind.push_back(std::clamp(indScore(random), 0.0, 1.0));
+    for (int i = 0; i < 600; ++i)
+        ood.push_back(std::clamp(oodScore(random), 0.0, 1.0));
+    const double threshold = nac::engine::thresholdKeepingInd(ind, 0.95);
+    const nac::engine::OodMetrics metrics = nac::engine::computeOodMetrics(ind, ood);
+    std::vector<double> mspInd;
+    for (double score : ind)
+        mspInd.push_back(score * 0.6 + 0.2);
+    std::vector<double> mspOod;
+    for (double score : ood)
+        mspOod.push_back(score * 0.5 + 0.35);
+    const nac::engine::OodMetrics msp = nac::engine::computeOodMetrics(mspInd, mspOod);
+
+    QWidget window;
+    auto* list = new nac::widgets::ScoreListView;
+    list->setLayerNames({QStringLiteral("avgpool"), QStringLiteral("layer3"), QStringLiteral("layer2"), QStringLiteral("layer1")});
+    const char* labels[] = {"T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"};
+    for (int i = 0; i < 6; ++i) {
+        nac::widgets::ScoredImageRow row;
+        row.thumbnail = QImage(28, 28, QImage::Format_Grayscale8);
+        for (int y = 0; y < 28; ++y)
+            for (int x = 0; x < 28; ++x)
+                row.thumbnail.setPixelColor(x, y, QColor::fromHsv(0, 0, (x * 9 + y * (i + 1) * 5) % 256));
+        row.name = QStringLiteral("dropped_%1.png").arg(i);
+        row.sampleIndex = i;
+        row.predictedClass = (i * 3) % 10;
+        row.predictedLabel = QString::fromLatin1(labels[row.predictedClass]);
+        row.probability = 0.55 + 0.07 * i;
+        row.score = i % 2 == 0 ? ind[std::size_t(i)] : ood[std::size_t(i)];
+        row.layerScores = {row.score, row.score * 0.8, 0.5, 0.9 - 0.1 * i};
+        row.notice = i == 4 ? QStringLiteral("converted to grayscale") : QString();
+        list->addResult(row);
+    }
+    nac::widgets::ScoredImageRow failed;
+    failed.name = QStringLiteral("notes.txt");
+    failed.failed = true;
+    failed.notice = QStringLiteral("not an image: unknown file format");
+    list->addResult(failed);
+    list->setThreshold(threshold);
+
+    auto* distribution = new nac::widgets::ScoreDistributionView;
+    distribution->setIndScores(ind, QStringLiteral("Fashion-MNIST held-out"));
+    distribution->setOodScores(ood, QStringLiteral("MNIST"));
+    distribution->setThreshold(threshold);
+    auto* roc = new nac::widgets::RocView;
+    roc->setCurves({{QStringLiteral("NAC-UE"), metrics.roc, metrics.auroc}, {QStringLiteral("MSP"), msp.roc, msp.auroc}});
+
+    auto* plots = new QHBoxLayout;
+    plots->addWidget(distribution, 3);
+    plots->addWidget(roc, 2);
+    auto* layout = new QVBoxLayout(&window);
+    layout->addWidget(list, 2);
+    layout->addLayout(plots, 3);
+    window.resize(1400, 950);
+    window.show();
+    QApplication::processEvents();
+    return window.grab().save(output);
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -85,6 +158,9 @@ int main(int argc, char** argv)
         dark.setColor(QPalette::Disabled, QPalette::Text, QColor(0x70, 0x70, 0x70));
         QApplication::setPalette(dark);
     }
+
+    if (argc > 3 && QString::fromLatin1(argv[3]) == QLatin1String("evaluate"))
+        return grabEvaluation(output) ? 0 : 1;
 
     const auto states = demoStates();
     const LayerCoverage coverage = coverageOf(states, 50.0);

@@ -1,0 +1,1216 @@
+// MainWindow: builds the layout, menus and shortcuts, routes user intent to the EngineController and
+// engine results to the views.
+#include "app/gui/main_window.h"
+
+#include "app/gui/coverage_panel.h"
+#include "app/gui/engine_controller.h"
+#include "app/gui/fit_panel.h"
+#include "app/gui/message_bar.h"
+#include "app/gui/resource_paths.h"
+#include "app/gui/scoring_panel.h"
+#include "app/gui/stall_monitor.h"
+
+#include "widgets/coverage_heatmap_view.h"
+#include "widgets/nac_terms.h"
+#include "widgets/neuron_histogram_view.h"
+#include "widgets/parameter_panel.h"
+#include "widgets/plot_export.h"
+#include "widgets/score_distribution_view.h"
+#include "widgets/score_list_view.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDirIterator>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QImage>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QScreen>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QToolButton>
+#include <QUrl>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace nac::app {
+
+namespace {
+
+constexpr int kMaxFolderImages = 5000;      // a dropped folder is scored up to this many images
+constexpr int kScreenshotSettleMs = 600;    // let queued replots land before the grab
+constexpr int kScreenshotTimeoutMs = 15 * 60 * 1000;
+constexpr int kChunkImages = 256;           // images between two live snapshots of a fit
+constexpr std::uint32_t kFitSeed = 1;       // the reference's RandomState(1), as `nac fit`
+
+const QStringList& imageSuffixes()
+{
+    static const QStringList suffixes{QStringLiteral("png"), QStringLiteral("jpg"), QStringLiteral("jpeg"),
+                                      QStringLiteral("bmp"), QStringLiteral("webp")};
+    return suffixes;
+}
+
+bool isModelFile(const QFileInfo& info)
+{
+    const QString suffix = info.suffix().toLower();
+    return info.isFile() && (suffix == QLatin1String("pt") || suffix == QLatin1String("pth") || suffix == QLatin1String("ptl"));
+}
+
+bool isProfileFile(const QFileInfo& info)
+{
+    return info.isFile() && info.suffix().compare(QLatin1String("nacprofile"), Qt::CaseInsensitive) == 0;
+}
+
+bool isIdxFile(const QFileInfo& info)
+{
+    const QString name = info.fileName().toLower();
+    return info.isFile() && (name.contains(QLatin1String("-ubyte")) || name.endsWith(QLatin1String(".idx"))
+                             || name.contains(QLatin1String(".idx")));
+}
+
+QStringList localPaths(const QMimeData* mime)
+{
+    QStringList paths;
+    if (!mime || !mime->hasUrls())
+        return paths;
+    for (const QUrl& url : mime->urls())
+        if (url.isLocalFile())
+            paths.append(url.toLocalFile());
+    return paths;
+}
+
+QString secondsText(double seconds)
+{
+    if (!std::isfinite(seconds) || seconds < 0)
+        return QStringLiteral("–");
+    if (seconds < 60)
+        return QCoreApplication::translate("nac::app::MainWindow", "%1 s").arg(seconds, 0, 'f', 0);
+    return QCoreApplication::translate("nac::app::MainWindow", "%1 min %2 s").arg(int(seconds) / 60).arg(int(seconds) % 60);
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent)
+    , m_controller(new EngineController(this))
+{
+    m_clock.start();
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("NAC Studio"));
+    setAcceptDrops(true);
+    setDockNestingEnabled(true);
+
+    auto* central = new QWidget(this);
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(2, 2, 2, 2);
+    m_messageBar = new MessageBar(central);
+    m_coverage = new CoveragePanel(central);
+    m_coverage->setObjectName(QStringLiteral("coveragePanel"));
+    layout->addWidget(m_messageBar);
+    layout->addWidget(m_coverage, 1);
+    setCentralWidget(central);
+
+    buildDocks();
+    buildActions();
+    buildMenus();
+    buildStatusBar();
+    connectEngine();
+    restoreLayout();
+    // Drops anywhere: children that would take a file drop themselves (line edits) are filtered.
+    qApp->installEventFilter(this);
+    updateStatus();
+}
+
+MainWindow::~MainWindow()
+{
+    qApp->removeEventFilter(this);
+    m_controller->shutdown();
+}
+
+// --- building ---
+
+void MainWindow::buildDocks()
+{
+    m_fitPanel = new FitPanel(this);
+    m_fitPanel->setObjectName(QStringLiteral("fitPanel"));
+    m_fitDock = new QDockWidget(tr("Model and layers"), this);
+    m_fitDock->setObjectName(QStringLiteral("fitDock"));
+    m_fitDock->setWidget(m_fitPanel);
+    addDockWidget(Qt::LeftDockWidgetArea, m_fitDock);
+
+    m_parameters = new nac::widgets::ParameterPanel(this);
+    m_parameters->setObjectName(QStringLiteral("parameterPanel"));
+    m_parameters->setToolTip(nac::widgets::NacTerms::all());
+    m_paramDock = new QDockWidget(tr("Parameters"), this);
+    m_paramDock->setObjectName(QStringLiteral("parameterDock"));
+    m_paramDock->setWidget(m_parameters);
+    addDockWidget(Qt::LeftDockWidgetArea, m_paramDock);
+    splitDockWidget(m_fitDock, m_paramDock, Qt::Vertical);
+
+    m_scoring = new ScoringPanel(this);
+    m_scoring->setObjectName(QStringLiteral("scoringPanel"));
+    m_scoringDock = new QDockWidget(tr("Scored images"), this);
+    m_scoringDock->setObjectName(QStringLiteral("scoringDock"));
+    m_scoringDock->setWidget(m_scoring);
+    addDockWidget(Qt::RightDockWidgetArea, m_scoringDock);
+    resizeDocks({m_fitDock, m_scoringDock}, {340, 560}, Qt::Horizontal);
+    resizeDocks({m_fitDock, m_paramDock}, {520, 330}, Qt::Vertical);
+
+    connect(m_fitPanel, &FitPanel::fitRequested, this, &MainWindow::startFit);
+    connect(m_fitPanel, &FitPanel::cancelRequested, this, &MainWindow::cancelFit);
+    connect(m_fitPanel, &FitPanel::layersChanged, this, [this](const QStringList& layers) {
+        m_layersChangedSinceFit = true;
+        showInfo(layers.isEmpty() ? tr("No layer is checked: check at least one layer, then press Fit (F5).")
+                                  : tr("%n layer(s) checked. Press Fit (F5) to fit them.", nullptr, int(layers.size())));
+    });
+    connect(m_fitPanel, &FitPanel::deviceChanged, this, [this](const QString& device) {
+        if (device.isEmpty() || device == m_device)
+            return;
+        m_device = device;
+        m_settings.setDevice(device);
+        if (m_model) {
+            const bool refit = m_controller->isFitting();
+            m_modelJobPending = true;
+            m_controller->loadModel(m_model->path, device);
+            m_autoFitPending = refit;
+        }
+        updateStatus();
+    });
+
+    connect(m_parameters, &nac::widgets::ParameterPanel::paramsChanged, this, [this] { onParamsEdited(); });
+    connect(m_parameters, &nac::widgets::ParameterPanel::resetRequested, this, [this] { onParamsEdited(); });
+    connect(m_parameters, &nac::widgets::ParameterPanel::layerSelected, this, [this](int layer) {
+        if (layer >= 0)
+            m_coverage->setCurrentLayer(layer);
+    });
+    connect(m_coverage, &CoveragePanel::currentLayerChanged, this, [this](int layer) {
+        if (layer >= 0 && m_parameters->selectedLayer() != nac::widgets::ParameterPanel::kAllLayers)
+            m_parameters->setSelectedLayer(layer);
+    });
+    connect(m_scoring, &ScoringPanel::sampleSelected, this, &MainWindow::onSampleSelected);
+}
+
+void MainWindow::buildActions()
+{
+    auto make = [this](const QString& name, const QString& text, const QKeySequence& shortcut, auto slot) {
+        auto* action = new QAction(text, this);
+        action->setObjectName(name);
+        if (!shortcut.isEmpty())
+            action->setShortcut(shortcut);
+        connect(action, &QAction::triggered, this, slot);
+        addAction(action);
+        return action;
+    };
+    make(QStringLiteral("actionOpenModel"), tr("Open &Model…"), QKeySequence(Qt::CTRL | Qt::Key_O), [this] { chooseModel(); })
+        ->setToolTip(tr("Open a TorchScript classifier (.pt) with its nac.json metadata"));
+    make(QStringLiteral("actionOpenDataset"), tr("Open &Dataset File (IDX)…"), QKeySequence(Qt::CTRL | Qt::Key_D),
+         [this] { chooseDatasetFile(); });
+    make(QStringLiteral("actionOpenDatasetFolder"), tr("Open Dataset &Folder…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D),
+         [this] { chooseDatasetFolder(); });
+    make(QStringLiteral("actionOpenProfile"), tr("Open &Profile…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
+         [this] { chooseProfileToOpen(); });
+    make(QStringLiteral("actionSaveProfile"), tr("&Save Profile…"), QKeySequence(Qt::CTRL | Qt::Key_S),
+         [this] { chooseProfileToSave(); });
+    make(QStringLiteral("actionScoreImages"), tr("Score &Images…"), QKeySequence(Qt::CTRL | Qt::Key_I), [this] { chooseImages(); });
+    make(QStringLiteral("actionPaste"), tr("&Paste Images"), QKeySequence::Paste, [this] { pasteImages(); });
+    make(QStringLiteral("actionClearScored"), tr("C&lear Scored Images"), QKeySequence(), [this] {
+        m_controller->clearScoredImages();
+        m_scoring->clear();
+        m_coverage->setMarkers({});
+        m_coverage->setDroppedScores(nullptr);
+    });
+    make(QStringLiteral("actionExportCsv"), tr("Score List as &CSV…"), QKeySequence(), [this] { exportCsv(); });
+    make(QStringLiteral("actionExportHeatmap"), tr("&Heatmap of the Current Layer…"), QKeySequence(),
+         [this] { exportPlot(QStringLiteral("heatmap")); });
+    make(QStringLiteral("actionExportHistogram"), tr("Neuron &Histogram…"), QKeySequence(),
+         [this] { exportPlot(QStringLiteral("histogram")); });
+    make(QStringLiteral("actionExportDistribution"), tr("Score &Distribution…"), QKeySequence(),
+         [this] { exportPlot(QStringLiteral("distribution")); });
+    make(QStringLiteral("actionQuit"), tr("&Quit"), QKeySequence::Quit, [this] { close(); });
+    make(QStringLiteral("actionFit"), tr("&Fit"), QKeySequence(Qt::Key_F5), [this] { startFit(); })
+        ->setToolTip(tr("Fit the coverage profile on the checked layers"));
+    make(QStringLiteral("actionCancel"), tr("&Cancel"), QKeySequence(Qt::Key_Escape), [this] {
+        cancelFit();
+        m_controller->cancelScoring();
+    });
+    make(QStringLiteral("actionAboutNac"), tr("What the &Terms Mean"), QKeySequence(Qt::Key_F1), [this] {
+        QMessageBox::information(this, tr("NAC terms"),
+                                 nac::widgets::NacTerms::score() + QStringLiteral("\n\n") + nac::widgets::NacTerms::all()
+                                     + QStringLiteral("\n\n") + nac::widgets::NacTerms::state());
+    });
+    make(QStringLiteral("actionResetLayout"), tr("&Reset Layout"), QKeySequence(), [this] {
+        for (QDockWidget* dock : {m_fitDock, m_paramDock, m_scoringDock}) {
+            dock->setFloating(false);
+            dock->show();
+        }
+        addDockWidget(Qt::LeftDockWidgetArea, m_fitDock);
+        addDockWidget(Qt::LeftDockWidgetArea, m_paramDock);
+        splitDockWidget(m_fitDock, m_paramDock, Qt::Vertical);
+        addDockWidget(Qt::RightDockWidgetArea, m_scoringDock);
+        resizeDocks({m_fitDock, m_scoringDock}, {340, 560}, Qt::Horizontal);
+    });
+}
+
+QAction* MainWindow::action(const QString& objectName) const
+{
+    return findChild<QAction*>(objectName, Qt::FindDirectChildrenOnly);
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(action(QStringLiteral("actionOpenModel")));
+    file->addAction(action(QStringLiteral("actionOpenDataset")));
+    file->addAction(action(QStringLiteral("actionOpenDatasetFolder")));
+    file->addSeparator();
+    file->addAction(action(QStringLiteral("actionOpenProfile")));
+    file->addAction(action(QStringLiteral("actionSaveProfile")));
+    file->addSeparator();
+    file->addAction(action(QStringLiteral("actionScoreImages")));
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
+    connect(m_recentMenu, &QMenu::aboutToShow, this, [this] { fillRecentMenu(m_recentMenu); });
+    QMenu* exportMenu = file->addMenu(tr("&Export"));
+    exportMenu->addAction(action(QStringLiteral("actionExportHeatmap")));
+    exportMenu->addAction(action(QStringLiteral("actionExportHistogram")));
+    exportMenu->addAction(action(QStringLiteral("actionExportDistribution")));
+    exportMenu->addAction(action(QStringLiteral("actionExportCsv")));
+    file->addSeparator();
+    file->addAction(action(QStringLiteral("actionQuit")));
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(action(QStringLiteral("actionPaste")));
+    edit->addAction(action(QStringLiteral("actionClearScored")));
+
+    QMenu* fit = menuBar()->addMenu(tr("F&it"));
+    fit->addAction(action(QStringLiteral("actionFit")));
+    fit->addAction(action(QStringLiteral("actionCancel")));
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_fitDock->toggleViewAction());
+    view->addAction(m_paramDock->toggleViewAction());
+    view->addAction(m_scoringDock->toggleViewAction());
+    view->addSeparator();
+    view->addAction(action(QStringLiteral("actionResetLayout")));
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(action(QStringLiteral("actionAboutNac")));
+}
+
+void MainWindow::buildStatusBar()
+{
+    m_stateLabel = new QLabel(this);
+    m_stateLabel->setObjectName(QStringLiteral("stateLabel"));
+    m_progress = new QProgressBar(this);
+    m_progress->setObjectName(QStringLiteral("fitProgress"));
+    m_progress->setMaximumWidth(220);
+    m_progress->setTextVisible(true);
+    m_progress->hide();
+    m_progressCancel = new QToolButton(this);
+    m_progressCancel->setText(tr("Cancel"));
+    m_progressCancel->setToolTip(tr("Stop the fit after the current batch (Esc)"));
+    m_progressCancel->hide();
+    connect(m_progressCancel, &QToolButton::clicked, this, &MainWindow::cancelFit);
+    m_profileLabel = new QLabel(this);
+    m_profileLabel->setObjectName(QStringLiteral("profileLabel"));
+    m_deviceLabel = new QLabel(this);
+    m_deviceLabel->setObjectName(QStringLiteral("deviceLabel"));
+    statusBar()->addWidget(m_stateLabel, 1);
+    statusBar()->addWidget(m_progress);
+    statusBar()->addWidget(m_progressCancel);
+    statusBar()->addPermanentWidget(m_profileLabel);
+    statusBar()->addPermanentWidget(m_deviceLabel);
+}
+
+void MainWindow::connectEngine()
+{
+    connect(m_controller, &EngineController::devicesFound, this, [this](const QStringList& devices) {
+        QString current = m_device.isEmpty() ? m_settings.device() : m_device;
+        if (!devices.contains(current))
+            current = QStringLiteral("cpu");
+        m_fitPanel->setDevices(devices, current);
+        if (m_device.isEmpty())
+            m_device = current;
+        updateStatus();
+    });
+    connect(m_controller, &EngineController::progress, this, &MainWindow::onProgress);
+    connect(m_controller, &EngineController::jobFinished, this, &MainWindow::onJobFinished);
+    connect(m_controller, &EngineController::modelLoaded, this, &MainWindow::onModelLoaded);
+    connect(m_controller, &EngineController::datasetOpened, this, &MainWindow::onDatasetOpened);
+    connect(m_controller, &EngineController::snapshotReady, this, &MainWindow::onSnapshot);
+    connect(m_controller, &EngineController::imagesScored, this, &MainWindow::onImagesScored);
+    connect(m_controller, &EngineController::droppedScoresReady, this, &MainWindow::onDroppedScores);
+    connect(m_controller, &EngineController::warning, this, &MainWindow::showWarning);
+    connect(m_controller, &EngineController::paramsApplied, this, [this](double, double rebinMs) { m_figures.lastRebinMs = rebinMs; });
+}
+
+void MainWindow::restoreLayout()
+{
+    const QByteArray geometry = m_settings.windowGeometry();
+    if (geometry.isEmpty() || !restoreGeometry(geometry)) {
+        const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1600, 1000);
+        resize(std::min(1600, available.width()), std::min(1000, available.height()));
+    }
+    restoreState(m_settings.windowState());
+    const QByteArray coverage = m_settings.splitterState(QStringLiteral("coverage"));
+    if (!coverage.isEmpty())
+        m_coverage->splitter()->restoreState(coverage);
+    const QByteArray scoring = m_settings.splitterState(QStringLiteral("scoring"));
+    if (!scoring.isEmpty())
+        m_scoring->splitter()->restoreState(scoring);
+}
+
+void MainWindow::saveLayout()
+{
+    m_settings.setWindowGeometry(saveGeometry());
+    m_settings.setWindowState(saveState());
+    m_settings.setSplitterState(QStringLiteral("coverage"), m_coverage->splitter()->saveState());
+    m_settings.setSplitterState(QStringLiteral("scoring"), m_scoring->splitter()->saveState());
+}
+
+// --- start-up ---
+
+void MainWindow::start(const StartupOptions& options)
+{
+    m_screenshotPath = options.screenshotPath;
+    m_printFigures = options.printFigures || !options.screenshotPath.isEmpty();
+    if (m_printFigures) {
+        m_stalls = std::make_unique<StallMonitor>();
+        m_stalls->start();
+    }
+    if (!options.device.isEmpty())
+        m_device = options.device;
+    else if (m_device.isEmpty())
+        m_device = m_settings.device().isEmpty() ? QStringLiteral("cpu") : m_settings.device();
+    if (options.samples > 0)
+        m_fitPanel->setSampleCount(options.samples);
+    if (options.heldout >= 0)
+        m_fitPanel->setHeldoutCount(options.heldout);
+    m_fitPanel->setCurrentDevice(m_device);
+
+    QString model = options.model;
+    QString data = options.data;
+    if (model.isEmpty() && options.profile.isEmpty()) {
+        model = ResourcePaths::demoModel();
+        if (model.isEmpty())
+            showWarning(tr("The demo model is not there (%1). Open your own with File ▸ Open Model (Ctrl+O).")
+                            .arg(ResourcePaths::expectedDemoModel()));
+        if (data.isEmpty())
+            data = ResourcePaths::demoData();
+    }
+    if (!model.isEmpty() && data.isEmpty() && options.profile.isEmpty() && model == ResourcePaths::demoModel())
+        data = ResourcePaths::demoData();
+    m_autoFitPending = options.fit && options.profile.isEmpty();
+    if (!model.isEmpty())
+        openModel(model);
+    if (!data.isEmpty())
+        openDataset(data);
+    else if (m_autoFitPending)
+        showWarning(tr("No training data: open the images the model was trained on with File ▸ Open Dataset (Ctrl+D)."));
+    if (!options.profile.isEmpty())
+        openProfile(options.profile);
+    if (!options.fit)
+        m_autoFitPending = false;
+    if (!options.scoreFiles.isEmpty())
+        scoreFiles(options.scoreFiles);
+    if (!m_screenshotPath.isEmpty()) {
+        QTimer::singleShot(kScreenshotTimeoutMs, this, [this] {
+            if (!m_screenshotTaken) {
+                std::fprintf(stderr, "nac-studio: --screenshot timed out; saving what is shown\n");
+                m_exitCode = 3;
+                takeScreenshot();
+            }
+        });
+        QTimer::singleShot(0, this, &MainWindow::maybeFinishScreenshot);
+    }
+}
+
+void MainWindow::openModel(const QString& path)
+{
+    m_modelPathRequested = path;
+    m_modelJobPending = true;
+    if (m_dataset || m_datasetJobPending)
+        m_autoFitPending = m_autoFitPending || m_model != nullptr;
+    m_controller->loadModel(path, m_device.isEmpty() ? QStringLiteral("cpu") : m_device);
+    m_stateText = tr("Loading %1…").arg(QFileInfo(path).fileName());
+    updateStatus();
+}
+
+void MainWindow::openDataset(const QString& spec)
+{
+    m_datasetJobPending = true;
+    if (m_dataset)
+        m_autoFitPending = true;
+    m_controller->openDataset(spec);
+    m_stateText = tr("Opening %1…").arg(spec);
+    updateStatus();
+}
+
+void MainWindow::openProfile(const QString& path)
+{
+    m_autoFitPending = false;
+    m_controller->loadProfile(path);
+    m_settings.addRecent(AppSettings::RecentKind::Profile, QFileInfo(path).absoluteFilePath());
+    m_stateText = tr("Loading the profile %1…").arg(QFileInfo(path).fileName());
+    updateStatus();
+}
+
+void MainWindow::saveProfile(const QString& path)
+{
+    m_controller->saveProfile(path);
+}
+
+// --- fitting ---
+
+QStringList MainWindow::requestedLayers() const
+{
+    return m_fitPanel->checkedLayers();
+}
+
+FitRequest MainWindow::fitRequest() const
+{
+    FitRequest request;
+    request.layers = requestedLayers();
+    const QStringList fitted = m_snapshot ? m_snapshot->layerNames() : QStringList();
+    const std::vector<nac::engine::LayerParams>& current = m_parameters->layerParams();
+    for (const QString& layer : request.layers) {
+        const int index = fitted.indexOf(layer);
+        if (index >= 0 && std::size_t(index) < current.size())
+            request.params.push_back(current[std::size_t(index)]);
+        else
+            request.params.push_back(m_model ? m_model->defaultsFor(layer) : nac::engine::LayerParams{});
+    }
+    request.sampleCount = m_fitPanel->sampleCount();
+    request.heldoutCount = m_fitPanel->heldoutCount();
+    request.seed = kFitSeed;
+    request.chunkSize = kChunkImages;
+    return request;
+}
+
+void MainWindow::startFit()
+{
+    m_autoFitPending = false;
+    if (!m_model) {
+        showError(tr("No model is loaded. Open one with File ▸ Open Model (Ctrl+O)."));
+        return;
+    }
+    if (!m_dataset) {
+        showError(tr("No training data is open. Open it with File ▸ Open Dataset (Ctrl+D)."));
+        return;
+    }
+    const FitRequest request = fitRequest();
+    if (request.layers.isEmpty()) {
+        showError(tr("No layer is checked. Check the layers to cover in the layer tree, then press Fit (F5)."));
+        return;
+    }
+    m_fitJob = m_controller->startFit(request);
+    m_layersChangedSinceFit = false;
+    m_fitPanel->setFitting(true);
+    m_progress->setRange(0, 100);
+    m_progress->setValue(0);
+    m_progress->show();
+    m_progressCancel->show();
+    m_stateText = tr("Fitting %1 layer(s) on %2 images…").arg(request.layers.size()).arg(request.sampleCount);
+    if (m_messageBar->level() == MessageBar::Level::Info)
+        m_messageBar->dismiss();
+    updateStatus();
+}
+
+void MainWindow::cancelFit()
+{
+    if (m_controller->isFitting()) {
+        m_controller->cancelFit();
+        m_stateText = tr("Canceling…");
+        updateStatus();
+    }
+}
+
+void MainWindow::maybeStartAutoFit()
+{
+    if (m_autoFitPending && m_model && m_dataset && !m_modelJobPending && !m_datasetJobPending)
+        startFit();
+}
+
+// --- engine results ---
+
+void MainWindow::onModelLoaded(const std::shared_ptr<const ModelInfo>& model)
+{
+    const bool sameModel = m_model && model && m_model->sha256 == model->sha256;
+    const QStringList checked = m_fitPanel->checkedLayers();
+    m_model = model;
+    m_modelJobPending = false;
+    m_fitPanel->setModel(*model);
+    if (sameModel && !checked.isEmpty())
+        m_fitPanel->setCheckedLayers(checked);  // a device change keeps the user's choice
+    m_fitPanel->setCurrentDevice(model->device);
+    m_settings.addRecent(AppSettings::RecentKind::Model, model->path);
+    setWindowTitle(tr("NAC Studio — %1").arg(model->name));
+    if (!sameModel) {
+        m_snapshot.reset();
+        m_coverage->clear();
+        m_scoring->clear();
+        m_parameters->setLayers({}, {}, {});
+    }
+    if (model->defaultLayers.isEmpty())
+        showInfo(tr("The model's metadata names no default layers: check the layers to cover, then press Fit (F5)."));
+    Q_EMIT modelShown();
+    maybeStartAutoFit();
+    updateStatus();
+}
+
+void MainWindow::onDatasetOpened(const std::shared_ptr<const DatasetInfo>& dataset)
+{
+    m_dataset = dataset;
+    m_datasetJobPending = false;
+    m_fitPanel->setDataset(*dataset);
+    m_settings.addRecent(AppSettings::RecentKind::Dataset, dataset->spec);
+    maybeStartAutoFit();
+    updateStatus();
+}
+
+void MainWindow::onSnapshot(const std::shared_ptr<const ProfileSnapshot>& snapshot)
+{
+    QElapsedTimer timer;
+    timer.start();
+    const QStringList before = m_snapshot ? m_snapshot->layerNames() : QStringList();
+    m_snapshot = snapshot;
+    const QStringList names = snapshot->layerNames();
+    if (names != before || snapshot->reason == SnapshotReason::ProfileLoaded) {
+        std::vector<nac::engine::LayerParams> defaults;
+        for (const LayerSnapshot& layer : snapshot->layers)
+            defaults.push_back(layer.defaults);
+        const int selected = m_parameters->selectedLayer();
+        m_parameters->setLayers(names, snapshot->params(), defaults);
+        if (selected == nac::widgets::ParameterPanel::kAllLayers || selected < int(names.size()))
+            m_parameters->setSelectedLayer(selected);
+        if (snapshot->reason == SnapshotReason::ProfileLoaded)
+            m_fitPanel->setCheckedLayers(names);
+    }
+    m_coverage->setSnapshot(snapshot);
+    m_scoring->setSnapshot(snapshot);
+    if (m_scoring->selectedSample() >= 0)
+        m_coverage->setMarkers(m_scoring->weakNeuronMarkers(m_scoring->selectedSample()));
+    ++m_figures.snapshotsShown;
+    const double redrawMs = double(timer.nsecsElapsed()) / 1e6;
+    if (snapshot->reason == SnapshotReason::ParamsChanged && m_paramEditNs >= 0) {
+        m_figures.lastParamLatencyMs = double(m_clock.nsecsElapsed() - m_paramEditNs) / 1e6;
+        m_figures.lastParamRedrawMs = redrawMs;
+        m_paramEditNs = -1;
+        Q_EMIT paramsShown(m_figures.lastParamLatencyMs, redrawMs);
+    }
+    flushPendingScores();
+    updateStatus();
+    Q_EMIT snapshotShown(snapshot->generation, snapshot->reason);
+}
+
+void MainWindow::onImagesScored(const std::shared_ptr<const ScoredImages>& images)
+{
+    m_scoring->addImages(*images);
+    QStringList failed;
+    QStringList converted;
+    int maxSample = -1;
+    for (const ScoredItem& item : images->items) {
+        if (!item.ok)
+            failed.append(tr("%1: %2").arg(item.name, item.notice));
+        else if (!item.notice.isEmpty())
+            converted.append(tr("%1: %2").arg(item.name, item.notice));
+        maxSample = std::max(maxSample, item.sampleIndex);
+    }
+    QStringList lines;
+    if (!failed.isEmpty())
+        lines.append(tr("%n file(s) could not be scored and were skipped:", nullptr, int(failed.size())) + QLatin1Char(' ')
+                     + failed.mid(0, 3).join(QStringLiteral("; ")) + (failed.size() > 3 ? tr(" …") : QString()));
+    if (!converted.isEmpty())
+        lines.append(tr("%n image(s) were converted to fit the model's input and scored:", nullptr, int(converted.size()))
+                     + QLatin1Char(' ') + converted.mid(0, 3).join(QStringLiteral("; ")) + (converted.size() > 3 ? tr(" …") : QString()));
+    if (!lines.isEmpty())
+        (failed.isEmpty() ? showInfo(lines.join(QLatin1Char('\n'))) : showWarning(lines.join(QLatin1Char('\n'))));
+    m_dropAwaitingBatch = maxSample + 1;
+    if (maxSample < 0 && m_dropNs >= 0) {
+        m_figures.lastDropToScoreMs = double(m_clock.nsecsElapsed() - m_dropNs) / 1e6;
+        m_dropNs = -1;
+        Q_EMIT scoresShown(m_figures.lastDropToScoreMs);
+    }
+    if (m_scoring->list()->currentRow() < 0 && m_scoring->list()->rowCount() > 0)
+        m_scoring->list()->setCurrentRow(m_scoring->list()->rowCount() - int(images->items.size()));
+}
+
+void MainWindow::onDroppedScores(const std::shared_ptr<const DroppedScores>& scores)
+{
+    m_scoring->setDroppedScores(scores);
+    m_coverage->setDroppedScores(scores);
+    if (m_scoring->selectedSample() >= 0)
+        m_coverage->setMarkers(m_scoring->weakNeuronMarkers(m_scoring->selectedSample()));
+    const bool complete = int(scores->scores.total.size()) >= m_dropAwaitingBatch;
+    if (complete && m_dropAwaitingBatch > 0) {
+        double latency = -1.0;
+        if (m_dropNs >= 0) {
+            latency = double(m_clock.nsecsElapsed() - m_dropNs) / 1e6;
+            m_figures.lastDropToScoreMs = latency;
+            m_dropNs = -1;
+        }
+        m_dropAwaitingBatch = 0;
+        Q_EMIT scoresShown(latency);
+    }
+}
+
+void MainWindow::onProgress(const JobProgress& progress)
+{
+    if (progress.kind != JobKind::Fit && progress.kind != JobKind::ScoreImages)
+        return;
+    const int percent = progress.imagesTotal > 0 ? int(100 * progress.imagesDone / progress.imagesTotal) : 0;
+    m_progress->setValue(percent);
+    m_progress->show();
+    m_progressCancel->setVisible(progress.kind == JobKind::Fit);
+    const QString stage = progress.kind == JobKind::ScoreImages ? tr("Scoring")
+        : progress.stage == QLatin1String("held-out")           ? tr("Scoring held-out InD images")
+                                                                : tr("Fitting");
+    m_stateText = tr("%1: %2 / %3 images · %4 images/s · ETA %5")
+                      .arg(stage)
+                      .arg(progress.imagesDone)
+                      .arg(progress.imagesTotal)
+                      .arg(progress.imagesPerSecond, 0, 'f', 0)
+                      .arg(secondsText(progress.etaSeconds));
+    if (progress.kind == JobKind::Fit && progress.imagesDone > 0)
+        m_figures.fitImagesPerSecond = progress.imagesPerSecond;
+    updateStatus();
+}
+
+void MainWindow::onJobFinished(const JobResult& result)
+{
+    const bool failed = result.outcome == JobOutcome::Failed;
+    switch (result.kind) {
+    case JobKind::LoadModel:
+        m_modelJobPending = false;
+        if (failed) {
+            m_autoFitPending = false;
+            showError(tr("Could not load the model: %1").arg(result.message));
+            if (!m_modelPathRequested.isEmpty())
+                m_settings.removeRecent(AppSettings::RecentKind::Model, QFileInfo(m_modelPathRequested).absoluteFilePath());
+        }
+        maybeStartAutoFit();
+        break;
+    case JobKind::OpenDataset:
+        m_datasetJobPending = false;
+        if (failed) {
+            m_autoFitPending = false;
+            showError(tr("Could not open the data set: %1").arg(result.message));
+        }
+        maybeStartAutoFit();
+        break;
+    case JobKind::Fit:
+        if (result.jobId == m_fitJob) {
+            m_fitJob = 0;
+            m_fitPanel->setFitting(false);
+            m_progress->hide();
+            m_progressCancel->hide();
+            m_startupFitDone = true;
+            if (result.outcome == JobOutcome::Completed) {
+                m_figures.fitSeconds = result.elapsedMs / 1000.0;
+                if (m_snapshot && result.elapsedMs > 0)
+                    m_figures.fitImagesPerSecond = double(m_snapshot->fitCount + std::int64_t(m_snapshot->heldoutScores.size()))
+                        / (result.elapsedMs / 1000.0);
+            } else if (result.outcome == JobOutcome::Canceled) {
+                showInfo(m_snapshot ? tr("%1 The views show the %2 images fitted so far; press Fit (F5) to fit again.")
+                                          .arg(result.message)
+                                          .arg(m_snapshot->fitCount)
+                                    : result.message);
+            } else {
+                showError(tr("The fit failed: %1").arg(result.message));
+            }
+        }
+        Q_EMIT fitFinished(result);
+        break;
+    case JobKind::ScoreImages:
+        if (failed)
+            showError(tr("Could not score the images: %1").arg(result.message));
+        if (result.outcome != JobOutcome::Completed) {
+            m_dropNs = -1;
+            m_dropAwaitingBatch = 0;
+        }
+        if (!m_controller->isFitting()) {
+            m_progress->hide();
+            m_progressCancel->hide();
+        }
+        break;
+    case JobKind::SaveProfile:
+        if (failed)
+            showError(tr("Could not save the profile: %1").arg(result.message));
+        break;
+    case JobKind::LoadProfile:
+        if (failed)
+            showError(tr("Could not load the profile: %1").arg(result.message));
+        break;
+    }
+    if (result.outcome == JobOutcome::Completed || result.outcome == JobOutcome::Canceled)
+        m_stateText = result.message;
+    else
+        m_stateText = tr("Failed: %1").arg(jobKindText(result.kind));
+    updateStatus();
+    Q_EMIT jobFinished(result);
+    maybeFinishScreenshot();
+}
+
+void MainWindow::onParamsEdited()
+{
+    if (!m_snapshot)
+        return;
+    m_paramEditNs = m_clock.nsecsElapsed();
+    m_controller->setParams(m_parameters->layerNames(), m_parameters->layerParams());
+}
+
+void MainWindow::onSampleSelected(int sampleIndex)
+{
+    m_coverage->setMarkers(m_scoring->weakNeuronMarkers(sampleIndex));
+}
+
+// --- scoring ---
+
+QStringList MainWindow::expandImagePaths(const QStringList& paths, QString* note) const
+{
+    QStringList files;
+    int skippedFolders = 0;
+    bool truncated = false;
+    for (const QString& path : paths) {
+        const QFileInfo info(path);
+        if (info.isDir()) {
+            QDirIterator it(path, QDir::Files | QDir::Readable, QDirIterator::Subdirectories);
+            QStringList inFolder;
+            while (it.hasNext()) {
+                const QString file = it.next();
+                if (imageSuffixes().contains(QFileInfo(file).suffix().toLower()))
+                    inFolder.append(file);
+            }
+            inFolder.sort();
+            if (inFolder.isEmpty())
+                ++skippedFolders;
+            files.append(inFolder);
+        } else {
+            files.append(path);
+        }
+        if (files.size() > kMaxFolderImages) {
+            files = files.mid(0, kMaxFolderImages);
+            truncated = true;
+            break;
+        }
+    }
+    QStringList notes;
+    if (skippedFolders > 0)
+        notes.append(tr("%n dropped folder(s) held no PNG, JPEG, BMP or WebP images.", nullptr, skippedFolders));
+    if (truncated)
+        notes.append(tr("Only the first %1 images are scored.").arg(kMaxFolderImages));
+    if (note)
+        *note = notes.join(QLatin1Char(' '));
+    return files;
+}
+
+void MainWindow::scoreFiles(const QStringList& paths)
+{
+    QString note;
+    const QStringList files = expandImagePaths(paths, &note);
+    if (!note.isEmpty())
+        showWarning(note);
+    if (files.isEmpty())
+        return;
+    m_dropNs = m_clock.nsecsElapsed();
+    m_pendingScorePaths.append(files);
+    if (!m_snapshot) {
+        if (!m_model && !m_modelJobPending) {
+            showError(tr("Open a model (and fit a profile) before scoring images."));
+            m_pendingScorePaths.clear();
+            m_dropNs = -1;
+            return;
+        }
+        showInfo(tr("%n image(s) will be scored as soon as the fit has its first images.", nullptr, int(m_pendingScorePaths.size())));
+        return;
+    }
+    flushPendingScores();
+}
+
+void MainWindow::flushPendingScores()
+{
+    if (m_pendingScorePaths.isEmpty() || !m_snapshot)
+        return;
+    const QStringList files = m_pendingScorePaths;
+    m_pendingScorePaths.clear();
+    m_controller->scoreImages(files);
+}
+
+bool MainWindow::mimeHasUsableContent(const QMimeData* mime)
+{
+    return mime && (!localPaths(mime).isEmpty() || mime->hasImage());
+}
+
+bool MainWindow::handleMimeData(const QMimeData* mime)
+{
+    if (!mime)
+        return false;
+    QStringList images;
+    QString model;
+    QString profile;
+    QString dataset;
+    for (const QString& path : localPaths(mime)) {
+        const QFileInfo info(path);
+        if (isModelFile(info))
+            model = path;
+        else if (isProfileFile(info))
+            profile = path;
+        else if (isIdxFile(info))
+            dataset = path;
+        else
+            images.append(path);
+    }
+    if (images.isEmpty() && model.isEmpty() && profile.isEmpty() && dataset.isEmpty() && mime->hasImage()) {
+        // Raw image data (dragged from a browser, or a screenshot on the clipboard): save it to score it.
+        const QImage image = qvariant_cast<QImage>(mime->imageData());
+        if (image.isNull()) {
+            showWarning(tr("The pasted or dropped data is not an image the app can read."));
+            return false;
+        }
+        if (!m_pasteDir)
+            m_pasteDir = std::make_unique<QTemporaryDir>();
+        const QString path = m_pasteDir->filePath(QStringLiteral("pasted-%1.png").arg(++m_pasteCount));
+        if (!m_pasteDir->isValid() || !image.save(path)) {
+            showError(tr("Could not keep the pasted image in a temporary file (%1).").arg(path));
+            return false;
+        }
+        images.append(path);
+    }
+    if (!model.isEmpty())
+        openModel(model);
+    if (!dataset.isEmpty())
+        openDataset(dataset);
+    if (!profile.isEmpty())
+        openProfile(profile);
+    if (!images.isEmpty())
+        scoreFiles(images);
+    return !(images.isEmpty() && model.isEmpty() && profile.isEmpty() && dataset.isEmpty());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (mimeHasUsableContent(event->mimeData()))
+        event->acceptProposedAction();
+}
+
+void MainWindow::dragMoveEvent(QDragMoveEvent* event)
+{
+    if (mimeHasUsableContent(event->mimeData()))
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    if (handleMimeData(event->mimeData()))
+        event->acceptProposedAction();
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+    const QEvent::Type type = event->type();
+    if ((type == QEvent::DragEnter || type == QEvent::DragMove || type == QEvent::Drop) && watched != this) {
+        auto* widget = qobject_cast<QWidget*>(watched);
+        if (widget && widget->window() == this) {
+            auto* drop = static_cast<QDropEvent*>(event);
+            if (!localPaths(drop->mimeData()).isEmpty() || drop->mimeData()->hasImage()) {
+                if (type == QEvent::Drop)
+                    dropEvent(drop);
+                else
+                    drop->acceptProposedAction();
+                return true;
+            }
+        }
+    }
+    return QMainWindow::eventFilter(watched, event);
+}
+
+void MainWindow::pasteImages()
+{
+    const QMimeData* mime = QApplication::clipboard()->mimeData();
+    if (!mime || !handleMimeData(mime)) {
+        // A list of paths as plain text is accepted too.
+        QStringList paths;
+        if (mime && mime->hasText())
+            for (const QString& line : mime->text().split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+                if (QFileInfo::exists(line.trimmed()))
+                    paths.append(line.trimmed());
+        if (paths.isEmpty())
+            showInfo(tr("The clipboard holds no image and no image files to score."));
+        else
+            scoreFiles(paths);
+    }
+}
+
+// --- file dialogs ---
+
+void MainWindow::chooseModel()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), m_settings.lastFolder(),
+                                                      tr("TorchScript models (*.pt *.pth *.ptl);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    m_settings.setLastFolder(QFileInfo(path).absolutePath());
+    openModel(path);
+}
+
+void MainWindow::chooseDatasetFile()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Dataset"), m_settings.lastFolder(),
+                                                      tr("IDX image files (*-ubyte *-ubyte.gz *.idx *.gz);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    m_settings.setLastFolder(QFileInfo(path).absolutePath());
+    openDataset(path);
+}
+
+void MainWindow::chooseDatasetFolder()
+{
+    const QString path = QFileDialog::getExistingDirectory(this, tr("Open Dataset Folder (one subfolder per class)"),
+                                                           m_settings.lastFolder());
+    if (path.isEmpty())
+        return;
+    m_settings.setLastFolder(path);
+    openDataset(path);
+}
+
+void MainWindow::chooseProfileToOpen()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Profile"), m_settings.lastFolder(),
+                                                      tr("NAC profiles (*.nacprofile);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    m_settings.setLastFolder(QFileInfo(path).absolutePath());
+    openProfile(path);
+}
+
+void MainWindow::chooseProfileToSave()
+{
+    if (!m_snapshot) {
+        showError(tr("There is no profile to save yet: fit one first (F5)."));
+        return;
+    }
+    QString suggested = QDir(m_settings.lastFolder()).filePath(
+        (m_model ? QFileInfo(m_model->path).completeBaseName() : QStringLiteral("profile")) + QStringLiteral(".nacprofile"));
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Profile"), suggested, tr("NAC profiles (*.nacprofile)"));
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += QStringLiteral(".nacprofile");
+    m_settings.setLastFolder(QFileInfo(path).absolutePath());
+    m_settings.addRecent(AppSettings::RecentKind::Profile, QFileInfo(path).absoluteFilePath());
+    saveProfile(path);
+}
+
+void MainWindow::chooseImages()
+{
+    const QStringList paths = QFileDialog::getOpenFileNames(
+        this, tr("Score Images"), m_settings.lastFolder(), tr("Images (*.png *.jpg *.jpeg *.bmp *.webp);;All files (*)"));
+    if (paths.isEmpty())
+        return;
+    m_settings.setLastFolder(QFileInfo(paths.front()).absolutePath());
+    scoreFiles(paths);
+}
+
+void MainWindow::fillRecentMenu(QMenu* menu)
+{
+    menu->clear();
+    auto addSection = [this, menu](const QString& title, AppSettings::RecentKind kind) {
+        const QStringList paths = m_settings.recent(kind);
+        if (paths.isEmpty())
+            return;
+        menu->addSection(title);
+        for (const QString& path : paths) {
+            QAction* entry = menu->addAction(QFileInfo(path).fileName());
+            entry->setToolTip(path);
+            entry->setStatusTip(path);
+            connect(entry, &QAction::triggered, this, [this, kind, path] {
+                if (kind == AppSettings::RecentKind::Model)
+                    openModel(path);
+                else if (kind == AppSettings::RecentKind::Dataset)
+                    openDataset(path);
+                else
+                    openProfile(path);
+            });
+        }
+    };
+    addSection(tr("Models"), AppSettings::RecentKind::Model);
+    addSection(tr("Data sets"), AppSettings::RecentKind::Dataset);
+    addSection(tr("Profiles"), AppSettings::RecentKind::Profile);
+    if (menu->isEmpty())
+        menu->addAction(tr("(none yet)"))->setEnabled(false);
+}
+
+void MainWindow::exportPlot(const QString& which)
+{
+    nac::widgets::PlotView* view = nullptr;
+    QString base;
+    if (which == QLatin1String("heatmap")) {
+        view = m_coverage->heatmap(m_coverage->currentLayer());
+        base = QStringLiteral("heatmap");
+    } else if (which == QLatin1String("histogram")) {
+        view = m_coverage->histogram();
+        base = QStringLiteral("neuron-histogram");
+    } else {
+        view = m_scoring->distribution();
+        base = QStringLiteral("score-distribution");
+    }
+    if (!view) {
+        showError(tr("There is nothing to export yet: fit a profile first."));
+        return;
+    }
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Plot"), QDir(m_settings.lastFolder()).filePath(base + QStringLiteral(".png")),
+                                                      nac::widgets::PlotExport::fileDialogFilter());
+    if (path.isEmpty())
+        return;
+    m_settings.setLastFolder(QFileInfo(path).absolutePath());
+    QString error;
+    if (!view->exportPlot(path, &error))
+        showError(error);
+    else
+        m_stateText = tr("Exported %1.").arg(path);
+    updateStatus();
+}
+
+void MainWindow::exportCsv()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Scores"), QDir(m_settings.lastFolder()).filePath(QStringLiteral("scores.csv")),
+                                                      tr("CSV files (*.csv)"));
+    if (path.isEmpty())
+        return;
+    m_settings.setLastFolder(QFileInfo(path).absolutePath());
+    QString error;
+    if (!m_scoring->list()->exportCsv(path, &error))
+        showError(error);
+    else
+        m_stateText = tr("Exported %1 rows to %2.").arg(m_scoring->list()->rowCount()).arg(path);
+    updateStatus();
+}
+
+// --- status and messages ---
+
+QString MainWindow::stateText() const
+{
+    return m_stateText;
+}
+
+void MainWindow::updateStatus()
+{
+    m_stateLabel->setText(m_stateText.isEmpty() ? tr("Ready") : m_stateText);
+    m_deviceLabel->setText(tr("Device: %1").arg(m_model ? m_model->device : (m_device.isEmpty() ? QStringLiteral("cpu") : m_device)));
+    if (m_snapshot) {
+        QString text = tr("Profile: %1 fit images · %n layer(s)", nullptr, int(m_snapshot->layers.size())).arg(m_snapshot->fitCount);
+        if (!m_snapshot->complete)
+            text += tr(" (fitting, %1 to go)").arg(m_snapshot->fitTarget - m_snapshot->fitCount);
+        m_profileLabel->setText(text);
+    } else {
+        m_profileLabel->setText(tr("No profile"));
+    }
+}
+
+void MainWindow::showError(const QString& text)
+{
+    m_messageBar->showMessage(MessageBar::Level::Error, text);
+}
+
+void MainWindow::showWarning(const QString& text)
+{
+    m_messageBar->showMessage(MessageBar::Level::Warning, text);
+}
+
+void MainWindow::showInfo(const QString& text)
+{
+    m_messageBar->showMessage(MessageBar::Level::Info, text);
+}
+
+// --- screenshot and closing ---
+
+void MainWindow::maybeFinishScreenshot()
+{
+    if (m_screenshotPath.isEmpty() || m_screenshotTaken)
+        return;
+    if (m_controller->pendingJobs() > 0 || m_autoFitPending || m_modelJobPending || m_datasetJobPending
+        || !m_pendingScorePaths.isEmpty() || m_dropAwaitingBatch > 0)
+        return;
+    m_screenshotTaken = true;
+    // Show something worth seeing: the lowest-scoring image explained, and one of its weak neurons.
+    nac::widgets::ScoreListView* list = m_scoring->list();
+    int lowest = -1;
+    for (int row = 0; row < list->rowCount(); ++row) {
+        const double score = list->row(row).score;
+        if (std::isfinite(score) && (lowest < 0 || score < list->row(lowest).score))
+            lowest = row;
+    }
+    if (lowest >= 0) {
+        list->setCurrentRow(lowest);
+        const int sample = list->row(lowest).sampleIndex;
+        const std::vector<QVector<QPointF>> markers = m_scoring->weakNeuronMarkers(sample);
+        const int layer = m_coverage->currentLayer();
+        if (layer >= 0 && std::size_t(layer) < markers.size() && !markers[std::size_t(layer)].isEmpty())
+            m_coverage->showNeuron(layer, int(markers[std::size_t(layer)].front().x()));
+    } else if (m_coverage->currentLayer() >= 0) {
+        m_coverage->showNeuron(m_coverage->currentLayer(), 0);
+    }
+    QTimer::singleShot(kScreenshotSettleMs, this, &MainWindow::takeScreenshot);
+}
+
+void MainWindow::takeScreenshot()
+{
+    m_screenshotTaken = true;
+    const QPixmap pixmap = grab();
+    const QString path = m_screenshotPath;
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    const bool ok = !pixmap.isNull() && pixmap.save(path);
+    if (!ok) {
+        std::fprintf(stderr, "nac-studio: could not save the screenshot to %s\n", qPrintable(path));
+        m_exitCode = m_exitCode ? m_exitCode : 1;
+    } else {
+        std::printf("screenshot: %s (%dx%d)\n", qPrintable(path), pixmap.width(), pixmap.height());
+    }
+    if (m_printFigures) {
+        std::printf("fit: %.1f s, %.0f images/s (fit + held-out images, GUI)\n", m_figures.fitSeconds, m_figures.fitImagesPerSecond);
+        std::printf("drop-to-score: %.0f ms\n", m_figures.lastDropToScoreMs);
+        if (m_stalls) {
+            m_figures.maxStallMs = m_stalls->maxStallMs();
+            std::printf("max event-loop stall: %.0f ms (%lld ticks of 10 ms)\n", m_figures.maxStallMs, m_stalls->ticks());
+        }
+        std::printf("snapshots shown: %d\n", m_figures.snapshotsShown);
+        std::fflush(stdout);
+    }
+    if (!m_messageBar->text().isEmpty())
+        std::printf("message bar: %s\n", qPrintable(m_messageBar->text().replace(QLatin1Char('\n'), QLatin1String(" | "))));
+    std::fflush(stdout);
+    Q_EMIT screenshotSaved(path, ok);
+    if (m_messageBar->level() == MessageBar::Level::Error && !m_messageBar->text().isEmpty() && m_exitCode == 0)
+        m_exitCode = 2;
+    const int code = m_exitCode;
+    QTimer::singleShot(0, this, [this, code] {
+        close();
+        QCoreApplication::exit(code);
+    });
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    if (m_screenshotPath.isEmpty())
+        saveLayout();
+    // Cancels a running fit and joins the engine thread (within about one batch).
+    m_controller->shutdown();
+    event->accept();
+}
+
+}  // namespace nac::app

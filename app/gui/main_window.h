@@ -1,0 +1,205 @@
+// The nac-studio main window: layout, menus, shortcuts, drag-and-drop, and the wiring between the
+// engine controller and the views. Thin: the engine work is in EngineWorker, the views in widgets/.
+#pragma once
+
+#include "app/gui/app_settings.h"
+#include "app/gui/app_types.h"
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <QStringList>
+
+#include <memory>
+
+class QAction;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QMimeData;
+class QProgressBar;
+class QTemporaryDir;
+class QToolButton;
+
+namespace nac::widgets {
+class ParameterPanel;
+}
+
+namespace nac::app {
+
+class CoveragePanel;
+class EngineController;
+class FitPanel;
+class MessageBar;
+class ScoringPanel;
+class StallMonitor;
+
+// What the command line asked for (see main.cpp).
+struct StartupOptions {
+    QString model;            // empty: the demo model when it exists
+    QString data;             // empty: the demo data when the model is the demo's
+    QString profile;          // load instead of fitting
+    QString device;           // empty: the last one used, else cpu
+    bool fit = true;          // false: --no-fit
+    int samples = 0;          // 0: the panel's default (1000)
+    int heldout = -1;         // -1: the panel's default (1000)
+    QStringList scoreFiles;   // --score FILES: scored as if dropped
+    QString screenshotPath;   // save a grab when everything is done, then quit
+    bool printFigures = false;
+};
+
+// Figures measured while the app runs (printed by --screenshot, read by tests).
+struct RunFigures {
+    double fitImagesPerSecond = 0.0;
+    double fitSeconds = 0.0;
+    double lastDropToScoreMs = -1.0;
+    double lastParamLatencyMs = -1.0;  // parameter change posted -> views updated
+    double lastParamRedrawMs = -1.0;   // GUI-thread time of that update
+    double lastRebinMs = -1.0;         // worker time of the re-binning
+    double maxStallMs = -1.0;          // longest event-loop stall since start() (with printFigures)
+    int snapshotsShown = 0;
+};
+
+// Lives on the GUI thread; owns the EngineController (and through it the engine thread).
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Loads what options name (or the demo) and starts the fit unless told not to.
+    void start(const StartupOptions& options);
+
+    void openModel(const QString& path);
+    void openDataset(const QString& spec);
+    void openProfile(const QString& path);
+    void saveProfile(const QString& path);
+    // Scores image files (folders are expanded); what a drop, a paste and File > Score Images do.
+    void scoreFiles(const QStringList& paths);
+    // Handles dropped or pasted data: models, profiles, data sets, image files, folders, raw images.
+    bool handleMimeData(const QMimeData* mime);
+    void startFit();
+    void cancelFit();
+
+    // --- seams ---
+    EngineController* controller() const { return m_controller; }
+    CoveragePanel* coveragePanel() const { return m_coverage; }
+    ScoringPanel* scoringPanel() const { return m_scoring; }
+    FitPanel* fitPanel() const { return m_fitPanel; }
+    nac::widgets::ParameterPanel* parameterPanel() const { return m_parameters; }
+    MessageBar* messageBar() const { return m_messageBar; }
+    std::shared_ptr<const ProfileSnapshot> snapshot() const { return m_snapshot; }
+    std::shared_ptr<const ModelInfo> model() const { return m_model; }
+    QStringList requestedLayers() const;
+    FitRequest fitRequest() const;  // what F5 would ask for now
+    const RunFigures& figures() const { return m_figures; }
+    QString stateText() const;
+    QAction* action(const QString& objectName) const;
+
+Q_SIGNALS:
+    void modelShown();
+    void snapshotShown(int generation, nac::app::SnapshotReason reason);
+    void fitFinished(const nac::app::JobResult& result);
+    void jobFinished(const nac::app::JobResult& result);
+    // Scores of dropped images reached the list; latencyMs since the drop (-1 when not from a drop).
+    void scoresShown(double latencyMs);
+    void paramsShown(double latencyMs, double redrawMs);
+    void screenshotSaved(const QString& path, bool ok);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dragMoveEvent(QDragMoveEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    void buildActions();
+    void buildMenus();
+    void buildDocks();
+    void buildStatusBar();
+    void connectEngine();
+    void restoreLayout();
+    void saveLayout();
+
+    void onModelLoaded(const std::shared_ptr<const ModelInfo>& model);
+    void onDatasetOpened(const std::shared_ptr<const DatasetInfo>& dataset);
+    void onSnapshot(const std::shared_ptr<const ProfileSnapshot>& snapshot);
+    void onImagesScored(const std::shared_ptr<const ScoredImages>& images);
+    void onDroppedScores(const std::shared_ptr<const DroppedScores>& scores);
+    void onProgress(const JobProgress& progress);
+    void onJobFinished(const JobResult& result);
+    void onParamsEdited();
+    void onSampleSelected(int sampleIndex);
+    void maybeStartAutoFit();
+    void maybeFinishScreenshot();
+    void takeScreenshot();
+    void flushPendingScores();
+    void updateStatus();
+    void showError(const QString& text);
+    void showWarning(const QString& text);
+    void showInfo(const QString& text);
+
+    void chooseModel();
+    void chooseDatasetFile();
+    void chooseDatasetFolder();
+    void chooseProfileToOpen();
+    void chooseProfileToSave();
+    void chooseImages();
+    void pasteImages();
+    void exportPlot(const QString& which);
+    void exportCsv();
+    void fillRecentMenu(QMenu* menu);
+
+    static bool mimeHasUsableContent(const QMimeData* mime);
+    QStringList expandImagePaths(const QStringList& paths, QString* note) const;
+
+    EngineController* m_controller = nullptr;
+    AppSettings m_settings;
+    MessageBar* m_messageBar = nullptr;
+    CoveragePanel* m_coverage = nullptr;
+    ScoringPanel* m_scoring = nullptr;
+    FitPanel* m_fitPanel = nullptr;
+    nac::widgets::ParameterPanel* m_parameters = nullptr;
+    QDockWidget* m_fitDock = nullptr;
+    QDockWidget* m_paramDock = nullptr;
+    QDockWidget* m_scoringDock = nullptr;
+    QLabel* m_stateLabel = nullptr;
+    QLabel* m_deviceLabel = nullptr;
+    QLabel* m_profileLabel = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QToolButton* m_progressCancel = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    std::unique_ptr<QTemporaryDir> m_pasteDir;
+    int m_pasteCount = 0;
+
+    std::shared_ptr<const ModelInfo> m_model;
+    std::shared_ptr<const DatasetInfo> m_dataset;
+    std::shared_ptr<const ProfileSnapshot> m_snapshot;
+    QString m_device;
+    QString m_modelPathRequested;
+    QString m_stateText;
+    bool m_autoFitPending = false;
+    bool m_modelJobPending = false;
+    bool m_datasetJobPending = false;
+    bool m_layersChangedSinceFit = false;
+    QStringList m_pendingScorePaths;
+    int m_fitJob = 0;
+
+    // Latency bookkeeping.
+    QElapsedTimer m_clock;
+    qint64 m_dropNs = -1;
+    int m_dropSamplesBefore = 0;
+    int m_dropAwaitingBatch = 0;
+    qint64 m_paramEditNs = -1;
+    RunFigures m_figures;
+
+    // --screenshot.
+    QString m_screenshotPath;
+    bool m_printFigures = false;
+    std::unique_ptr<StallMonitor> m_stalls;
+    bool m_screenshotTaken = false;
+    bool m_startupFitDone = false;
+    int m_exitCode = 0;
+};
+
+}  // namespace nac::app

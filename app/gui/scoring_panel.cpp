@@ -1,0 +1,282 @@
+// ScoringPanel: score list, distribution with threshold, and per-layer explanation of one image.
+#include "app/gui/scoring_panel.h"
+
+#include "widgets/nac_terms.h"
+#include "widgets/score_distribution_view.h"
+#include "widgets/score_list_view.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace nac::app {
+
+namespace {
+constexpr int kWorstNeuronsShown = 5;
+}
+
+ScoringPanel::ScoringPanel(QWidget* parent)
+    : QWidget(parent)
+{
+    m_hint = new QLabel(tr("Drop image files or a folder anywhere on the window, paste (Ctrl+V), or use "
+                           "File ▸ Score Images (Ctrl+I)."),
+                        this);
+    m_hint->setObjectName(QStringLiteral("dropHint"));
+    m_hint->setWordWrap(true);
+    m_hint->setToolTip(nac::widgets::NacTerms::score());
+
+    m_list = new nac::widgets::ScoreListView(this);
+    m_list->setObjectName(QStringLiteral("scoreList"));
+    m_list->setToolTip(nac::widgets::NacTerms::score());
+
+    m_distribution = new nac::widgets::ScoreDistributionView(this);
+    m_distribution->setObjectName(QStringLiteral("scoreDistribution"));
+    m_distribution->setToolTip(tr("NAC-UE scores of the held-out InD images and of the dropped images. "
+                                  "Press or drag in the plot to move the threshold."));
+    m_thresholdLabel = new QLabel(this);
+    m_thresholdLabel->setObjectName(QStringLiteral("thresholdLabel"));
+    m_thresholdLabel->setWordWrap(true);
+    m_autoThreshold = new QPushButton(tr("95% InD"), this);
+    m_autoThreshold->setObjectName(QStringLiteral("autoThresholdButton"));
+    m_autoThreshold->setToolTip(tr("Put the threshold back where it keeps 95% of the held-out InD images"));
+
+    m_explanation = new QTextBrowser(this);
+    m_explanation->setObjectName(QStringLiteral("explanation"));
+    m_explanation->setOpenLinks(false);
+    m_explanation->setPlaceholderText(tr("Select an image to see why it scored as it did."));
+
+    auto* listPage = new QWidget(this);
+    auto* listLayout = new QVBoxLayout(listPage);
+    listLayout->setContentsMargins(0, 0, 0, 0);
+    listLayout->addWidget(m_hint);
+    listLayout->addWidget(m_list, 1);
+
+    auto* distributionPage = new QWidget(this);
+    auto* distributionLayout = new QVBoxLayout(distributionPage);
+    distributionLayout->setContentsMargins(0, 0, 0, 0);
+    auto* thresholdRow = new QHBoxLayout;
+    thresholdRow->addWidget(m_thresholdLabel, 1);
+    thresholdRow->addWidget(m_autoThreshold);
+    distributionLayout->addLayout(thresholdRow);
+    distributionLayout->addWidget(m_distribution, 1);
+
+    m_splitter = new QSplitter(Qt::Vertical, this);
+    m_splitter->setObjectName(QStringLiteral("scoringSplitter"));
+    m_splitter->addWidget(listPage);
+    m_splitter->addWidget(m_explanation);
+    m_splitter->addWidget(distributionPage);
+    m_splitter->setStretchFactor(0, 3);
+    m_splitter->setStretchFactor(1, 2);
+    m_splitter->setStretchFactor(2, 2);
+    m_splitter->setChildrenCollapsible(false);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_splitter);
+
+    connect(m_list, &nac::widgets::ScoreListView::selectionChanged, this, &ScoringPanel::onRowSelected);
+    connect(m_distribution, &nac::widgets::ScoreDistributionView::thresholdChanged, this,
+            [this](double threshold) { setManualThreshold(threshold); });
+    connect(m_autoThreshold, &QPushButton::clicked, this,
+            [this] { setManualThreshold(std::numeric_limits<double>::quiet_NaN()); });
+    applyThreshold();
+}
+
+ScoringPanel::~ScoringPanel() = default;
+
+void ScoringPanel::clear()
+{
+    m_list->clear();
+    m_names.clear();
+    m_scores.reset();
+    m_selectedSample = -1;
+    m_distribution->setOodScores({}, tr("dropped images"));
+    m_explanation->clear();
+}
+
+void ScoringPanel::setSnapshot(std::shared_ptr<const ProfileSnapshot> snapshot)
+{
+    const QStringList before = m_snapshot ? m_snapshot->layerNames() : QStringList();
+    m_snapshot = std::move(snapshot);
+    if (!m_snapshot)
+        return;
+    const QStringList names = m_snapshot->layerNames();
+    if (names != before)
+        m_list->setLayerNames(names);
+    m_distribution->setIndScores(m_snapshot->heldoutScores,
+                                 tr("held-out InD (%1 images)").arg(m_snapshot->heldoutScores.size()));
+    applyThreshold();
+}
+
+void ScoringPanel::addImages(const ScoredImages& images)
+{
+    for (const ScoredItem& item : images.items) {
+        nac::widgets::ScoredImageRow row;
+        row.thumbnail = item.thumbnail;
+        row.name = item.name;
+        row.source = item.source;
+        row.sampleIndex = item.ok ? item.sampleIndex : -1;
+        row.predictedClass = item.predictedClass;
+        row.predictedLabel = item.predictedLabel;
+        row.probability = item.probability;
+        row.notice = item.notice;
+        row.failed = !item.ok;
+        if (item.ok && m_scores && std::size_t(item.sampleIndex) < m_scores->scores.total.size()) {
+            row.score = m_scores->scores.total[std::size_t(item.sampleIndex)];
+            for (const std::vector<double>& layer : m_scores->scores.perLayer)
+                row.layerScores.push_back(layer[std::size_t(item.sampleIndex)]);
+        }
+        if (item.ok)
+            m_names[item.sampleIndex] = item.name;
+        m_list->addResult(std::move(row));
+    }
+}
+
+void ScoringPanel::setDroppedScores(std::shared_ptr<const DroppedScores> scores)
+{
+    m_scores = std::move(scores);
+    if (!m_scores)
+        return;
+    m_list->updateScores(m_scores->scores);
+    m_distribution->setOodScores(m_scores->scores.total, tr("dropped images (%1)").arg(m_scores->scores.total.size()));
+    applyThreshold();
+    refreshExplanation();
+}
+
+void ScoringPanel::setManualThreshold(double threshold)
+{
+    if (std::isfinite(threshold))
+        m_manualThreshold = threshold;
+    else
+        m_manualThreshold.reset();
+    applyThreshold();
+    refreshExplanation();
+}
+
+void ScoringPanel::applyThreshold()
+{
+    const double automatic = m_snapshot ? m_snapshot->threshold : std::numeric_limits<double>::quiet_NaN();
+    m_threshold = m_manualThreshold ? *m_manualThreshold : automatic;
+    m_list->setThreshold(m_threshold);
+    if (std::isfinite(m_threshold))
+        m_distribution->setThreshold(m_threshold);
+    m_autoThreshold->setEnabled(m_manualThreshold.has_value() && std::isfinite(automatic));
+    m_thresholdLabel->setText(thresholdText());
+}
+
+QString ScoringPanel::thresholdText() const
+{
+    if (!std::isfinite(m_threshold)) {
+        if (m_snapshot && !m_snapshot->complete)
+            return tr("Threshold: set when the fit has scored its held-out InD images.");
+        return tr("Threshold: none (the profile has no held-out InD images). Drag in the plot to set one.");
+    }
+    const std::vector<double> heldout = m_snapshot ? m_snapshot->heldoutScores : std::vector<double>();
+    QString kept;
+    if (!heldout.empty()) {
+        const auto keptCount = std::count_if(heldout.begin(), heldout.end(), [this](double s) { return s >= m_threshold; });
+        kept = tr(", keeps %1% of held-out InD").arg(100.0 * double(keptCount) / double(heldout.size()), 0, 'f', 1);
+    }
+    if (m_manualThreshold)
+        return tr("Threshold %1 (set by hand%2). Below it: OOD.").arg(m_threshold, 0, 'f', 4).arg(kept);
+    return tr("Threshold %1 (automatic: 95% InD TPR%2). Below it: OOD.").arg(m_threshold, 0, 'f', 4).arg(kept);
+}
+
+void ScoringPanel::onRowSelected(int row)
+{
+    m_selectedSample = row >= 0 && row < m_list->rowCount() ? m_list->row(row).sampleIndex : -1;
+    refreshExplanation();
+    Q_EMIT sampleSelected(m_selectedSample);
+}
+
+QString ScoringPanel::explanationShown() const
+{
+    return m_explanation->toPlainText();
+}
+
+void ScoringPanel::refreshExplanation()
+{
+    if (m_list->currentRow() >= 0 && m_selectedSample < 0) {
+        const nac::widgets::ScoredImageRow& row = m_list->row(m_list->currentRow());
+        m_explanation->setHtml(tr("<b>%1</b> was not scored: %2").arg(row.name.toHtmlEscaped(), row.notice.toHtmlEscaped()));
+        return;
+    }
+    m_explanation->setHtml(explanationText(m_selectedSample));
+}
+
+std::vector<QVector<QPointF>> ScoringPanel::weakNeuronMarkers(int sampleIndex) const
+{
+    std::vector<QVector<QPointF>> markers;
+    if (!m_scores || sampleIndex < 0 || std::size_t(sampleIndex) >= m_scores->explanations.size())
+        return markers;
+    const nac::engine::SampleExplanation& explanation = m_scores->explanations[std::size_t(sampleIndex)];
+    markers.resize(explanation.neurons.size());
+    for (std::size_t l = 0; l < explanation.neurons.size(); ++l) {
+        const auto& neurons = explanation.neurons[l];
+        for (std::size_t n = 0; n < neurons.size(); ++n)
+            if (neurons[n].phi < kWeakPhi)
+                markers[l].append(QPointF(double(n), double(neurons[n].state)));
+    }
+    return markers;
+}
+
+QString ScoringPanel::explanationText(int sampleIndex) const
+{
+    if (!m_scores || sampleIndex < 0 || std::size_t(sampleIndex) >= m_scores->explanations.size())
+        return QString();
+    const nac::engine::SampleExplanation& explanation = m_scores->explanations[std::size_t(sampleIndex)];
+    const auto name = m_names.find(sampleIndex);
+    QString html = QStringLiteral("<b>%1</b>: NAC-UE %2")
+                       .arg(name != m_names.end() ? name->second.toHtmlEscaped() : tr("image %1").arg(sampleIndex))
+                       .arg(explanation.total, 0, 'f', 4);
+    if (std::isfinite(m_threshold))
+        html += explanation.total >= m_threshold ? tr(" ≥ threshold %1: <b>InD</b>").arg(m_threshold, 0, 'f', 4)
+                                                 : tr(" &lt; threshold %1: <b>OOD</b>").arg(m_threshold, 0, 'f', 4);
+    const double percentile = std::size_t(sampleIndex) < m_scores->percentileInHeldout.size()
+        ? m_scores->percentileInHeldout[std::size_t(sampleIndex)]
+        : std::numeric_limits<double>::quiet_NaN();
+    if (std::isfinite(percentile))
+        html += tr("<br>It scores above %1% of the held-out InD images.").arg(percentile * 100.0, 0, 'f', 1);
+    html += tr("<br>Per layer, the neurons whose state fell in an uncovered or weakly covered bin (Φ &lt; %1), "
+               "marked on the heatmaps:")
+                .arg(double(kWeakPhi));
+    html += QStringLiteral("<table cellspacing='0' cellpadding='2'>");
+    html += tr("<tr><th align='left'>layer</th><th align='right'>score</th><th align='right'>weak</th>"
+               "<th align='left'>least covered neurons (state ẑ, Φ)</th></tr>");
+    const QStringList names = m_snapshot ? m_snapshot->layerNames() : QStringList();
+    for (std::size_t l = 0; l < explanation.neurons.size(); ++l) {
+        const auto& neurons = explanation.neurons[l];
+        std::vector<int> weak;
+        for (std::size_t n = 0; n < neurons.size(); ++n)
+            if (neurons[n].phi < kWeakPhi)
+                weak.push_back(int(n));
+        std::stable_sort(weak.begin(), weak.end(),
+                         [&neurons](int a, int b) { return neurons[std::size_t(a)].phi < neurons[std::size_t(b)].phi; });
+        QStringList worst;
+        for (std::size_t i = 0; i < weak.size() && int(i) < kWorstNeuronsShown; ++i) {
+            const nac::engine::NeuronVerdict& v = neurons[std::size_t(weak[i])];
+            worst.append(tr("#%1 (%2, %3)")
+                             .arg(weak[i])
+                             .arg(double(v.state), 0, 'g', 3)
+                             .arg(v.bin < 0 ? tr("no bin") : QString::number(double(v.phi), 'f', 2)));
+        }
+        const QString layerName = int(l) < names.size() ? names[int(l)] : tr("layer %1").arg(l);
+        const double score = l < explanation.perLayer.size() ? explanation.perLayer[l] : 0.0;
+        html += QStringLiteral("<tr><td>%1</td><td align='right'>%2</td><td align='right'>%3/%4</td><td>%5</td></tr>")
+                    .arg(layerName.toHtmlEscaped())
+                    .arg(score, 0, 'f', 3)
+                    .arg(weak.size())
+                    .arg(neurons.size())
+                    .arg(worst.isEmpty() ? tr("none") : worst.join(QStringLiteral(", ")));
+    }
+    html += QStringLiteral("</table>");
+    return html;
+}
+
+}  // namespace nac::app
