@@ -7,6 +7,7 @@
 #include "engine/sha256.h"
 
 #include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/csrc/jit/serialization/export.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
@@ -37,7 +38,7 @@ struct Model::Impl {
     std::vector<LayerInfo> tapped;
     std::shared_ptr<torch::jit::GraphFunction> tapFunction;  // Plain mode: runs on `module`
     c10::optional<torch::jit::Module> frozen;                // Frozen mode: owns method kTapMethod
-    GraphMode mode = GraphMode::Frozen;
+    GraphMode mode = GraphMode::Plain;
 
     static constexpr const char* kTapMethod = "__nac_taps__";
 
@@ -298,6 +299,7 @@ void Model::runForwardAndGradient(const float* input, int batchSize)
 {
     const InputSpec& spec = m_impl->input;
     torch::AutoGradMode gradMode(true);
+    torch::jit::GraphOptimizerEnabledGuard unoptimised(false);  // as in computeStates()
     torch::Tensor x = torch::from_blob(const_cast<float*>(input), {batchSize, spec.channels, spec.height, spec.width},
                                        torch::kFloat32)
                           .to(m_impl->device, false, true);
@@ -338,6 +340,11 @@ void Model::computeStates(const float* input, int batchSize, const std::vector<i
     try {
         // NAC needs gradients: grad mode is thread-local, so enable it here explicitly.
         torch::AutoGradMode gradMode(true);
+        // The executor's optimised graphs (autodiff subgraphs, LibTorch 1.13) can drop the
+        // gradient of a tapped output that also feeds a later op after the first run, which
+        // silently zeroed a layer's states. Running the graph unoptimised keeps every tap's
+        // gradient; the flag is thread-local, so parallel workers each set it.
+        torch::jit::GraphOptimizerEnabledGuard unoptimised(false);
         torch::Tensor x = torch::from_blob(const_cast<float*>(input), {batchSize, spec.channels, spec.height, spec.width},
                                            torch::kFloat32)
                               .to(m_impl->device, /*non_blocking=*/false, /*copy=*/true);

@@ -57,10 +57,11 @@ public:
     // Intra-op threads of the calling thread (0: all cores). Call on the thread that computes.
     void setThreads(int threads);
 
-    // How the tapped graph runs. Frozen (the default) clones the model, makes its parameters
-    // constants and folds eval-mode BatchNorm into the preceding convolutions before running, so
-    // the forward and gradient do less work; the gradient then flows from an input that requires
-    // grad. Plain runs the tapped graph on the model as loaded. Takes effect at setTappedLayers().
+    // How the tapped graph runs. Plain (the default) runs the tapped graph on the model as
+    // loaded. Frozen clones the model, makes its parameters constants and folds eval-mode
+    // BatchNorm into the preceding convolutions (torch::jit::freeze); the gradient then flows from
+    // an input that requires grad. Measured on the demo model it was not reliably faster, and it
+    // changes float32 rounding, so it is opt-in. Takes effect at setTappedLayers().
     enum class GraphMode { Frozen = 1, Plain };
     void setGraphMode(GraphMode mode);
     GraphMode graphMode() const;

@@ -62,7 +62,7 @@ usage:
 data D: an IDX file (.gz too), a folder of images (class = subfolder), an image file, or
         noise:gaussian:N[:seed=S] / noise:uniform:N[:seed=S]
 common: --batch B (64) --threads T (all cores) --workers K (batches at once; 0: auto)
-        --device auto|cpu|cuda[:N] --graph frozen|plain --quiet
+        --device auto|cpu|cuda[:N] --graph plain|frozen --quiet
 exit codes: 0 ok, 2 usage error, 3 bad input, 1 internal error, 130 canceled
 )";
 
@@ -133,7 +133,7 @@ std::unique_ptr<Model> loadModel(const CliArgs& args, const std::string& path)
     }
     auto model = Model::load(path, args.value("--device", "auto"), overrideInput ? &spec : nullptr);
     model->setThreads(args.intValue("--threads", 0, 0, 1024));
-    const std::string graph = args.value("--graph", "frozen");
+    const std::string graph = args.value("--graph", "plain");
     if (graph != "frozen" && graph != "plain")
         throw UsageError("--graph must be frozen or plain");
     model->setGraphMode(graph == "plain" ? Model::GraphMode::Plain : Model::GraphMode::Frozen);

@@ -97,6 +97,20 @@ void AppSettings::setSampleCount(int count)
     QSettings().setValue(QStringLiteral("fit/samples"), count);
 }
 
+QString AppSettings::inputSpec(const QString& modelPath) const
+{
+    QSettings settings;
+    settings.beginGroup(QStringLiteral("inputSpecs"));
+    return settings.value(QString::fromLatin1(modelPath.toUtf8().toBase64(QByteArray::Base64UrlEncoding))).toString();
+}
+
+void AppSettings::setInputSpec(const QString& modelPath, const QString& spec)
+{
+    QSettings settings;
+    settings.beginGroup(QStringLiteral("inputSpecs"));
+    settings.setValue(QString::fromLatin1(modelPath.toUtf8().toBase64(QByteArray::Base64UrlEncoding)), spec);
+}
+
 QString AppSettings::device() const
 {
     return QSettings().value(QStringLiteral("fit/device")).toString();

@@ -38,6 +38,10 @@ public:
 
     int sampleCount() const;  // default 1000, the reference's
     void setSampleCount(int count);
+    // The input a user gave for a model file without nac.json ("CxHxW;mean;std"), by absolute path.
+    QString inputSpec(const QString& modelPath) const;
+    void setInputSpec(const QString& modelPath, const QString& spec);
+
     QString device() const;   // "" until chosen
     void setDevice(const QString& device);
 

@@ -43,6 +43,7 @@ struct JobResult {
     JobOutcome outcome = JobOutcome::Completed;
     QString message;        // why it failed, or a one-line summary of what was done
     double elapsedMs = 0.0;
+    bool needsInputSpec = false;  // LoadModel failed because the model has no metadata for its input
 };
 
 // Throttled progress of a job, counted in images (STYLE.md "Long work").

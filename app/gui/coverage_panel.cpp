@@ -26,6 +26,8 @@ using nac::widgets::NeuronHistogramView;
 
 namespace {
 
+constexpr int kSummaryRowsShown = 6;
+
 QString paramsText(const nac::engine::LayerParams& params)
 {
     return QStringLiteral("M %1 · O %2 · α %3%4")
@@ -311,6 +313,10 @@ void CoveragePanel::refreshSummary()
     const int current = currentLayer();
     if (current >= 0 && current < rows)
         m_summary->selectRow(current);
+    // As tall as its rows (up to kSummaryRowsShown), so the heatmap gets the space.
+    const int shown = std::clamp(rows, 1, kSummaryRowsShown);
+    m_summary->setMaximumHeight(m_summary->horizontalHeader()->height() + shown * m_summary->verticalHeader()->defaultSectionSize()
+                                + 2 * m_summary->frameWidth() + 2);
 }
 
 std::vector<float> CoveragePanel::droppedStatesFor(int layer, int neuron) const

@@ -58,11 +58,11 @@ int EngineController::nextJob()
     return ++m_lastJobId;
 }
 
-int EngineController::loadModel(const QString& path, const QString& device)
+int EngineController::loadModel(const QString& path, const QString& device, const QString& inputSpec)
 {
     cancelFit();
     const int id = nextJob();
-    Q_EMIT requestLoadModel(id, path, device);
+    Q_EMIT requestLoadModel(id, path, device, inputSpec);
     return id;
 }
 

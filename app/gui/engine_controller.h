@@ -27,7 +27,8 @@ public:
     explicit EngineController(QObject* parent = nullptr);
     ~EngineController() override;
 
-    int loadModel(const QString& path, const QString& device);
+    // inputSpec: "" (the model's metadata) or "CxHxW;mean;std" for a model without one.
+    int loadModel(const QString& path, const QString& device, const QString& inputSpec = QString());
     int openDataset(const QString& spec);
     int startFit(const nac::app::FitRequest& request);
     void cancelFit();
@@ -60,7 +61,7 @@ Q_SIGNALS:
     void paramsApplied(double latencyMs, double rebinMs);
 
     // --- to the worker (queued) ---
-    void requestLoadModel(int jobId, const QString& path, const QString& device);
+    void requestLoadModel(int jobId, const QString& path, const QString& device, const QString& inputSpec);
     void requestOpenDataset(int jobId, const QString& spec);
     void requestFit(int jobId, const nac::app::FitRequest& request, const nac::engine::CancelToken& token);
     void requestParams();

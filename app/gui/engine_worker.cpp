@@ -232,12 +232,13 @@ static bool runGuarded(Fn&& fn, QString* message, JobOutcome* outcome)
     return false;
 }
 
-void EngineWorker::loadModel(int jobId, const QString& path, const QString& device)
+void EngineWorker::loadModel(int jobId, const QString& path, const QString& device, const QString& inputSpec)
 {
     QElapsedTimer timer;
     timer.start();
     QString message;
     JobOutcome outcome = JobOutcome::Completed;
+    bool metadataMissing = false;
     runGuarded(
         [&]() -> QString {
             if (path.trimmed().isEmpty())
@@ -245,7 +246,33 @@ void EngineWorker::loadModel(int jobId, const QString& path, const QString& devi
             if (!QFileInfo(path).isFile())
                 throw nac::engine::badInput("model file " + path.toStdString() + " does not exist");
             const std::string dev = device.isEmpty() ? std::string("cpu") : device.toStdString();
-            std::unique_ptr<nac::engine::Model> model = nac::engine::Model::load(path.toStdString(), dev);
+            std::unique_ptr<nac::engine::Model> model;
+            if (!inputSpec.isEmpty()) {
+                const QStringList parts = inputSpec.split(QLatin1Char(';'));
+                if (parts.size() != 3)
+                    throw nac::engine::badInput("input spec '" + inputSpec.toStdString()
+                                                + "' must be CxHxW;mean;std, e.g. 1x28x28;0.5;0.5");
+                nac::engine::InputSpec spec;
+                nac::engine::parseInputShape(parts[0].trimmed().toStdString(), spec);
+                spec.mean = nac::engine::parseFloatList(parts[1].trimmed().toStdString(), "mean");
+                spec.std = nac::engine::parseFloatList(parts[2].trimmed().toStdString(), "std");
+                nac::engine::validateInputSpec(spec);
+                model = nac::engine::Model::load(path.toStdString(), dev, &spec);
+            } else {
+                try {
+                    model = nac::engine::Model::load(path.toStdString(), dev);
+                } catch (const Error& e) {
+                    // The engine's words for a model without nac.json (see Model::load).
+                    const std::string text = e.what();
+                    metadataMissing = e.kind() == ErrorKind::BadInput && text.find("nac.json") != std::string::npos
+                        && text.find("input is unknown") != std::string::npos;
+                    if (metadataMissing)
+                        throw nac::engine::badInput(QFileInfo(path).fileName().toStdString()
+                                                    + " has no nac.json metadata, so its input size and normalisation are "
+                                                      "unknown; give them (input shape, mean, std) to open it");
+                    throw;
+                }
+            }
             std::shared_ptr<ModelInfo> info = makeModelInfo(*model, path);
 
             if (m_fit)
@@ -272,7 +299,14 @@ void EngineWorker::loadModel(int jobId, const QString& path, const QString& devi
             return tr("Loaded %1 on %2.").arg(QFileInfo(path).fileName(), info->device);
         },
         &message, &outcome);
-    finish(jobId, JobKind::LoadModel, outcome, message, timer);
+    JobResult result;
+    result.jobId = jobId;
+    result.kind = JobKind::LoadModel;
+    result.outcome = outcome;
+    result.message = message;
+    result.elapsedMs = double(timer.nsecsElapsed()) / 1e6;
+    result.needsInputSpec = metadataMissing;
+    Q_EMIT jobFinished(result);
 }
 
 void EngineWorker::openDataset(int jobId, const QString& spec)
@@ -593,9 +627,12 @@ void EngineWorker::emitSnapshot(SnapshotReason reason, ParamChange change, doubl
     const SampleSet& fit = profile.fitSamples();
     const bool haveHeldout = profile.heldoutSamples().sampleCount() > 0;
     const nac::engine::ScoreTable table = profile.score(haveHeldout ? profile.heldoutSamples() : fit);
+    m_heldoutSorted.clear();
     if (haveHeldout) {
         snapshot->heldoutScores = table.total;
         snapshot->threshold = nac::engine::thresholdKeepingInd(table.total, kInDKeepFraction);
+        m_heldoutSorted = table.total;
+        std::sort(m_heldoutSorted.begin(), m_heldoutSorted.end());
     }
     double shareSum = 0.0;
     snapshot->layers.resize(profile.layerCount());
@@ -676,13 +713,9 @@ void EngineWorker::rescoreDropped()
     out->explanations.reserve(m_dropped->sampleCount());
     for (std::size_t i = 0; i < m_dropped->sampleCount(); ++i)
         out->explanations.push_back(m_profile->explain(*m_dropped, i));
-    std::vector<double> heldout;
-    if (m_profile->heldoutSamples().sampleCount() > 0) {
-        heldout = m_profile->score(m_profile->heldoutSamples()).total;
-        std::sort(heldout.begin(), heldout.end());
-    }
+    // m_heldoutSorted belongs to the last snapshot, which was made with the profile as it is now.
     for (double score : out->scores.total)
-        out->percentileInHeldout.push_back(percentileBelow(heldout, score));
+        out->percentileInHeldout.push_back(percentileBelow(m_heldoutSorted, score));
     Q_EMIT droppedScoresReady(out);
 }
 
@@ -776,7 +809,11 @@ void EngineWorker::scoreImages(int jobId, const QStringList& paths, const nac::e
                     if (e.kind() == ErrorKind::Canceled)
                         throw;
                     item.ok = false;
+                    // The engine names the full path; the row already shows the file.
                     item.notice = fromStd(e.what());
+                    const QString full = QString::fromStdString(files[i]);
+                    if (item.notice.startsWith(full))
+                        item.notice = item.name + item.notice.mid(full.size());
                     ++failed;
                 }
                 if (item.ok)

@@ -54,7 +54,8 @@ public:
 
 public Q_SLOTS:
     void initialize();
-    void loadModel(int jobId, const QString& path, const QString& device);
+    // inputSpec: "" (from the metadata) or "CxHxW;mean;std", e.g. "3x32x32;0.49,0.48,0.45;0.25,0.24,0.26".
+    void loadModel(int jobId, const QString& path, const QString& device, const QString& inputSpec);
     void openDataset(int jobId, const QString& spec);
     void startFit(int jobId, const nac::app::FitRequest& request, const nac::engine::CancelToken& token);
     void applyPendingParams();
@@ -99,6 +100,7 @@ private:
     std::unique_ptr<nac::engine::CoverageProfile> m_profile;
     std::unique_ptr<FitJob> m_fit;
     int m_generation = 0;
+    std::vector<double> m_heldoutSorted;  // held-out scores of the last snapshot, ascending
     int m_threads = 0;
     double m_lastFitMs = 0.0;
 

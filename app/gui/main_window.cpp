@@ -3,8 +3,10 @@
 #include "app/gui/main_window.h"
 
 #include "app/gui/coverage_panel.h"
+#include "app/gui/drop_plan.h"
 #include "app/gui/engine_controller.h"
 #include "app/gui/fit_panel.h"
+#include "app/gui/input_spec_dialog.h"
 #include "app/gui/message_bar.h"
 #include "app/gui/resource_paths.h"
 #include "app/gui/scoring_panel.h"
@@ -52,47 +54,12 @@ namespace nac::app {
 
 namespace {
 
-constexpr int kMaxFolderImages = 5000;      // a dropped folder is scored up to this many images
 constexpr int kScreenshotSettleMs = 600;    // let queued replots land before the grab
 constexpr int kScreenshotTimeoutMs = 15 * 60 * 1000;
 constexpr int kChunkImages = 256;           // images between two live snapshots of a fit
 constexpr std::uint32_t kFitSeed = 1;       // the reference's RandomState(1), as `nac fit`
-
-const QStringList& imageSuffixes()
-{
-    static const QStringList suffixes{QStringLiteral("png"), QStringLiteral("jpg"), QStringLiteral("jpeg"),
-                                      QStringLiteral("bmp"), QStringLiteral("webp")};
-    return suffixes;
-}
-
-bool isModelFile(const QFileInfo& info)
-{
-    const QString suffix = info.suffix().toLower();
-    return info.isFile() && (suffix == QLatin1String("pt") || suffix == QLatin1String("pth") || suffix == QLatin1String("ptl"));
-}
-
-bool isProfileFile(const QFileInfo& info)
-{
-    return info.isFile() && info.suffix().compare(QLatin1String("nacprofile"), Qt::CaseInsensitive) == 0;
-}
-
-bool isIdxFile(const QFileInfo& info)
-{
-    const QString name = info.fileName().toLower();
-    return info.isFile() && (name.contains(QLatin1String("-ubyte")) || name.endsWith(QLatin1String(".idx"))
-                             || name.contains(QLatin1String(".idx")));
-}
-
-QStringList localPaths(const QMimeData* mime)
-{
-    QStringList paths;
-    if (!mime || !mime->hasUrls())
-        return paths;
-    for (const QUrl& url : mime->urls())
-        if (url.isLocalFile())
-            paths.append(url.toLocalFile());
-    return paths;
-}
+constexpr int kLeftDockPx = 400;            // default widths: the layer tree's shapes fit
+constexpr int kRightDockPx = 560;
 
 QString secondsText(double seconds)
 {
@@ -168,7 +135,7 @@ void MainWindow::buildDocks()
     m_scoringDock->setObjectName(QStringLiteral("scoringDock"));
     m_scoringDock->setWidget(m_scoring);
     addDockWidget(Qt::RightDockWidgetArea, m_scoringDock);
-    resizeDocks({m_fitDock, m_scoringDock}, {340, 560}, Qt::Horizontal);
+    resizeDocks({m_fitDock, m_scoringDock}, {kLeftDockPx, kRightDockPx}, Qt::Horizontal);
     resizeDocks({m_fitDock, m_paramDock}, {520, 330}, Qt::Vertical);
 
     connect(m_fitPanel, &FitPanel::fitRequested, this, &MainWindow::startFit);
@@ -186,7 +153,7 @@ void MainWindow::buildDocks()
         if (m_model) {
             const bool refit = m_controller->isFitting();
             m_modelJobPending = true;
-            m_controller->loadModel(m_model->path, device);
+            m_controller->loadModel(m_model->path, device, m_settings.inputSpec(m_model->path));
             m_autoFitPending = refit;
         }
         updateStatus();
@@ -262,7 +229,7 @@ void MainWindow::buildActions()
         addDockWidget(Qt::LeftDockWidgetArea, m_paramDock);
         splitDockWidget(m_fitDock, m_paramDock, Qt::Vertical);
         addDockWidget(Qt::RightDockWidgetArea, m_scoringDock);
-        resizeDocks({m_fitDock, m_scoringDock}, {340, 560}, Qt::Horizontal);
+        resizeDocks({m_fitDock, m_scoringDock}, {kLeftDockPx, kRightDockPx}, Qt::Horizontal);
     });
 }
 
@@ -355,7 +322,7 @@ void MainWindow::connectEngine()
     connect(m_controller, &EngineController::snapshotReady, this, &MainWindow::onSnapshot);
     connect(m_controller, &EngineController::imagesScored, this, &MainWindow::onImagesScored);
     connect(m_controller, &EngineController::droppedScoresReady, this, &MainWindow::onDroppedScores);
-    connect(m_controller, &EngineController::warning, this, &MainWindow::showWarning);
+    connect(m_controller, &EngineController::warning, this, [this](const QString& text) { showWarning(text); });
     connect(m_controller, &EngineController::paramsApplied, this, [this](double, double rebinMs) { m_figures.lastRebinMs = rebinMs; });
 }
 
@@ -388,6 +355,12 @@ void MainWindow::saveLayout()
 void MainWindow::start(const StartupOptions& options)
 {
     m_screenshotPath = options.screenshotPath;
+    if (!m_screenshotPath.isEmpty()) {
+        // A grab for scripts: the default layout at the size of the screen, whatever was saved.
+        action(QStringLiteral("actionResetLayout"))->trigger();
+        const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1600, 1000);
+        setGeometry(available);
+    }
     m_printFigures = options.printFigures || !options.screenshotPath.isEmpty();
     if (m_printFigures) {
         m_stalls = std::make_unique<StallMonitor>();
@@ -440,13 +413,14 @@ void MainWindow::start(const StartupOptions& options)
     }
 }
 
-void MainWindow::openModel(const QString& path)
+void MainWindow::openModel(const QString& path, const QString& inputSpec)
 {
     m_modelPathRequested = path;
+    m_inputSpecRequested = inputSpec.isEmpty() ? m_settings.inputSpec(QFileInfo(path).absoluteFilePath()) : inputSpec;
     m_modelJobPending = true;
     if (m_dataset || m_datasetJobPending)
         m_autoFitPending = m_autoFitPending || m_model != nullptr;
-    m_controller->loadModel(path, m_device.isEmpty() ? QStringLiteral("cpu") : m_device);
+    m_controller->loadModel(path, m_device.isEmpty() ? QStringLiteral("cpu") : m_device, m_inputSpecRequested);
     m_stateText = tr("Loading %1…").arg(QFileInfo(path).fileName());
     updateStatus();
 }
@@ -485,7 +459,15 @@ QStringList MainWindow::requestedLayers() const
 FitRequest MainWindow::fitRequest() const
 {
     FitRequest request;
-    request.layers = requestedLayers();
+    // The metadata's order first (as `nac fit` and the reference list them), then the others in tree order.
+    const QStringList checked = requestedLayers();
+    if (m_model)
+        for (const QString& layer : m_model->defaultLayers)
+            if (checked.contains(layer))
+                request.layers.append(layer);
+    for (const QString& layer : checked)
+        if (!request.layers.contains(layer))
+            request.layers.append(layer);
     const QStringList fitted = m_snapshot ? m_snapshot->layerNames() : QStringList();
     const std::vector<nac::engine::LayerParams>& current = m_parameters->layerParams();
     for (const QString& layer : request.layers) {
@@ -622,22 +604,36 @@ void MainWindow::onImagesScored(const std::shared_ptr<const ScoredImages>& image
 {
     m_scoring->addImages(*images);
     QStringList failed;
-    QStringList converted;
     int maxSample = -1;
+    auto line = [](const ScoredItem& item) {
+        return item.notice.startsWith(item.name) ? item.notice : tr("%1: %2").arg(item.name, item.notice);
+    };
+    // Conversions are usually the same for many images: one line per kind of conversion.
+    QStringList conversionKinds;
+    std::vector<QStringList> convertedByKind;
     for (const ScoredItem& item : images->items) {
-        if (!item.ok)
-            failed.append(tr("%1: %2").arg(item.name, item.notice));
-        else if (!item.notice.isEmpty())
-            converted.append(tr("%1: %2").arg(item.name, item.notice));
+        if (!item.ok) {
+            failed.append(line(item));
+        } else if (!item.notice.isEmpty()) {
+            int kind = int(conversionKinds.indexOf(item.notice));
+            if (kind < 0) {
+                kind = int(conversionKinds.size());
+                conversionKinds.append(item.notice);
+                convertedByKind.emplace_back();
+            }
+            convertedByKind[std::size_t(kind)].append(item.name);
+        }
         maxSample = std::max(maxSample, item.sampleIndex);
     }
     QStringList lines;
     if (!failed.isEmpty())
         lines.append(tr("%n file(s) could not be scored and were skipped:", nullptr, int(failed.size())) + QLatin1Char(' ')
                      + failed.mid(0, 3).join(QStringLiteral("; ")) + (failed.size() > 3 ? tr(" …") : QString()));
-    if (!converted.isEmpty())
-        lines.append(tr("%n image(s) were converted to fit the model's input and scored:", nullptr, int(converted.size()))
-                     + QLatin1Char(' ') + converted.mid(0, 3).join(QStringLiteral("; ")) + (converted.size() > 3 ? tr(" …") : QString()));
+    for (int kind = 0; kind < conversionKinds.size() && kind < 3; ++kind) {
+        const QStringList& names = convertedByKind[std::size_t(kind)];
+        const QString which = names.size() == 1 ? names.front() : tr("%n images", nullptr, int(names.size()));
+        lines.append(tr("Converted and scored %1: %2.").arg(which, conversionKinds[kind]));
+    }
     if (!lines.isEmpty())
         (failed.isEmpty() ? showInfo(lines.join(QLatin1Char('\n'))) : showWarning(lines.join(QLatin1Char('\n'))));
     m_dropAwaitingBatch = maxSample + 1;
@@ -697,11 +693,18 @@ void MainWindow::onJobFinished(const JobResult& result)
     switch (result.kind) {
     case JobKind::LoadModel:
         m_modelJobPending = false;
-        if (failed) {
+        if (failed && result.needsInputSpec) {
+            if (!m_screenshotPath.isEmpty())
+                m_autoFitPending = false;  // nobody will answer
+            const QString path = m_modelPathRequested;
+            showWarning(result.message, tr("Give the input…"), [this, path] { askForInputSpec(path); });
+        } else if (failed) {
             m_autoFitPending = false;
             showError(tr("Could not load the model: %1").arg(result.message));
             if (!m_modelPathRequested.isEmpty())
                 m_settings.removeRecent(AppSettings::RecentKind::Model, QFileInfo(m_modelPathRequested).absoluteFilePath());
+        } else if (!m_inputSpecRequested.isEmpty()) {
+            m_settings.setInputSpec(QFileInfo(m_modelPathRequested).absoluteFilePath(), m_inputSpecRequested);
         }
         maybeStartAutoFit();
         break;
@@ -781,48 +784,10 @@ void MainWindow::onSampleSelected(int sampleIndex)
 
 // --- scoring ---
 
-QStringList MainWindow::expandImagePaths(const QStringList& paths, QString* note) const
-{
-    QStringList files;
-    int skippedFolders = 0;
-    bool truncated = false;
-    for (const QString& path : paths) {
-        const QFileInfo info(path);
-        if (info.isDir()) {
-            QDirIterator it(path, QDir::Files | QDir::Readable, QDirIterator::Subdirectories);
-            QStringList inFolder;
-            while (it.hasNext()) {
-                const QString file = it.next();
-                if (imageSuffixes().contains(QFileInfo(file).suffix().toLower()))
-                    inFolder.append(file);
-            }
-            inFolder.sort();
-            if (inFolder.isEmpty())
-                ++skippedFolders;
-            files.append(inFolder);
-        } else {
-            files.append(path);
-        }
-        if (files.size() > kMaxFolderImages) {
-            files = files.mid(0, kMaxFolderImages);
-            truncated = true;
-            break;
-        }
-    }
-    QStringList notes;
-    if (skippedFolders > 0)
-        notes.append(tr("%n dropped folder(s) held no PNG, JPEG, BMP or WebP images.", nullptr, skippedFolders));
-    if (truncated)
-        notes.append(tr("Only the first %1 images are scored.").arg(kMaxFolderImages));
-    if (note)
-        *note = notes.join(QLatin1Char(' '));
-    return files;
-}
-
 void MainWindow::scoreFiles(const QStringList& paths)
 {
     QString note;
-    const QStringList files = expandImagePaths(paths, &note);
+    const QStringList files = DropPlanner::expandImagePaths(paths, &note);
     if (!note.isEmpty())
         showWarning(note);
     if (files.isEmpty())
@@ -851,66 +816,42 @@ void MainWindow::flushPendingScores()
     m_controller->scoreImages(files);
 }
 
-bool MainWindow::mimeHasUsableContent(const QMimeData* mime)
-{
-    return mime && (!localPaths(mime).isEmpty() || mime->hasImage());
-}
-
 bool MainWindow::handleMimeData(const QMimeData* mime)
 {
-    if (!mime)
-        return false;
-    QStringList images;
-    QString model;
-    QString profile;
-    QString dataset;
-    for (const QString& path : localPaths(mime)) {
-        const QFileInfo info(path);
-        if (isModelFile(info))
-            model = path;
-        else if (isProfileFile(info))
-            profile = path;
-        else if (isIdxFile(info))
-            dataset = path;
-        else
-            images.append(path);
-    }
-    if (images.isEmpty() && model.isEmpty() && profile.isEmpty() && dataset.isEmpty() && mime->hasImage()) {
-        // Raw image data (dragged from a browser, or a screenshot on the clipboard): save it to score it.
-        const QImage image = qvariant_cast<QImage>(mime->imageData());
-        if (image.isNull()) {
-            showWarning(tr("The pasted or dropped data is not an image the app can read."));
-            return false;
-        }
+    DropPlan plan = DropPlanner::plan(mime);
+    if (!plan.note.isEmpty())
+        showWarning(plan.note);
+    if (!plan.rawImage.isNull()) {
+        // Raw image data (dragged from a browser, a screenshot on the clipboard): kept in a file to score it.
         if (!m_pasteDir)
             m_pasteDir = std::make_unique<QTemporaryDir>();
         const QString path = m_pasteDir->filePath(QStringLiteral("pasted-%1.png").arg(++m_pasteCount));
-        if (!m_pasteDir->isValid() || !image.save(path)) {
+        if (!m_pasteDir->isValid() || !plan.rawImage.save(path)) {
             showError(tr("Could not keep the pasted image in a temporary file (%1).").arg(path));
             return false;
         }
-        images.append(path);
+        plan.images.append(path);
     }
-    if (!model.isEmpty())
-        openModel(model);
-    if (!dataset.isEmpty())
-        openDataset(dataset);
-    if (!profile.isEmpty())
-        openProfile(profile);
-    if (!images.isEmpty())
-        scoreFiles(images);
-    return !(images.isEmpty() && model.isEmpty() && profile.isEmpty() && dataset.isEmpty());
+    if (!plan.model.isEmpty())
+        openModel(plan.model);
+    if (!plan.dataset.isEmpty())
+        openDataset(plan.dataset);
+    if (!plan.profile.isEmpty())
+        openProfile(plan.profile);
+    if (!plan.images.isEmpty())
+        scoreFiles(plan.images);
+    return !plan.isEmpty();
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
-    if (mimeHasUsableContent(event->mimeData()))
+    if (DropPlanner::canHandle(event->mimeData()))
         event->acceptProposedAction();
 }
 
 void MainWindow::dragMoveEvent(QDragMoveEvent* event)
 {
-    if (mimeHasUsableContent(event->mimeData()))
+    if (DropPlanner::canHandle(event->mimeData()))
         event->acceptProposedAction();
 }
 
@@ -927,7 +868,7 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event)
         auto* widget = qobject_cast<QWidget*>(watched);
         if (widget && widget->window() == this) {
             auto* drop = static_cast<QDropEvent*>(event);
-            if (!localPaths(drop->mimeData()).isEmpty() || drop->mimeData()->hasImage()) {
+            if (DropPlanner::canHandle(drop->mimeData())) {
                 if (type == QEvent::Drop)
                     dropEvent(drop);
                 else
@@ -942,18 +883,8 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 void MainWindow::pasteImages()
 {
     const QMimeData* mime = QApplication::clipboard()->mimeData();
-    if (!mime || !handleMimeData(mime)) {
-        // A list of paths as plain text is accepted too.
-        QStringList paths;
-        if (mime && mime->hasText())
-            for (const QString& line : mime->text().split(QLatin1Char('\n'), Qt::SkipEmptyParts))
-                if (QFileInfo::exists(line.trimmed()))
-                    paths.append(line.trimmed());
-        if (paths.isEmpty())
-            showInfo(tr("The clipboard holds no image and no image files to score."));
-        else
-            scoreFiles(paths);
-    }
+    if (!DropPlanner::canHandle(mime) || !handleMimeData(mime))
+        showInfo(tr("The clipboard holds no image and no image files to score."));
 }
 
 // --- file dialogs ---
@@ -966,6 +897,13 @@ void MainWindow::chooseModel()
         return;
     m_settings.setLastFolder(QFileInfo(path).absolutePath());
     openModel(path);
+}
+
+void MainWindow::askForInputSpec(const QString& path)
+{
+    InputSpecDialog dialog(QFileInfo(path).fileName(), m_settings.inputSpec(QFileInfo(path).absoluteFilePath()), this);
+    if (dialog.exec() == QDialog::Accepted)
+        openModel(path, dialog.spec());
 }
 
 void MainWindow::chooseDatasetFile()
@@ -1127,9 +1065,9 @@ void MainWindow::showError(const QString& text)
     m_messageBar->showMessage(MessageBar::Level::Error, text);
 }
 
-void MainWindow::showWarning(const QString& text)
+void MainWindow::showWarning(const QString& text, const QString& actionText, std::function<void()> action)
 {
-    m_messageBar->showMessage(MessageBar::Level::Warning, text);
+    m_messageBar->showMessage(MessageBar::Level::Warning, text, actionText, std::move(action));
 }
 
 void MainWindow::showInfo(const QString& text)
@@ -1160,8 +1098,23 @@ void MainWindow::maybeFinishScreenshot()
         const int sample = list->row(lowest).sampleIndex;
         const std::vector<QVector<QPointF>> markers = m_scoring->weakNeuronMarkers(sample);
         const int layer = m_coverage->currentLayer();
-        if (layer >= 0 && std::size_t(layer) < markers.size() && !markers[std::size_t(layer)].isEmpty())
-            m_coverage->showNeuron(layer, int(markers[std::size_t(layer)].front().x()));
+        if (m_snapshot && layer >= 0 && std::size_t(layer) < markers.size() && !markers[std::size_t(layer)].isEmpty()) {
+            // Of its weak neurons, the one whose fit states spread over the most bins shows best.
+            const nac::engine::LayerCoverage& coverage = m_snapshot->layers[std::size_t(layer)].coverage;
+            int best = int(markers[std::size_t(layer)].front().x());
+            int bestBins = -1;
+            for (const QPointF& marker : markers[std::size_t(layer)]) {
+                const int neuron = int(marker.x());
+                int used = 0;
+                for (int k = 0; k < coverage.binCount(); ++k)
+                    used += coverage.countAt(k, neuron) > 0 ? 1 : 0;
+                if (used > bestBins) {
+                    bestBins = used;
+                    best = neuron;
+                }
+            }
+            m_coverage->showNeuron(layer, best);
+        }
     } else if (m_coverage->currentLayer() >= 0) {
         m_coverage->showNeuron(m_coverage->currentLayer(), 0);
     }

@@ -69,7 +69,8 @@ public:
     // Loads what options name (or the demo) and starts the fit unless told not to.
     void start(const StartupOptions& options);
 
-    void openModel(const QString& path);
+    // inputSpec: "" (remembered one or metadata) or "CxHxW;mean;std" for a model without nac.json.
+    void openModel(const QString& path, const QString& inputSpec = QString());
     void openDataset(const QString& spec);
     void openProfile(const QString& path);
     void saveProfile(const QString& path);
@@ -136,10 +137,11 @@ private:
     void flushPendingScores();
     void updateStatus();
     void showError(const QString& text);
-    void showWarning(const QString& text);
+    void showWarning(const QString& text, const QString& actionText = QString(), std::function<void()> action = {});
     void showInfo(const QString& text);
 
     void chooseModel();
+    void askForInputSpec(const QString& path);
     void chooseDatasetFile();
     void chooseDatasetFolder();
     void chooseProfileToOpen();
@@ -150,8 +152,6 @@ private:
     void exportCsv();
     void fillRecentMenu(QMenu* menu);
 
-    static bool mimeHasUsableContent(const QMimeData* mime);
-    QStringList expandImagePaths(const QStringList& paths, QString* note) const;
 
     EngineController* m_controller = nullptr;
     AppSettings m_settings;
@@ -177,6 +177,7 @@ private:
     std::shared_ptr<const ProfileSnapshot> m_snapshot;
     QString m_device;
     QString m_modelPathRequested;
+    QString m_inputSpecRequested;
     QString m_stateText;
     bool m_autoFitPending = false;
     bool m_modelJobPending = false;

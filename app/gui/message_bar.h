@@ -4,7 +4,10 @@
 #include <QFrame>
 #include <QString>
 
+#include <functional>
+
 class QLabel;
+class QPushButton;
 class QToolButton;
 
 namespace nac::app {
@@ -21,11 +24,14 @@ public:
 
     explicit MessageBar(QWidget* parent = nullptr);
 
-    void showMessage(Level level, const QString& text);
+    // actionText/action: an optional button beside the text (e.g. "Give the input…").
+    void showMessage(Level level, const QString& text, const QString& actionText = QString(),
+                     std::function<void()> action = {});
     void dismiss();
 
     // --- seams ---
     QString text() const;
+    QPushButton* actionButton() const { return m_action; }
     Level level() const { return m_level; }
 
 protected:
@@ -38,6 +44,8 @@ private:
     QLabel* m_icon = nullptr;
     QLabel* m_text = nullptr;
     QToolButton* m_close = nullptr;
+    QPushButton* m_action = nullptr;
+    std::function<void()> m_callback;
     bool m_applying = false;
 };
 

@@ -109,8 +109,7 @@ void ScoringPanel::setSnapshot(std::shared_ptr<const ProfileSnapshot> snapshot)
     const QStringList names = m_snapshot->layerNames();
     if (names != before)
         m_list->setLayerNames(names);
-    m_distribution->setIndScores(m_snapshot->heldoutScores,
-                                 tr("held-out InD (%1 images)").arg(m_snapshot->heldoutScores.size()));
+    m_distribution->setIndScores(m_snapshot->heldoutScores, tr("held-out InD"));
     applyThreshold();
 }
 
@@ -144,7 +143,7 @@ void ScoringPanel::setDroppedScores(std::shared_ptr<const DroppedScores> scores)
     if (!m_scores)
         return;
     m_list->updateScores(m_scores->scores);
-    m_distribution->setOodScores(m_scores->scores.total, tr("dropped images (%1)").arg(m_scores->scores.total.size()));
+    m_distribution->setOodScores(m_scores->scores.total, tr("dropped images"));
     applyThreshold();
     refreshExplanation();
 }
@@ -263,7 +262,7 @@ QString ScoringPanel::explanationText(int sampleIndex) const
             const nac::engine::NeuronVerdict& v = neurons[std::size_t(weak[i])];
             worst.append(tr("#%1 (%2, %3)")
                              .arg(weak[i])
-                             .arg(double(v.state), 0, 'g', 3)
+                             .arg(double(v.state), 0, 'g', 4)
                              .arg(v.bin < 0 ? tr("no bin") : QString::number(double(v.phi), 'f', 2)));
         }
         const QString layerName = int(l) < names.size() ? names[int(l)] : tr("layer %1").arg(l);

@@ -1,0 +1,337 @@
+// MainWindow offscreen: parameter changes reach the views, layer checkboxes change the requested
+// layers, drops of bad files give a message bar and a row, profiles round-trip.
+#include "app/gui/coverage_panel.h"
+#include "app/gui/engine_controller.h"
+#include "app/gui/app_settings.h"
+#include "app/gui/fit_panel.h"
+#include "app/gui/input_spec_dialog.h"
+#include "app/gui/main_window.h"
+#include "app/gui/message_bar.h"
+#include "app/gui/scoring_panel.h"
+#include "app_test_support.h"
+
+#include "widgets/coverage_heatmap_view.h"
+#include "widgets/layer_tree_view.h"
+#include "widgets/neuron_histogram_view.h"
+#include "widgets/parameter_panel.h"
+#include "widgets/score_list_view.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QMimeData>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUrl>
+
+using nac::app::CoveragePanel;
+using nac::app::JobOutcome;
+using nac::app::JobResult;
+using nac::app::MainWindow;
+using nac::app::SnapshotReason;
+using nac::app::StartupOptions;
+using nac::widgets::ParameterPanel;
+
+namespace {
+constexpr int kWaitMs = 120000;
+}
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+
+private:
+    QString m_model;
+    QTemporaryDir m_dir;
+
+    // A window that has fitted the test model on noise images.
+    std::unique_ptr<MainWindow> fittedWindow()
+    {
+        auto window = std::make_unique<MainWindow>();
+        window->show();
+        QSignalSpy fitDone(window.get(), &MainWindow::fitFinished);
+        StartupOptions options;
+        options.model = m_model;
+        options.data = QStringLiteral("noise:uniform:2000:seed=3");
+        options.samples = 256;
+        options.heldout = 128;
+        window->start(options);
+        if (!fitDone.wait(kWaitMs))
+            return nullptr;
+        const auto result = fitDone.first().first().value<JobResult>();
+        if (result.outcome != JobOutcome::Completed)
+            return nullptr;
+        return window;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);  // QSettings in a test location
+        QApplication::setOrganizationName(QStringLiteral("NAC Studio Tests"));
+        QSettings().clear();  // no geometry, recent files or remembered inputs from an earlier run
+        nac::app::registerMetaTypes();
+        m_model = nac::app::test::testModel(QStringLiteral("helper_method.pt"));
+        if (!QFileInfo::exists(m_model))
+            QSKIP("test model helper_method.pt is missing: run `ctest -R make_test_models` first");
+        QVERIFY(m_dir.isValid());
+    }
+
+    void startFitsTheMetadataLayers()
+    {
+        auto window = fittedWindow();
+        QVERIFY(window);
+        const auto snapshot = window->snapshot();
+        QVERIFY(snapshot && snapshot->complete);
+        // helper_method.pt's nac.json names these default layers.
+        const QStringList expected = window->model()->defaultLayers;
+        QVERIFY(!expected.isEmpty());
+        QCOMPARE(snapshot->layerNames(), expected);
+        QCOMPARE(window->coveragePanel()->layerCount(), expected.size());
+        QCOMPARE(window->parameterPanel()->layerNames(), expected);
+        QCOMPARE(window->fitPanel()->checkedLayers().size(), expected.size());
+        QCOMPARE(window->fitPanel()->sampleCount(), 256);
+        auto* heatmap = window->coveragePanel()->heatmap(window->coveragePanel()->currentLayer());
+        QVERIFY(heatmap);
+        QCOMPARE(heatmap->heatmapData().layerName, expected[window->coveragePanel()->currentLayer()]);
+        QCOMPARE(window->coveragePanel()->summaryTable()->rowCount(), expected.size());
+        QVERIFY(std::isfinite(window->scoringPanel()->threshold()));
+        QVERIFY(window->figures().fitImagesPerSecond > 0);
+    }
+
+    void parameterChangesReachTheViews()
+    {
+        auto window = fittedWindow();
+        QVERIFY(window);
+        ParameterPanel* panel = window->parameterPanel();
+        CoveragePanel* coverage = window->coveragePanel();
+        QSignalSpy shown(window.get(), &MainWindow::paramsShown);
+
+        // O of layer 0 through the spin box, as a user would.
+        panel->setSelectedLayer(0);
+        coverage->setCurrentLayer(0);
+        auto* oSpin = panel->findChild<QDoubleSpinBox*>(QStringLiteral("minActivatedSpin"));
+        QVERIFY(oSpin);
+        oSpin->setValue(17.0);
+        QVERIFY(shown.wait(kWaitMs));
+        QTRY_COMPARE(coverage->heatmap(0)->heatmapData().coverage.params.minActivated, 17.0);
+        QCOMPARE(window->snapshot()->layers[0].coverage.params.minActivated, 17.0);
+        qInfo("O change: %.1f ms to the views (GUI redraw %.1f ms)", shown.last().at(0).toDouble(), shown.last().at(1).toDouble());
+
+        // M of layer 0: the heatmap gets re-binned counts.
+        auto* mSpin = panel->findChild<QSpinBox*>(QStringLiteral("binEdgeCountSpin"));
+        QVERIFY(mSpin);
+        shown.clear();
+        mSpin->setValue(24);
+        QVERIFY(shown.wait(kWaitMs));
+        QTRY_COMPARE(coverage->heatmap(0)->heatmapData().coverage.params.binEdgeCount, 24);
+        QCOMPARE(coverage->heatmap(0)->heatmapData().coverage.binCount(), 23);
+        qInfo("M change: %.1f ms to the views (GUI redraw %.1f ms)", shown.last().at(0).toDouble(), shown.last().at(1).toDouble());
+
+        // All layers: alpha reaches every layer; a hidden tab is redrawn when shown.
+        panel->setSelectedLayer(ParameterPanel::kAllLayers);
+        auto* alphaSpin = panel->findChild<QDoubleSpinBox*>(QStringLiteral("alphaSpin"));
+        QVERIFY(alphaSpin);
+        shown.clear();
+        alphaSpin->setValue(3.0);
+        QVERIFY(shown.wait(kWaitMs));
+        QTRY_VERIFY(window->snapshot()->layers.back().coverage.params.alpha == 3.0);
+        for (const auto& layer : window->snapshot()->layers)
+            QCOMPARE(layer.coverage.params.alpha, 3.0);
+        const int lastLayer = coverage->layerCount() - 1;
+        coverage->setCurrentLayer(lastLayer);
+        QCOMPARE(coverage->heatmap(lastLayer)->heatmapData().coverage.params.alpha, 3.0);
+
+        // Reset to the model's defaults.
+        auto* reset = panel->findChild<QPushButton*>(QStringLiteral("resetButton"));
+        QVERIFY(reset);
+        shown.clear();
+        reset->click();
+        QVERIFY(shown.wait(kWaitMs));
+        QTRY_COMPARE(window->snapshot()->params(), panel->defaultParams());
+
+        // Sorting neurons by coverage area gives the heatmap that order.
+        coverage->setCurrentLayer(0);
+        coverage->setNeuronOrder(CoveragePanel::NeuronOrder::CoverageArea);
+        const auto& data = coverage->heatmap(0)->heatmapData();
+        const auto& area = window->snapshot()->layers[0].neuronArea;
+        for (std::size_t i = 1; i < data.neuronOrder.size(); ++i)
+            QVERIFY(area[std::size_t(data.neuronOrder[i - 1])] >= area[std::size_t(data.neuronOrder[i])]);
+        QVERIFY(coverage->heatmap(0)->xAxisLabel().contains(QStringLiteral("coverage area")));
+
+        // Clicking a neuron shows its histogram with the O line.
+        Q_EMIT coverage->heatmap(0)->neuronClicked(3);
+        QCOMPARE(coverage->histogram()->neuron(), 3);
+        QCOMPARE(coverage->histogram()->minActivated(), window->snapshot()->layers[0].coverage.params.minActivated);
+    }
+
+    void layerCheckboxesChangeTheRequest()
+    {
+        auto window = fittedWindow();
+        QVERIFY(window);
+        nac::widgets::LayerTreeView* tree = window->fitPanel()->layerTree();
+        const QStringList before = window->requestedLayers();
+        QVERIFY(before.size() >= 2);
+        QTreeWidgetItem* item = tree->itemForPath(before.first());
+        QVERIFY(item);
+        item->setCheckState(nac::widgets::LayerTreeView::PathColumn, Qt::Unchecked);
+        QStringList expected = before;
+        expected.removeFirst();
+        QCOMPARE(window->requestedLayers(), expected);  // tree order
+        QStringList expectedFit;                         // the metadata's order, as `nac fit`
+        for (const QString& layer : window->model()->defaultLayers)
+            if (expected.contains(layer))
+                expectedFit.append(layer);
+        QCOMPARE(window->fitRequest().layers, expectedFit);
+        QCOMPARE(window->fitRequest().params.size(), std::size_t(expected.size()));
+        QVERIFY(!window->messageBar()->text().isEmpty());  // "press Fit (F5)"
+
+        // F5 fits exactly the checked layers.
+        QSignalSpy fitDone(window.get(), &MainWindow::fitFinished);
+        window->action(QStringLiteral("actionFit"))->trigger();
+        QVERIFY(fitDone.wait(kWaitMs));
+        QCOMPARE(fitDone.first().first().value<JobResult>().outcome, JobOutcome::Completed);
+        QCOMPARE(window->snapshot()->layerNames(), expectedFit);
+        QCOMPARE(window->coveragePanel()->layerCount(), expected.size());
+        QCOMPARE(window->parameterPanel()->layerNames(), expectedFit);
+
+        // None checked: F5 says what to do instead of fitting.
+        for (const QString& layer : expected)
+            tree->itemForPath(layer)->setCheckState(nac::widgets::LayerTreeView::PathColumn, Qt::Unchecked);
+        QVERIFY(window->requestedLayers().isEmpty());
+        window->startFit();
+        QCOMPARE(window->messageBar()->level(), nac::app::MessageBar::Level::Error);
+        QVERIFY(window->messageBar()->text().contains(QStringLiteral("layer")));
+        QVERIFY(!window->controller()->isFitting());
+    }
+
+    void badDropsGiveAClearLine()
+    {
+        auto window = fittedWindow();
+        QVERIFY(window);
+        const QString dir = m_dir.filePath(QStringLiteral("bad"));
+        QDir().mkpath(dir);
+        QFile text(QDir(dir).filePath(QStringLiteral("readme.txt")));
+        QVERIFY(text.open(QIODevice::WriteOnly));
+        text.write("hello\n");
+        text.close();
+        QFile corrupt(QDir(dir).filePath(QStringLiteral("corrupt.png")));
+        QVERIFY(corrupt.open(QIODevice::WriteOnly));
+        corrupt.write("\x89PNG\r\n\x1a\nbroken");
+        corrupt.close();
+        QImage colour(56, 56, QImage::Format_RGB32);
+        colour.fill(Qt::darkCyan);
+        const QString colourPath = QDir(dir).filePath(QStringLiteral("colour.png"));
+        QVERIFY(colour.save(colourPath));
+
+        QSignalSpy shown(window.get(), &MainWindow::scoresShown);
+        QVERIFY(nac::app::test::dropFiles(window.get(), {text.fileName(), corrupt.fileName(), colourPath}));
+        QVERIFY(shown.wait(kWaitMs));
+        nac::widgets::ScoreListView* list = window->scoringPanel()->list();
+        QCOMPARE(list->rowCount(), 3);
+        QVERIFY(list->row(0).failed);
+        QVERIFY(list->row(1).failed);
+        QVERIFY(!list->row(2).failed);
+        QVERIFY2(list->row(2).notice.contains(QStringLiteral("gray")), qPrintable(list->row(2).notice));
+        QVERIFY(std::isfinite(list->row(2).score));
+        const QString bar = window->messageBar()->text();
+        QVERIFY2(bar.contains(QStringLiteral("readme.txt")) && bar.contains(QStringLiteral("corrupt.png")), qPrintable(bar));
+        QVERIFY2(bar.contains(QStringLiteral("converted")), qPrintable(bar));
+        QCOMPARE(window->messageBar()->level(), nac::app::MessageBar::Level::Warning);
+
+        // Selecting the scored image explains it and marks its weak neurons on the heatmaps.
+        list->setCurrentRow(2);
+        QCOMPARE(window->scoringPanel()->selectedSample(), 0);
+        QVERIFY(window->scoringPanel()->explanationShown().contains(QStringLiteral("colour.png")));
+        const auto markers = window->scoringPanel()->weakNeuronMarkers(0);
+        const int layer = window->coveragePanel()->currentLayer();
+        QCOMPARE(window->coveragePanel()->heatmap(layer)->markerPositions().size(), markers[std::size_t(layer)].size());
+    }
+
+    void profileSavesAndLoads()
+    {
+        auto window = fittedWindow();
+        QVERIFY(window);
+        const QString path = m_dir.filePath(QStringLiteral("window.nacprofile"));
+        QSignalSpy jobs(window.get(), &MainWindow::jobFinished);
+        window->saveProfile(path);
+        QVERIFY(jobs.wait(kWaitMs));
+        QCOMPARE(jobs.last().first().value<JobResult>().outcome, JobOutcome::Completed);
+        QVERIFY(QFileInfo(path).size() > 0);
+        const auto saved = window->snapshot();
+
+        auto other = std::make_unique<MainWindow>();
+        QSignalSpy loaded(other.get(), &MainWindow::snapshotShown);
+        StartupOptions options;
+        options.profile = path;
+        options.fit = false;
+        other->start(options);
+        QVERIFY(loaded.wait(kWaitMs));
+        QCOMPARE(other->snapshot()->layerNames(), saved->layerNames());
+        QCOMPARE(other->snapshot()->fitCount, saved->fitCount);
+        QCOMPARE(other->snapshot()->layers[0].coverage.counts, saved->layers[0].coverage.counts);
+        QCOMPARE(other->snapshot()->threshold, saved->threshold);
+        QCOMPARE(other->model()->sha256, window->model()->sha256);
+    }
+
+    void modelWithoutMetadataAsksForItsInput()
+    {
+        const QString model = nac::app::test::testModel(QStringLiteral("no_metadata.pt"));
+        MainWindow window;
+        window.show();
+        QSignalSpy jobs(&window, &MainWindow::jobFinished);
+        window.openModel(model);
+        QVERIFY(jobs.wait(kWaitMs));
+        const JobResult failed = jobs.last().first().value<JobResult>();
+        QCOMPARE(failed.outcome, JobOutcome::Failed);
+        QVERIFY(failed.needsInputSpec);
+        QCOMPARE(window.messageBar()->level(), nac::app::MessageBar::Level::Warning);
+        QVERIFY(window.messageBar()->actionButton()->isVisibleTo(&window));
+        QVERIFY(window.messageBar()->text().contains(QStringLiteral("no_metadata.pt")));
+        QVERIFY(nac::app::InputSpecDialog::problemWith(QStringLiteral("1x28;0.5;0.5")).contains(QStringLiteral("1x28x28")));
+        QVERIFY(nac::app::InputSpecDialog::problemWith(QStringLiteral("3x32x32;0.5,0.4;0.2")).contains(QStringLiteral("mean")));
+        QVERIFY(nac::app::InputSpecDialog::problemWith(QStringLiteral("1x28x28;0.5;0")).contains(QStringLiteral("std")));
+        QVERIFY(nac::app::InputSpecDialog::problemWith(QStringLiteral("1x28x28;0.286;0.353")).isEmpty());
+
+        // What the dialog returns: the model opens, and the answer is remembered for next time.
+        QSignalSpy shown(&window, &MainWindow::modelShown);
+        window.openModel(model, QStringLiteral("1x28x28;0.286;0.353"));
+        QVERIFY(shown.wait(kWaitMs));
+        QCOMPARE(window.model()->input.channels, 1);
+        QCOMPARE(window.model()->input.height, 28);
+        QTRY_COMPARE(nac::app::AppSettings().inputSpec(QFileInfo(model).absoluteFilePath()), QStringLiteral("1x28x28;0.286;0.353"));
+        shown.clear();
+        window.openModel(model);  // no spec given: the remembered one is used
+        QVERIFY(shown.wait(kWaitMs));
+    }
+
+    void closingDuringAFitIsQuick()
+    {
+        auto window = std::make_unique<MainWindow>();
+        window->show();
+        StartupOptions options;
+        options.model = m_model;
+        options.data = QStringLiteral("noise:uniform:200000:seed=4");
+        options.samples = 100000;
+        options.heldout = 0;
+        QSignalSpy snapshots(window.get(), &MainWindow::snapshotShown);
+        window->start(options);
+        QVERIFY(snapshots.wait(kWaitMs));
+        QVERIFY(window->controller()->isFitting());
+        QElapsedTimer timer;
+        timer.start();
+        window->close();
+        const qint64 closeMs = timer.elapsed();
+        qInfo("closing during a fit took %lld ms", (long long)closeMs);
+        QVERIFY(closeMs < 2000);
+        window.reset();
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"
