@@ -13,6 +13,7 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -255,7 +256,14 @@ void Model::setTappedLayers(const std::vector<std::string>& layerNames)
         for (std::size_t j = 0; j < i; ++j)
             if (layerNames[i] == layerNames[j])
                 throw badInput("layer '" + layerNames[i] + "' is given twice");
-    const detail::TapGraph taps = detail::buildTapGraph(m_impl->module, layerNames, false);
+    detail::TapGraph taps;
+    try {
+        taps = detail::buildTapGraph(m_impl->module, layerNames, false);
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::BadInput)
+            throw;
+        throw badInput(std::string(e.what()) + " " + tappableSummary());
+    }
     auto function = makeFunction(taps.graph);
     std::vector<LayerInfo> infos;
     try {
@@ -290,6 +298,23 @@ void Model::setTappedLayers(const std::vector<std::string>& layerNames)
     m_impl->tapped = std::move(infos);
     m_impl->tapFunction = std::move(function);
     m_impl->frozen = std::move(frozen);
+}
+
+std::string Model::tappableSummary()
+{
+    // Shallow layers first: they are the ones people usually mean.
+    constexpr std::size_t kListed = 24;
+    std::vector<const ModuleNode*> nodes;
+    for (const ModuleNode& node : moduleTree())
+        if (node.tappable)
+            nodes.push_back(&node);
+    std::stable_sort(nodes.begin(), nodes.end(), [](const ModuleNode* a, const ModuleNode* b) { return a->depth < b->depth; });
+    std::string list;
+    for (std::size_t i = 0; i < nodes.size() && i < kListed; ++i)
+        list += (i ? ", " : "") + nodes[i]->path;
+    if (nodes.size() > kListed)
+        list += ", ... (" + std::to_string(nodes.size() - kListed) + " more)";
+    return "Layers that can be tapped: " + list + " (all of them: nac layers --model " + m_impl->path + ").";
 }
 
 void Model::setGraphMode(GraphMode mode) { m_impl->mode = mode; }

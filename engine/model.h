@@ -84,6 +84,7 @@ public:
 private:
     struct Impl;
     explicit Model(std::unique_ptr<Impl> impl);
+    std::string tappableSummary();
     std::unique_ptr<Impl> m_impl;
 };
 

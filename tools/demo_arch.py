@@ -91,15 +91,21 @@ def read_idx(path: str) -> np.ndarray:
 
 
 def ensure_hash_seed() -> None:
-    """Re-execute the current script with PYTHONHASHSEED=0 unless it is already set to 0.
+    """Re-execute the current script with PYTHONHASHSEED=0 and OMP_WAIT_POLICY=PASSIVE.
 
-    torch.jit.script emits a module's `__constants__` in Python set order, which depends on
-    string hash randomisation; without a fixed hash seed every export differs byte-wise.
+    * torch.jit.script emits a module's `__constants__` in Python set order, which depends on
+      string hash randomisation; without a fixed hash seed every export differs byte-wise.
+    * On a shared 2-core machine libgomp's spin-waiting threads starve each other and the
+      other processes (measured: one training step 20x slower); PASSIVE makes idle threads
+      sleep.  It does not change any result.  An explicit setting in the caller's environment
+      is kept.
+    Both must be in the environment before the interpreter (and libgomp) starts, hence exec.
     """
     import os
     import sys
-    if os.environ.get("PYTHONHASHSEED") != "0":
+    if os.environ.get("PYTHONHASHSEED") != "0" or "OMP_WAIT_POLICY" not in os.environ:
         os.environ["PYTHONHASHSEED"] = "0"
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         os.execv(sys.executable, [sys.executable] + sys.argv)
 
 

@@ -14,6 +14,7 @@ import os
 import sys
 
 import torch
+from typing import Tuple
 import torch.nn as nn
 import torchvision
 
@@ -176,6 +177,27 @@ class NanOutput(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
+class OddModules(nn.Module):
+    """Has a submodule forward never calls (`unused`) and one that returns a tuple (`pair`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 8, 3, 2, 1), nn.ReLU())
+        self.pair = SplitHalves()
+        self.unused = nn.Conv2d(8, 8, 1)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a, b = self.pair(self.features(x))
+        return self.fc(torch.flatten(self.avgpool(a + b), 1))
+
+
+class SplitHalves(nn.Module):
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        return x * 0.5, x * 0.5
+
+
 # --------------------------------------------------------------------------- writing
 def atomic_write_bytes(path: str, data: bytes) -> None:
     tmp = path + ".tmp"
@@ -303,6 +325,12 @@ def build(out: str) -> list:
     add("nan_output.pt", shape, 10,
         "loads fine, but conv output is multiplied by NaN, so `block`, `avgpool` and the logits "
         "are NaN for every input", expect="nan")
+
+    om = seeded(9, OddModules)
+    meta = metadata("CNN with an unused and a tuple-returning module", shape, [0.2860], [0.3530], DIGITS,
+                    [("avgpool", 50, 50, 100)], 9)
+    save_module(torch.jit.script(om), os.path.join(out, "odd_modules.pt"), meta)
+    add("odd_modules.pt", shape, 10, "`unused` is never called by forward; `pair` returns a tuple, not a tensor")
 
     atomic_write_bytes(os.path.join(out, "not_a_model.pt"),
                        b"This is a text file, not a TorchScript archive.\n")

@@ -242,15 +242,6 @@ private:
     std::map<std::string, std::vector<Value*>> m_found;
 };
 
-std::string tappableList(const torch::jit::Module& module)
-{
-    // Listing every module would be long for big models; the first level shows where to look.
-    std::string list;
-    for (const auto& child : module.named_children())
-        list += (list.empty() ? "" : ", ") + child.name;
-    return list;
-}
-
 }  // namespace
 
 TapGraph buildTapGraph(const torch::jit::Module& module, const std::vector<std::string>& wanted, bool tolerant)
@@ -266,8 +257,7 @@ TapGraph buildTapGraph(const torch::jit::Module& module, const std::vector<std::
     std::vector<std::string> candidates;
     auto reject = [&](const std::string& name, const std::string& why) {
         if (!tolerant)
-            throw badInput("layer '" + name + "' " + why + ". Layers that can be tapped are listed by `nac layers --model "
-                           "MODEL`; the model's top-level modules are: " + tappableList(module));
+            throw badInput("layer '" + name + "' " + why + ".");
         result.rejected[name] = why;
     };
     for (const std::string& name : wanted) {

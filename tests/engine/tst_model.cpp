@@ -87,6 +87,7 @@ private Q_SLOTS:
     void tapsAtAnyDepth();
     void badLayers_data();
     void badLayers();
+    void untappableModules();
     void scriptedAndTracedAgree();
     void closedFormGradient();
     void batchSizeIndependent_data();
@@ -245,6 +246,15 @@ void TestModel::badLayers()
     expectBadInput([&] { model->setTappedLayers(names); }, mentions);
     // The previous taps still work.
     QCOMPARE(model->tappedLayers().size(), std::size_t(1));
+}
+
+void TestModel::untappableModules()
+{
+    auto model = Model::load(modelPath("odd_modules.pt").toStdString(), "cpu");
+    expectBadInput([&] { model->setTappedLayers({"unused"}); }, {"unused", "never called", "Layers that can be tapped", "avgpool"});
+    expectBadInput([&] { model->setTappedLayers({"pair"}); }, {"pair", "not a tensor"});
+    model->setTappedLayers({"features", "avgpool"});
+    QCOMPARE(model->tappedLayers().size(), std::size_t(2));
 }
 
 void TestModel::scriptedAndTracedAgree()
