@@ -13,9 +13,15 @@ fmnist=/usr/share/datasets/fashion-mnist
 out=${NAC_DEMO_OUT:-build-release/demo}
 mkdir -p "$out"
 "$nac" layers --model "$demo/fashion_resnet18.pt"
-"$nac" fit --model "$demo/fashion_resnet18.pt" --data "$fmnist/train-images-idx3-ubyte.gz" \
-  --samples 1000 --holdout 1000 -o "$out/demo.nacprofile"
+# Fit on 1000 class-balanced images the model was trained on (0-54999); hold out 1000 of the
+# 5000 training images the model never saw (55000-59999) for the threshold and sanity check.
+"$nac" fit --model "$demo/fashion_resnet18.pt" --data "$fmnist/train-images-idx3-ubyte.gz@0-54999" \
+  --samples 1000 --holdout 1000 --holdout-data "$fmnist/train-images-idx3-ubyte.gz@55000-59999" \
+  -o "$out/demo.nacprofile"
 "$nac" eval --profile "$out/demo.nacprofile" --id "$fmnist/t10k-images-idx3-ubyte.gz" \
-  --ood mnist="$demo/ood/mnist-t10k-images-idx3-ubyte.gz" \
+  --ood mnist="$demo/ood/mnist-images-idx3-ubyte.gz" \
+  --ood textures="$demo/ood/textures-test-images-idx3-ubyte.gz" \
   --ood gaussian=noise:gaussian:2000:seed=3 --ood uniform=noise:uniform:2000:seed=4 \
+  --ood inverted="invert:$fmnist/t10k-images-idx3-ubyte.gz@0-1999" \
+  --ood rot90="rot90:$fmnist/t10k-images-idx3-ubyte.gz@0-1999" \
   --json "$out/eval.json"

@@ -48,7 +48,7 @@ const char* const kUsage = R"(nac: Neuron Activation Coverage (NAC-UE, NAC-ME) f
 usage:
   nac layers --model M.pt [--json] [--device DEV] [--input CxHxW]
   nac fit    --model M.pt --data D [--layer NAME[:M=50,O=50,alpha=100]]... [--samples N|all]
-             [--seed S] [--holdout N] [--batch B] [--threads T] [--device DEV]
+             [--seed S] [--holdout N] [--holdout-data D] [--batch B] [--threads T] [--device DEV]
              [--input CxHxW] [--mean a[,b,c]] [--std a[,b,c]] -o PROFILE
   nac score  --profile P --data D [--model M.pt] [--layer NAME:M=..,O=..,alpha=..]... -o scores.csv
   nac eval   --profile P --id D --ood NAME=D [--ood NAME=D]... [--model M.pt] [--layer ...]
@@ -312,7 +312,8 @@ int commandLayers(const std::vector<std::string>& argv)
 
 int commandFit(const std::vector<std::string>& argv)
 {
-    const CliArgs args(argv, withModelOptions({"--data", "--layer", "--samples", "--seed", "--holdout", "-o", "--output"}),
+    const CliArgs args(argv, withModelOptions({"--data", "--layer", "--samples", "--seed", "--holdout", "--holdout-data", "-o",
+                                               "--output"}),
                        {"--quiet"});
     const std::string output = args.has("-o") ? args.value("-o") : args.required("--output");
     auto model = loadModel(args, args.required("--model"));
@@ -322,7 +323,13 @@ int commandFit(const std::vector<std::string>& argv)
     const std::vector<std::size_t> fitIndices = chooseSamples(args, *dataset, kDefaultFitSamples);
     std::vector<std::size_t> heldoutIndices;
     const int heldout = args.intValue("--holdout", 0, 0, 100000000);
-    if (heldout > 0) {
+    std::unique_ptr<Dataset> heldoutData;
+    if (args.has("--holdout-data")) {
+        // Held-out images from their own data set (e.g. training images the model never saw).
+        heldoutData = openDataset(args.value("--holdout-data"));
+        const std::uint32_t seed = std::uint32_t(args.intValue("--seed", int(kDefaultSeed), 0, 2147483647)) + 1;
+        heldoutIndices = heldout > 0 ? classBalancedSubset(*heldoutData, std::size_t(heldout), seed) : allIndices(*heldoutData);
+    } else if (heldout > 0) {
         const std::uint32_t seed = std::uint32_t(args.intValue("--seed", int(kDefaultSeed), 0, 2147483647)) + 1;
         heldoutIndices = classBalancedSubset(*dataset, std::size_t(heldout), seed, fitIndices);
         if (heldoutIndices.empty())
@@ -330,7 +337,13 @@ int commandFit(const std::vector<std::string>& argv)
                            + " after the fit samples");
     }
     ProgressPrinter printer(args.flag("--quiet"));
-    CoverageProfile profile = fitProfile(*model, *dataset, fitIndices, heldoutIndices, layers.params, runOptions(args, printer));
+    CoverageProfile profile = fitProfile(*model, *dataset, fitIndices, heldoutData ? std::vector<std::size_t>() : heldoutIndices,
+                                         layers.params, runOptions(args, printer));
+    if (heldoutData) {
+        RunOptions options = runOptions(args, printer);
+        options.stage = "held-out";
+        profile.setHeldoutSamples(computeSampleSet(*model, *heldoutData, heldoutIndices, options));
+    }
     profile.createdBy = "nac fit";
     saveProfile(profile, output);
     if (!args.flag("--quiet")) {
