@@ -119,7 +119,11 @@ SampleSet runBatches(Model& model, const Dataset& dataset, const std::vector<std
     BatchQueue queue(dataset, spec, indices, std::size_t(options.batchSize));
     const int totalThreads = options.threads > 0 ? options.threads : defaultThreadCount();
     const int workers = std::min<int>(effectiveWorkers(model, options), int(queue.batchCount()));
-    const int threadsPerWorker = std::max(1, totalThreads / std::max(1, workers));
+    // A handful of images (a drop in the GUI, `nac score` on one file) runs on one thread:
+    // splitting such small work costs more in thread hand-offs than it saves, and an OpenMP
+    // team stalls badly when another process holds one of the cores.
+    constexpr std::size_t kSingleThreadImages = 4;
+    const int threadsPerWorker = total <= kSingleThreadImages ? 1 : std::max(1, totalThreads / std::max(1, workers));
 
     std::vector<SampleSet> parts(queue.batchCount());
     std::vector<std::vector<std::string>> warnings(queue.batchCount());

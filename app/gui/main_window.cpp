@@ -386,7 +386,9 @@ void MainWindow::start(const StartupOptions& options)
         if (data.isEmpty())
             data = ResourcePaths::demoData();
     }
-    if (!model.isEmpty() && data.isEmpty() && options.profile.isEmpty() && model == ResourcePaths::demoModel())
+    const QString demo = ResourcePaths::demoModel();
+    if (!model.isEmpty() && data.isEmpty() && options.profile.isEmpty() && !demo.isEmpty()
+        && QFileInfo(model).canonicalFilePath() == QFileInfo(demo).canonicalFilePath())
         data = ResourcePaths::demoData();
     m_autoFitPending = options.fit && options.profile.isEmpty();
     if (!model.isEmpty())
