@@ -42,20 +42,20 @@ t1=$(now)
     --batch 64 --threads "$threads" --quiet -o "$out/cpp.csv"
 t2=$(now)
 "$nac" fit --model "$model" --data "$fm/train-images-idx3-ubyte.gz@0-$((fit_count - 1))" --samples all \
-    $layers --batch 64 --threads "$threads" --graph plain --workers 1 --quiet -o "$out/plain.nacprofile"
+    $layers --batch 64 --threads "$threads" --workers 1 --quiet -o "$out/plain.nacprofile"
 "$nac" score --profile "$out/plain.nacprofile" --data "$fm/t10k-images-idx3-ubyte.gz@0-$((score_count - 1))" \
-    --batch 64 --threads "$threads" --graph plain --workers 1 --quiet -o "$out/plain.csv"
+    --batch 64 --threads "$threads" --workers 1 --quiet -o "$out/plain.csv"
 t3=$(now)
 
 grep -E "images/s" "$out/eager.log" | sed 's/^/eager: /'
 awk -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" 'BEGIN {
     e = t1 - t0; c = t2 - t1; p = t3 - t2
     printf "eager PyTorch (reference_nac.py), whole process:        %7.2f s\n", e
-    printf "nac fit + nac score (frozen graph, 2 workers):          %7.2f s   %.2fx faster\n", c, e / c
-    printf "nac fit + nac score (--graph plain --workers 1):        %7.2f s   %.2fx faster\n", p, e / p
+    printf "nac fit + nac score (defaults: 2 workers x 1 thread):   %7.2f s   %.2fx faster\n", c, e / c
+    printf "nac fit + nac score (--workers 1: 1 batch x 2 threads): %7.2f s   %.2fx faster\n", p, e / p
 }'
-echo "scores, frozen graph vs eager:"
+echo "scores, defaults vs eager:"
 "$py" tools/compare_scores.py "$out/eager.csv" "$out/cpp.csv" || true
-echo "scores, plain graph vs eager:"
+echo "scores, --workers 1 vs eager:"
 "$py" tools/compare_scores.py "$out/eager.csv" "$out/plain.csv" || true
 echo "outputs in $out"

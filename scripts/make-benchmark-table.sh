@@ -40,14 +40,14 @@ OOD=resources/demo/ood
 WORK=${NAC_BENCH_WORK:-build/benchmark}
 OUT=${NAC_BENCH_OUT:-docs/BENCHMARKS.md}
 QUICK=${NAC_BENCH_QUICK:-0}
-# Default grid: 4 combinations per layer, 4^4 = 256 in all. Each layer's list holds the model's
-# default value (nac.json) so the tuned result is at least the default on the validation sets.
-# alpha spans the scale of each layer's raw products z*g (sum-pooled, so larger for the wider
-# maps of earlier layers; see "Raw products" in the generated file).
+# Default grid: 8 x 4 x 4 x 2 = 256 combinations. Each layer's lists hold the model's default
+# value (nac.json), so the tuned result is at least the default on the validation sets; the other
+# alpha is about 1 / (spread of the layer's raw products z*g), which are sum-pooled and so grow
+# with the map size of the earlier layers (see the Fit section of the generated file).
 GRID=${NAC_BENCH_GRID:-"avgpool:O=10/50,M=50/500,alpha=10/100 \
-layer3:O=10/100,M=500,alpha=1/1000 \
-layer2:O=5/50,M=50,alpha=0.001/0.1 \
-layer1:O=5/100,M=500,alpha=0.0001/0.001"}
+layer3:O=10/100,M=500,alpha=0.1/1000 \
+layer2:O=5/50,M=50,alpha=0.001/0.05 \
+layer1:O=100,M=500,alpha=0.001/0.01"}
 
 for f in "$MODEL" "$FMNIST/train-images-idx3-ubyte.gz" "$FMNIST/t10k-images-idx3-ubyte.gz" \
          "$OOD/mnist-images-idx3-ubyte.gz" "$OOD/textures-val-images-idx3-ubyte.gz" \
@@ -80,6 +80,7 @@ COMMON=(--quiet)
 rm -rf "$WORK"
 mkdir -p "$WORK" "$(dirname "$OUT")"
 : > "$WORK/steps.tsv"
+cat /proc/loadavg > "$WORK/loadavg-start.txt"
 
 # run NAME CMD...: runs a command, keeps its output in $WORK/NAME.log, and records its wall time
 # and exact command line (shell-quoted) in $WORK/steps.tsv.

@@ -107,6 +107,20 @@ def machine_info():
     }
 
 
+def loadavg(work: str) -> str:
+    """Load averages when the script started and now (other work on the machine skews timings)."""
+    def fmt(text):
+        return ", ".join(text.split()[:3])
+    parts = []
+    start = os.path.join(work, "loadavg-start.txt")
+    if os.path.exists(start):
+        with open(start) as f:
+            parts.append(f"{fmt(f.read())} at the start")
+    with open("/proc/loadavg") as f:
+        parts.append(f"{fmt(f.read())} at the end")
+    return "; ".join(parts)
+
+
 # ----------------------------------------------------------------------------------------------
 # formatting helpers
 
@@ -214,6 +228,7 @@ def render(args) -> str:
         ["system", f"{m['os']}, Linux {m['kernel']}"],
         ["date", f"{now:%Y-%m-%d %H:%M} UTC"],
         ["git commit", f"`{m['commit']}`" + (" (with uncommitted changes)" if m["dirty"] else "")],
+        ["load average (1, 5, 15 min)", loadavg(work)],
         ["script run time", f"{total_s / 60:.1f} min ({total_s:.0f} s), all commands below included"],
     ]))
     w("")
@@ -254,16 +269,19 @@ def render(args) -> str:
     rows = []
     for layer, prod in zip(prof_def["layers"], raw):
         a = np.abs(prod.astype(np.float64))
-        q50, q95, q99 = np.quantile(a, [0.5, 0.95, 0.99])
+        q50, q99 = np.quantile(a, [0.5, 0.99])
+        spread = float(np.median(prod.astype(np.float64).std(axis=0)))
         rows.append([f"`{layer['name']}`", "x".join(str(s) for s in layer["shape"][1:]), layer["neurons"],
-                     params_text(layer), f"{q50:.3g}", f"{q95:.3g}", f"{q99:.3g}",
-                     f"{layer['alpha'] * q50:.3g}"])
-    w(table(["layer", "output", "neurons", "default parameters", "median abs(z·g)", "95 %", "99 %",
-             "alpha × median"], rows, ["---", "---", "---:", "---", "---:", "---:", "---:", "---:"]))
+                     params_text(layer), f"{q50:.3g}", f"{q99:.3g}", f"{spread:.3g}",
+                     f"{layer['alpha'] * spread:.3g}"])
+    w(table(["layer", "output", "neurons", "default parameters", "median abs(z·g)", "99 % abs(z·g)",
+             "spread s", "alpha × s"], rows, ["---", "---", "---:", "---", "---:", "---:", "---:", "---:"]))
     w("")
-    w("Raw products z·g are sum-pooled over the feature map (SPEC §1), so they grow with the map size of the "
-      "earlier layers; z-hat = sigmoid(alpha · z·g) is informative while alpha × median is of order 0.1 to 10. "
-      "The tuning grid below is chosen around these scales.")
+    w("Raw products z·g of the fitted images (spread s: median over neurons of the standard deviation). They "
+      "are sum-pooled over the feature map (SPEC §1), so they grow with the map size of the earlier layers. "
+      "z-hat = sigmoid(alpha · z·g) separates images when alpha × s is of order 1: far below, every z-hat is "
+      "close to 0.5 and falls in a few bins; far above, z-hat saturates at 0 or 1. The tuning grid offers each "
+      "layer its default alpha and one near 1/s.")
     w("")
 
     # ---- tuning

@@ -36,6 +36,9 @@ FitPanel::FitPanel(QWidget* parent)
     m_tree = new nac::widgets::LayerTreeView(this);
     m_tree->setObjectName(QStringLiteral("layerTree"));
     m_tree->setToolTip(tr("Check the layers whose neurons NAC should cover; press Fit (F5) to refit."));
+    // In a narrow dock the output shape matters more than the type name: show it second.
+    m_tree->header()->moveSection(m_tree->header()->visualIndex(nac::widgets::LayerTreeView::ShapeColumn), 1);
+    m_tree->header()->moveSection(m_tree->header()->visualIndex(nac::widgets::LayerTreeView::NeuronsColumn), 2);
 
     m_samples = new QSpinBox(this);
     m_samples->setObjectName(QStringLiteral("sampleSpin"));

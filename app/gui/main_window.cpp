@@ -605,6 +605,7 @@ void MainWindow::onSnapshot(const std::shared_ptr<const ProfileSnapshot>& snapsh
 void MainWindow::onImagesScored(const std::shared_ptr<const ScoredImages>& images)
 {
     m_scoring->addImages(*images);
+    m_figures.lastScoreWorkerMs = images->loadMs;
     QStringList failed;
     int maxSample = -1;
     auto line = [](const ScoredItem& item) {

@@ -52,6 +52,7 @@ struct RunFigures {
     double fitImagesPerSecond = 0.0;
     double fitSeconds = 0.0;
     double lastDropToScoreMs = -1.0;
+    double lastScoreWorkerMs = -1.0;   // decoding, thumbnails and the model run of the last scored batch
     double lastParamLatencyMs = -1.0;  // parameter change posted -> views updated
     double lastParamRedrawMs = -1.0;   // GUI-thread time of that update
     double lastRebinMs = -1.0;         // worker time of the re-binning

@@ -143,6 +143,8 @@ private Q_SLOTS:
         QVERIFY(nac::app::test::dropFiles(window.get(), m_ood));
         QVERIFY(scored.wait(kWaitMs));
         const double oodLatencyMs = scored.last().first().toDouble();
+        qInfo("FIGURE worker time of the last drop (decode, thumbnails, forward + gradient): %.0f ms",
+              window->figures().lastScoreWorkerMs);
         QCOMPARE(list->rowCount(), int(m_ind.size() + m_ood.size()));
         const std::vector<double> ind = scoresOfRows(list, 0, int(m_ind.size()));
         const std::vector<double> ood = scoresOfRows(list, int(m_ind.size()), int(m_ood.size()));
