@@ -23,6 +23,7 @@ struct Progress {
     double itemsPerSecond = 0.0;
     double etaSeconds = 0.0;
     std::string stage;             // "fit", "score", ...
+    std::string unit = "images";   // what itemsDone counts
 };
 
 // Called on the job's own thread, at most about 20 times a second plus once at the end.

@@ -198,6 +198,7 @@ TuneResult tuneParameters(const CoverageProfile& profile, const SampleSet& indVa
             p.itemsPerSecond = p.elapsedSeconds > 0 ? double(combo + 1) / p.elapsedSeconds : 0.0;
             p.etaSeconds = p.itemsPerSecond > 0 ? double(total - combo - 1) / p.itemsPerSecond : 0.0;
             p.stage = "tune";
+            p.unit = "combinations";
             progress(p);
         }
     }

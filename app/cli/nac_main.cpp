@@ -77,8 +77,8 @@ public:
             if (m_quiet)
                 return;
             std::ostringstream line;
-            line << p.stage << " " << p.itemsDone << "/" << p.itemsTotal << " images  " << std::fixed
-                 << std::setprecision(1) << p.itemsPerSecond << " images/s  ETA " << std::setprecision(0) << p.etaSeconds << " s";
+            line << p.stage << " " << p.itemsDone << "/" << p.itemsTotal << " " << p.unit << "  " << std::fixed
+                 << std::setprecision(1) << p.itemsPerSecond << " " << p.unit << "/s  ETA " << std::setprecision(0) << p.etaSeconds << " s";
             const bool final = p.itemsDone == p.itemsTotal;
             if (m_tty) {
                 std::cerr << "\r" << line.str() << "   " << (final ? "\n" : "") << std::flush;
@@ -477,6 +477,9 @@ int commandEval(const std::vector<std::string>& argv)
         const auto eq = spec.find('=');
         if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
             throw UsageError("--ood '" + spec + "' must be NAME=DATA, e.g. --ood mnist=mnist-images-idx3-ubyte.gz");
+        for (const auto& existing : oodSets)
+            if (existing.first == spec.substr(0, eq))
+                throw UsageError("--ood name '" + existing.first + "' is given twice; give each OOD set its own name");
         oodSets.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
     }
     auto model = modelForProfile(args, profile);
@@ -664,6 +667,9 @@ int commandTune(const std::vector<std::string>& argv)
               << std::fixed << std::setprecision(2) << result.seconds << " s, no model pass\n";
     std::cout << "validation AUROC: " << 100 * result.defaultAuroc << " with the profile's parameters, " << 100 * result.bestAuroc
               << " tuned\n";
+    if (result.bestAuroc < result.defaultAuroc)
+        std::cerr << "warning: no combination of the grid beats the profile's own parameters on the validation sets; "
+                     "add them to the grid (or keep the profile as it is)\n";
     Json layers = Json::array();
     for (std::size_t l = 0; l < profile.layerCount(); ++l) {
         std::cout << "  " << profile.layers()[l].name << ": " << formatLayerParams(result.best[l]) << "\n";

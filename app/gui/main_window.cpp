@@ -58,8 +58,8 @@ constexpr int kScreenshotSettleMs = 600;    // let queued replots land before th
 constexpr int kScreenshotTimeoutMs = 15 * 60 * 1000;
 constexpr int kChunkImages = 256;           // images between two live snapshots of a fit
 constexpr std::uint32_t kFitSeed = 1;       // the reference's RandomState(1), as `nac fit`
-constexpr int kLeftDockPx = 400;            // default widths: the layer tree's shapes fit
-constexpr int kRightDockPx = 560;
+constexpr int kLeftDockPx = 430;            // default widths: the layer tree's shapes fit
+constexpr int kRightDockPx = 540;
 
 QString secondsText(double seconds)
 {
