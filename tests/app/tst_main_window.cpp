@@ -10,6 +10,7 @@
 #include "app/gui/scoring_panel.h"
 #include "app_test_support.h"
 
+#include "engine/profile_io.h"
 #include "widgets/coverage_heatmap_view.h"
 #include "widgets/layer_tree_view.h"
 #include "widgets/neuron_histogram_view.h"
@@ -20,6 +21,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QMimeData>
+#include <QProcess>
 #include <QPushButton>
 #include <QTableWidget>
 #include <QSettings>
@@ -277,6 +279,48 @@ private Q_SLOTS:
         QCOMPARE(other->snapshot()->layers[0].coverage.counts, saved->layers[0].coverage.counts);
         QCOMPARE(other->snapshot()->threshold, saved->threshold);
         QCOMPARE(other->model()->sha256, window->model()->sha256);
+    }
+
+    void fitEqualsTheCommandLineFit()
+    {
+        // The GUI fits in shuffled chunks (so that heatmaps fill in evenly) but puts the samples back
+        // in the reference's order: its profile must be the one `nac fit` makes.
+        auto window = fittedWindow();
+        QVERIFY(window);
+        const QString guiPath = m_dir.filePath(QStringLiteral("gui.nacprofile"));
+        const QString cliPath = m_dir.filePath(QStringLiteral("cli.nacprofile"));
+        QSignalSpy jobs(window.get(), &MainWindow::jobFinished);
+        window->saveProfile(guiPath);
+        QVERIFY(jobs.wait(kWaitMs));
+        QProcess cli;
+        cli.setProcessChannelMode(QProcess::MergedChannels);
+        cli.start(QStringLiteral(NAC_CLI_PATH),
+                  {QStringLiteral("fit"), QStringLiteral("--model"), m_model, QStringLiteral("--data"),
+                   QStringLiteral("noise:uniform:2000:seed=3"), QStringLiteral("--samples"), QStringLiteral("256"),
+                   QStringLiteral("--holdout"), QStringLiteral("128"), QStringLiteral("--quiet"), QStringLiteral("-o"), cliPath});
+        QVERIFY(cli.waitForFinished(kWaitMs));
+        QVERIFY2(cli.exitCode() == 0, cli.readAll().constData());
+
+        const nac::engine::CoverageProfile gui = nac::engine::loadProfile(guiPath.toStdString());
+        const nac::engine::CoverageProfile reference = nac::engine::loadProfile(cliPath.toStdString());
+        QCOMPARE(gui.layerCount(), reference.layerCount());
+        QCOMPARE(gui.fitSamples().sources, reference.fitSamples().sources);
+        QCOMPARE(gui.heldoutSamples().sources, reference.heldoutSamples().sources);
+        double maxDiff = 0.0;
+        for (std::size_t l = 0; l < gui.layerCount(); ++l) {
+            QCOMPARE(gui.params(l), reference.params(l));
+            const auto& a = gui.fitSamples().rawProducts[l];
+            const auto& b = reference.fitSamples().rawProducts[l];
+            QCOMPARE(a.size(), b.size());
+            for (std::size_t i = 0; i < a.size(); ++i)
+                maxDiff = std::max(maxDiff, double(std::abs(a[i] - b[i])) / std::max(1.0, double(std::abs(b[i]))));
+            std::size_t countDiff = 0;
+            for (std::size_t i = 0; i < gui.coverage(l).counts.size(); ++i)
+                countDiff += gui.coverage(l).counts[i] != reference.coverage(l).counts[i] ? 1 : 0;
+            QVERIFY2(countDiff <= 2, qPrintable(QStringLiteral("layer %1: %2 bins differ").arg(l).arg(countDiff)));
+        }
+        qInfo("GUI vs `nac fit`: same samples in the same order; largest relative raw-product difference %.3g", maxDiff);
+        QVERIFY(maxDiff < 1e-4);
     }
 
     void modelWithoutMetadataAsksForItsInput()
