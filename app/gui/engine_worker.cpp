@@ -283,8 +283,10 @@ void EngineWorker::loadModel(int jobId, const QString& path, const QString& devi
                 && m_modelInfo->input.mean == info->input.mean && m_modelInfo->input.std == info->input.std;
             m_model = std::move(model);
             m_modelInfo = info;
-            if (!sameModel)
+            if (!sameModel) {
                 m_profile.reset();
+                m_firingCache.clear();
+            }
             if (!sameInput) {
                 m_dropped.reset();
                 m_droppedPixels.clear();
@@ -497,6 +499,7 @@ void EngineWorker::fitStep()
                 profile->datasetDescription = m_dataset->description();
                 profile->createdBy = "nac-studio";
                 m_profile = std::move(profile);
+                m_firingCache.clear();
                 emitSnapshot(SnapshotReason::FitProgress, ParamChange::Rebinned, double(build.nsecsElapsed()) / 1e6);
                 rescoreDropped();
                 return QString();
@@ -533,6 +536,7 @@ void EngineWorker::fitStep()
             profile->datasetDescription = m_dataset->description();
             profile->createdBy = "nac-studio";
             m_profile = std::move(profile);
+            m_firingCache.clear();
             done = true;
             const double seconds = double(job.timer.nsecsElapsed()) / 1e9;
             const std::size_t heldoutCount = m_profile->heldoutSamples().sampleCount();
@@ -655,17 +659,28 @@ void EngineWorker::emitSnapshot(SnapshotReason reason, ParamChange change, doubl
                 out.neuronArea[std::size_t(n)] += out.coverage.phiAt(k, n);
         for (float& area : out.neuronArea)
             area /= float(out.coverage.params.binEdgeCount);
-        out.firingFraction.assign(std::size_t(neurons), 0.0f);
+        // state > 0.5 exactly when z * dKL/dz > 0 (alpha > 0), so the share does not depend on the
+        // parameters: it is computed once per fit size and layer, not on every parameter change.
         const std::size_t samples = fit.sampleCount();
-        for (std::size_t i = 0; i < samples; ++i) {
-            const float* raw = fit.rawRow(l, i);
-            for (int n = 0; n < neurons; ++n)
-                if (nac::engine::neuronState(raw[n], out.coverage.params.alpha) > 0.5f)
-                    out.firingFraction[std::size_t(n)] += 1.0f;
+        if (m_firingCache.size() != profile.layerCount() || m_firingCacheSamples != samples
+            || m_firingCache[l].size() != std::size_t(neurons)) {
+            if (m_firingCache.size() != profile.layerCount() || m_firingCacheSamples != samples) {
+                m_firingCache.assign(profile.layerCount(), {});
+                m_firingCacheSamples = samples;
+            }
+            std::vector<float>& fraction = m_firingCache[l];
+            fraction.assign(std::size_t(neurons), 0.0f);
+            for (std::size_t i = 0; i < samples; ++i) {
+                const float* raw = fit.rawRow(l, i);
+                for (int n = 0; n < neurons; ++n)
+                    if (raw[n] > 0.0f)
+                        fraction[std::size_t(n)] += 1.0f;
+            }
+            if (samples > 0)
+                for (float& f : fraction)
+                    f /= float(samples);
         }
-        if (samples > 0)
-            for (float& fraction : out.firingFraction)
-                fraction /= float(samples);
+        out.firingFraction = m_firingCache[l];
         const std::vector<double>& layerScores = table.perLayer[l];
         if (!layerScores.empty())
             out.meanScore = std::accumulate(layerScores.begin(), layerScores.end(), 0.0) / double(layerScores.size());
@@ -957,6 +972,7 @@ void EngineWorker::loadProfile(int jobId, const QString& path)
                 finishFit(JobOutcome::Canceled, tr("A profile was loaded."));
             }
             m_profile = std::make_unique<CoverageProfile>(std::move(profile));
+            m_firingCache.clear();
             tapProfileLayers();
             emitSnapshot(SnapshotReason::ProfileLoaded, ParamChange::Rebinned, 0.0);
             rescoreDropped();

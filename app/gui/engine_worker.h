@@ -101,6 +101,8 @@ private:
     std::unique_ptr<FitJob> m_fit;
     int m_generation = 0;
     std::vector<double> m_heldoutSorted;  // held-out scores of the last snapshot, ascending
+    std::vector<std::vector<float>> m_firingCache;  // per layer: share of fit samples with z * dKL/dz > 0
+    std::size_t m_firingCacheSamples = 0;
     int m_threads = 0;
     double m_lastFitMs = 0.0;
 
