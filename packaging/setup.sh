@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
-  libtorch-dev nlohmann-json3-dev zlib1g-dev
+  libtorch-dev nlohmann-json3-dev zlib1g-dev libtcmalloc-minimal4
   libopencv-dev
   qt6-base-dev libqt6svg6-dev libqcustomplot-dev libgl1-mesa-dev
   python3-torch python3-torchvision python3-sklearn
