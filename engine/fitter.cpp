@@ -144,14 +144,7 @@ SampleSet runBatches(Model& model, const Dataset& dataset, const std::vector<std
             return;
         lastReportedDone = doneNow;
         lastReport = now;
-        Progress p;
-        p.itemsDone = doneNow;
-        p.itemsTotal = total;
-        p.elapsedSeconds = std::chrono::duration<double>(now - started).count();
-        p.itemsPerSecond = p.elapsedSeconds > 0 ? double(doneNow) / p.elapsedSeconds : 0.0;
-        p.etaSeconds = p.itemsPerSecond > 0 ? double(total - doneNow) / p.itemsPerSecond : 0.0;
-        p.stage = options.stage;
-        options.progress(p);
+        options.progress(makeProgress(doneNow, total, std::chrono::duration<double>(now - started).count(), options.stage));
     };
 
     auto work = [&](bool reportsProgress) {

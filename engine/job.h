@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace nac::engine {
 
@@ -25,6 +26,21 @@ struct Progress {
     std::string stage;             // "fit", "score", ...
     std::string unit = "images";   // what itemsDone counts
 };
+
+// Fills in rate and ETA from the counts and the elapsed time.
+inline Progress makeProgress(std::size_t done, std::size_t total, double elapsedSeconds, std::string stage,
+                             std::string unit = "images")
+{
+    Progress p;
+    p.itemsDone = done;
+    p.itemsTotal = total;
+    p.elapsedSeconds = elapsedSeconds;
+    p.itemsPerSecond = elapsedSeconds > 0 ? double(done) / elapsedSeconds : 0.0;
+    p.etaSeconds = p.itemsPerSecond > 0 ? double(total - done) / p.itemsPerSecond : 0.0;
+    p.stage = std::move(stage);
+    p.unit = std::move(unit);
+    return p;
+}
 
 // Called on the job's own thread, at most about 20 times a second plus once at the end.
 using ProgressCallback = std::function<void(const Progress&)>;

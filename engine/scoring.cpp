@@ -27,12 +27,10 @@ BaselineScores baselineScores(const std::vector<float>& logits, int classCount)
     for (std::size_t i = 0; i < count; ++i) {
         const float* row = logits.data() + i * std::size_t(classCount);
         const double top = double(*std::max_element(row, row + classCount));
-        double sum = 0.0;
-        for (int c = 0; c < classCount; ++c)
-            sum += std::exp(double(row[c]) - top);
-        out.msp.push_back(1.0 / sum);
+        const double msp = maxSoftmax(row, classCount);  // = 1 / sum_c exp(p_c - top)
+        out.msp.push_back(msp);
         out.maxLogit.push_back(top);
-        out.energy.push_back(top + std::log(sum));
+        out.energy.push_back(top - std::log(msp));
     }
     return out;
 }

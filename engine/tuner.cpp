@@ -191,15 +191,8 @@ TuneResult tuneParameters(const CoverageProfile& profile, const SampleSet& indVa
         const auto now = std::chrono::steady_clock::now();
         if (progress && (combo + 1 == total || std::chrono::duration<double>(now - lastReport).count() > 0.1)) {
             lastReport = now;
-            Progress p;
-            p.itemsDone = combo + 1;
-            p.itemsTotal = total;
-            p.elapsedSeconds = std::chrono::duration<double>(now - started).count();
-            p.itemsPerSecond = p.elapsedSeconds > 0 ? double(combo + 1) / p.elapsedSeconds : 0.0;
-            p.etaSeconds = p.itemsPerSecond > 0 ? double(total - combo - 1) / p.itemsPerSecond : 0.0;
-            p.stage = "tune";
-            p.unit = "combinations";
-            progress(p);
+            progress(makeProgress(combo + 1, total, std::chrono::duration<double>(now - started).count(), "tune",
+                                  "combinations"));
         }
     }
     result.bestAuroc = best;
