@@ -24,6 +24,10 @@ namespace nac::engine {
 
 using detail::describeTorchError;
 
+namespace {
+std::string shapeText(const std::vector<std::int64_t>& shape);
+}
+
 struct Model::Impl {
     std::string path;
     std::string sha256;
@@ -40,6 +44,8 @@ struct Model::Impl {
     std::shared_ptr<torch::jit::GraphFunction> tapFunction;  // Plain mode: runs on `module`
     c10::optional<torch::jit::Module> frozen;                // Frozen mode: owns method kTapMethod
     GraphMode mode = GraphMode::Plain;
+    MemoryFormat formatChoice = MemoryFormat::Auto;
+    bool channelsLast = false;  // settled by setTappedLayers()
 
     static constexpr const char* kTapMethod = "__nac_taps__";
 
@@ -81,6 +87,117 @@ struct Model::Impl {
         auto* function = unit->create_function(name, taps.graph);
         clone.type()->addMethod(function);
         return torch::jit::freeze(clone, std::vector<std::string>{kTapMethod}, /*optimize_numerics=*/true);
+    }
+
+    // A batch of images as the model runs them: on its device, in its memory format, requiring
+    // grad. Input requiring grad puts the taps in the autograd graph even when the parameters are
+    // constants (frozen mode) or were saved with requires_grad=False; its own gradient is never
+    // computed.
+    torch::Tensor inputTensor(const float* data, int batchSize) const
+    {
+        const torch::Tensor cpu = torch::from_blob(const_cast<float*>(data),
+                                                   {batchSize, input.channels, input.height, input.width}, torch::kFloat32);
+        torch::Tensor x = cpu.to(device, torch::kFloat32, /*non_blocking=*/false, /*copy=*/true,
+                                 channelsLast ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous);
+        x.requires_grad_(true);
+        return x;
+    }
+
+    // One forward through the tapped graph and one gradient of the uniform cross-entropy over
+    // all taps (SPEC §1.3). Returns the outputs (logits first, then the taps) and the taps'
+    // gradients (undefined for a tap the loss does not reach).
+    std::pair<std::vector<torch::Tensor>, std::vector<torch::Tensor>> forwardAndGrads(const torch::Tensor& x)
+    {
+        // NAC needs gradients: grad mode is thread-local, so enable it here explicitly.
+        torch::AutoGradMode gradMode(true);
+        // The executor's optimised graphs (autodiff subgraphs, LibTorch 1.13) can drop the
+        // gradient of a tapped output that also feeds a later op after the first run, which
+        // silently zeroed a layer's states. Running the graph unoptimised keeps every tap's
+        // gradient; the flag is thread-local, so parallel workers each set it.
+        torch::jit::GraphOptimizerEnabledGuard unoptimised(false);
+        std::vector<torch::Tensor> outputs = runTaps(x);
+        const torch::Tensor& logits = outputs[0];
+        if (logits.dim() != 2 || logits.size(0) != x.size(0))
+            throw badInput("model output has shape " + shapeText(logits.sizes().vec()) + "; expected [batch, classes]");
+        // Cross-entropy to the uniform target, summed over the batch (SPEC §1.3).
+        const torch::Tensor loss = (-torch::log_softmax(logits, 1).mean(1)).sum();
+        const std::vector<torch::Tensor> taps(outputs.begin() + 1, outputs.end());
+        std::vector<torch::Tensor> grads =
+            torch::autograd::grad({loss}, taps, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
+        return {std::move(outputs), std::move(grads)};
+    }
+
+    // Logits and raw products (sum-pooled z times sum-pooled gradient) of a batch, on the CPU.
+    std::vector<torch::Tensor> logitsAndProducts(const torch::Tensor& x)
+    {
+        auto [outputs, grads] = forwardAndGrads(x);
+        torch::NoGradGuard noGrad;
+        std::vector<torch::Tensor> result{outputs[0].detach().to(torch::kCPU, torch::kFloat32).contiguous()};
+        for (std::size_t l = 0; l + 1 < outputs.size(); ++l) {
+            const torch::Tensor pooledZ = detail::sumPool(outputs[l + 1].detach());
+            const torch::Tensor pooledG = grads[l].defined() ? detail::sumPool(grads[l]) : torch::zeros_like(pooledZ);
+            result.push_back((pooledZ * pooledG).to(torch::kCPU, torch::kFloat32).contiguous().view({x.size(0), -1}));
+        }
+        return result;
+    }
+
+    // Puts every 4-D parameter (convolution weights) in the given memory format, in place.
+    void setWeightFormat(torch::MemoryFormat format)
+    {
+        torch::NoGradGuard noGrad;
+        for (auto parameter : module.parameters())
+            if (parameter.dim() == 4)
+                parameter.set_data(parameter.contiguous(format));
+    }
+
+    bool hasFourDimensionalWeights() const
+    {
+        for (const auto& parameter : module.parameters())
+            if (parameter.dim() == 4)
+                return true;
+        return false;
+    }
+
+    // Decides the memory format (see Model::MemoryFormat): channels-last only when a test batch
+    // gives the same logits and states both ways. Returns why not, or "" when channels-last runs.
+    std::string tryChannelsLast()
+    {
+        channelsLast = false;
+        setWeightFormat(torch::MemoryFormat::Contiguous);
+        // A deterministic, non-constant test batch (zeros would hide layout mistakes).
+        constexpr int kBatch = 3;
+        std::vector<float> pattern(std::size_t(kBatch) * input.channels * input.height * input.width);
+        for (std::size_t i = 0; i < pattern.size(); ++i)
+            pattern[i] = float(std::sin(0.37 * double(i)) + 0.25 * std::cos(0.011 * double(i)));
+        std::vector<torch::Tensor> reference;
+        try {
+            reference = logitsAndProducts(inputTensor(pattern.data(), kBatch));
+        } catch (const std::exception&) {
+            return "";  // the contiguous run fails too; setTappedLayers() reports that
+        }
+        setWeightFormat(torch::MemoryFormat::ChannelsLast);
+        channelsLast = true;
+        std::string problem;
+        try {
+            const std::vector<torch::Tensor> got = logitsAndProducts(inputTensor(pattern.data(), kBatch));
+            for (std::size_t i = 0; i < got.size() && problem.empty(); ++i) {
+                if (!got[i].sizes().equals(reference[i].sizes())) {
+                    problem = "output shapes differ";
+                    break;
+                }
+                const double scale = reference[i].abs().max().item<double>();
+                const double diff = (got[i] - reference[i]).abs().max().item<double>();
+                if (!(diff <= 1e-4 * scale + 1e-7))
+                    problem = "results differ by " + std::to_string(diff) + " (scale " + std::to_string(scale) + ")";
+            }
+        } catch (const std::exception& e) {
+            problem = describeTorchError(e);
+        }
+        if (!problem.empty()) {
+            setWeightFormat(torch::MemoryFormat::Contiguous);
+            channelsLast = false;
+        }
+        return problem;
     }
 
     torch::Tensor zerosInput(int batch) const
@@ -284,6 +401,20 @@ void Model::setTappedLayers(const std::vector<std::string>& layerNames)
     } catch (const std::exception& e) {
         throw badInput("model " + m_impl->path + ": the tapped forward pass failed: " + describeTorchError(e));
     }
+    m_impl->tapFunction = function;
+    m_impl->frozen.reset();
+    const bool wantChannelsLast = m_impl->formatChoice == MemoryFormat::ChannelsLast
+                                  || (m_impl->formatChoice == MemoryFormat::Auto && !m_impl->device.is_cuda()
+                                      && m_impl->hasFourDimensionalWeights());
+    if (wantChannelsLast) {
+        const std::string problem = m_impl->tryChannelsLast();
+        if (!problem.empty() && m_impl->formatChoice == MemoryFormat::ChannelsLast)
+            std::cerr << "note: running " << m_impl->path << " in contiguous memory format (channels-last failed: "
+                      << problem << ")\n";
+    } else if (m_impl->channelsLast) {
+        m_impl->setWeightFormat(torch::MemoryFormat::Contiguous);
+        m_impl->channelsLast = false;
+    }
     c10::optional<torch::jit::Module> frozen;
     if (m_impl->mode == GraphMode::Frozen) {
         try {
@@ -318,21 +449,13 @@ std::string Model::tappableSummary()
 }
 
 void Model::setGraphMode(GraphMode mode) { m_impl->mode = mode; }
+void Model::setMemoryFormat(MemoryFormat format) { m_impl->formatChoice = format; }
+bool Model::channelsLast() const { return m_impl->channelsLast; }
 Model::GraphMode Model::graphMode() const { return m_impl->frozen ? GraphMode::Frozen : GraphMode::Plain; }
 
 void Model::runForwardAndGradient(const float* input, int batchSize)
 {
-    const InputSpec& spec = m_impl->input;
-    torch::AutoGradMode gradMode(true);
-    torch::jit::GraphOptimizerEnabledGuard unoptimised(false);  // as in computeStates()
-    torch::Tensor x = torch::from_blob(const_cast<float*>(input), {batchSize, spec.channels, spec.height, spec.width},
-                                       torch::kFloat32)
-                          .to(m_impl->device, false, true);
-    x.requires_grad_(true);
-    const std::vector<torch::Tensor> outputs = m_impl->runTaps(x);
-    const torch::Tensor loss = (-torch::log_softmax(outputs[0], 1).mean(1)).sum();
-    const std::vector<torch::Tensor> taps(outputs.begin() + 1, outputs.end());
-    const auto grads = torch::autograd::grad({loss}, taps, {}, false, false, true);
+    m_impl->forwardAndGrads(m_impl->inputTensor(input, batchSize));
     if (m_impl->device.is_cuda())
         torch::cuda::synchronize();
 }
@@ -359,44 +482,17 @@ void Model::computeStates(const float* input, int batchSize, const std::vector<i
 {
     if (!m_impl->tapFunction)
         throw Error(ErrorKind::Internal, "computeStates() before setTappedLayers()");
-    const InputSpec& spec = m_impl->input;
-    std::vector<torch::Tensor> grads;
-    std::vector<torch::Tensor> outputs;
+    std::vector<torch::Tensor> results;  // logits, then one raw-product matrix per layer
     try {
-        // NAC needs gradients: grad mode is thread-local, so enable it here explicitly.
-        torch::AutoGradMode gradMode(true);
-        // The executor's optimised graphs (autodiff subgraphs, LibTorch 1.13) can drop the
-        // gradient of a tapped output that also feeds a later op after the first run, which
-        // silently zeroed a layer's states. Running the graph unoptimised keeps every tap's
-        // gradient; the flag is thread-local, so parallel workers each set it.
-        torch::jit::GraphOptimizerEnabledGuard unoptimised(false);
-        torch::Tensor x = torch::from_blob(const_cast<float*>(input), {batchSize, spec.channels, spec.height, spec.width},
-                                           torch::kFloat32)
-                              .to(m_impl->device, /*non_blocking=*/false, /*copy=*/true);
-        // Input requiring grad puts the taps in the autograd graph even when the parameters are
-        // constants (frozen mode) or were saved with requires_grad=False; its own gradient is
-        // never computed.
-        x.requires_grad_(true);
-        outputs = m_impl->runTaps(x);
-        const torch::Tensor& logits = outputs[0];
-        if (logits.dim() != 2 || logits.size(0) != batchSize)
-            throw badInput("model output has shape " + shapeText(logits.sizes().vec()) + "; expected [batch, classes]");
-        // Cross-entropy to the uniform target, summed over the batch (SPEC §1.3).
-        const torch::Tensor loss = (-torch::log_softmax(logits, 1).mean(1)).sum();
-        std::vector<torch::Tensor> taps(outputs.begin() + 1, outputs.end());
-        grads = torch::autograd::grad({loss}, taps, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
+        results = m_impl->logitsAndProducts(m_impl->inputTensor(input, batchSize));
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {
         throw badInput("model " + m_impl->path + " failed on a batch: " + describeTorchError(e));
     }
 
-    torch::NoGradGuard noGrad;
     for (std::size_t l = 0; l < m_impl->tapped.size(); ++l) {
-        const torch::Tensor& z = outputs[l + 1];
-        const torch::Tensor pooledZ = detail::sumPool(z.detach());
-        const torch::Tensor pooledG = grads[l].defined() ? detail::sumPool(grads[l]) : torch::zeros_like(pooledZ);
-        const torch::Tensor raw = (pooledZ * pooledG).to(torch::kCPU, torch::kFloat32).contiguous().view({batchSize, -1});
+        const torch::Tensor& raw = results[l + 1];
         if (raw.size(1) != m_impl->tapped[l].neuronCount)
             throw Error(ErrorKind::Internal, "layer " + m_impl->tapped[l].name + " changed its neuron count");
         const float* data = raw.data_ptr<float>();
@@ -411,7 +507,7 @@ void Model::computeStates(const float* input, int batchSize, const std::vector<i
         }
         out.rawProducts[l].insert(out.rawProducts[l].end(), data, data + count);
     }
-    const torch::Tensor logits = outputs[0].detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    const torch::Tensor& logits = results[0];
     out.logits.insert(out.logits.end(), logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
     out.labels.insert(out.labels.end(), labels.begin(), labels.end());
     out.sources.insert(out.sources.end(), sources.begin(), sources.end());

@@ -193,6 +193,20 @@ class OddModules(nn.Module):
         return self.fc(torch.flatten(self.avgpool(a + b), 1))
 
 
+class ViewFlatten(nn.Module):
+    """Flattens a [B,16,7,7] map with .view(), which a channels-last tensor cannot do."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 8, 3, 2, 1), nn.ReLU(),
+                                      nn.Conv2d(8, 16, 3, 2, 1), nn.ReLU())
+        self.fc = nn.Linear(16 * 7 * 7, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.features(x)
+        return self.fc(x.view(x.size(0), -1))
+
+
 class SplitHalves(nn.Module):
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         return x * 0.5, x * 0.5
@@ -331,6 +345,12 @@ def build(out: str) -> list:
                     [("avgpool", 50, 50, 100)], 9)
     save_module(torch.jit.script(om), os.path.join(out, "odd_modules.pt"), meta)
     add("odd_modules.pt", shape, 10, "`unused` is never called by forward; `pair` returns a tuple, not a tensor")
+
+    vf = seeded(10, ViewFlatten)
+    meta = metadata("CNN flattening with .view()", shape, [0.2860], [0.3530], DIGITS,
+                    [("features", 50, 50, 100)], 10)
+    save_module(torch.jit.script(vf), os.path.join(out, "view_flatten.pt"), meta)
+    add("view_flatten.pt", shape, 10, "flattens a 7x7 feature map with .view(): cannot run channels-last")
 
     atomic_write_bytes(os.path.join(out, "not_a_model.pt"),
                        b"This is a text file, not a TorchScript archive.\n")

@@ -121,7 +121,7 @@ int commandBench(const std::vector<std::string>& argv)
         indices[i] = i;
 
     std::cout << "model     " << model->path() << " (" << (model->graphMode() == Model::GraphMode::Frozen ? "frozen" : "plain")
-              << " graph)\ndevice    " << model->deviceName() << ", " << threads << " threads, "
+              << " graph, " << (model->channelsLast() ? "channels-last" : "contiguous") << ")\ndevice    " << model->deviceName() << ", " << threads << " threads, "
               << effectiveWorkers(*model, run) << " worker(s), batch " << run.batchSize << "\nlayers   ";
     for (const LayerInfo& l : model->tappedLayers())
         std::cout << " " << l.name << "(" << l.neuronCount << ")";

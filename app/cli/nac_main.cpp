@@ -62,7 +62,8 @@ usage:
 data D: an IDX file (.gz too), a folder of images (class = subfolder), an image file, or
         noise:gaussian:N[:seed=S] / noise:uniform:N[:seed=S]
 common: --batch B (64) --threads T (all cores) --workers K (batches at once; 0: auto)
-        --device auto|cpu|cuda[:N] --graph plain|frozen --quiet
+        --device auto|cpu|cuda[:N] --graph plain|frozen
+        --memory-format auto|channels-last|contiguous --quiet
 exit codes: 0 ok, 2 usage error, 3 bad input, 1 internal error, 130 canceled
 )";
 
@@ -104,7 +105,7 @@ private:
 };
 
 const std::set<std::string> kModelOptions{"--model", "--device", "--input", "--mean", "--std", "--threads", "--batch",
-                                          "--workers", "--graph"};
+                                          "--workers", "--graph", "--memory-format"};
 
 std::set<std::string> withModelOptions(std::set<std::string> options)
 {
@@ -137,6 +138,15 @@ std::unique_ptr<Model> loadModel(const CliArgs& args, const std::string& path)
     if (graph != "frozen" && graph != "plain")
         throw UsageError("--graph must be frozen or plain");
     model->setGraphMode(graph == "plain" ? Model::GraphMode::Plain : Model::GraphMode::Frozen);
+    const std::string format = args.value("--memory-format", "auto");
+    if (format == "auto")
+        model->setMemoryFormat(Model::MemoryFormat::Auto);
+    else if (format == "channels-last")
+        model->setMemoryFormat(Model::MemoryFormat::ChannelsLast);
+    else if (format == "contiguous")
+        model->setMemoryFormat(Model::MemoryFormat::Contiguous);
+    else
+        throw UsageError("--memory-format must be auto, channels-last or contiguous");
     return model;
 }
 

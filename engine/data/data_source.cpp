@@ -8,6 +8,7 @@
 #include "engine/data/transform_dataset.h"
 #include "engine/error.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <regex>
@@ -29,34 +30,37 @@ std::string hexMagic(std::uint32_t magic) {
 }  // namespace
 
 namespace {
-std::unique_ptr<Dataset> openPlainDataset(const std::string& spec);
-}
+std::unique_ptr<Dataset> openPlainDataset(const std::string& spec, std::size_t imagesNeeded);
 
-std::unique_ptr<Dataset> openDataset(const std::string& spec) {
+// imagesNeeded: only images 0..imagesNeeded-1 will be used (set by a range "@A-B").
+std::unique_ptr<Dataset> openDatasetNeeding(const std::string& spec, std::size_t imagesNeeded) {
     // Transforms and ranges wrap whatever they name: "invert:PATH@0-999".
     static const std::pair<const char*, PixelTransform> kTransforms[] = {
         {"invert:", PixelTransform::Invert}, {"rot90:", PixelTransform::Rotate90}, {"rot180:", PixelTransform::Rotate180}};
     for (const auto& [prefix, transform] : kTransforms) {
         const std::size_t length = std::char_traits<char>::length(prefix);
         if (spec.compare(0, length, prefix) == 0)
-            return makeTransformedDataset(openDataset(spec.substr(length)), transform);
+            return makeTransformedDataset(openDatasetNeeding(spec.substr(length), imagesNeeded), transform);
     }
     static const std::regex kRange("^(.*)@([0-9]+)-([0-9]+)$");
     std::smatch match;
     if (std::regex_match(spec, match, kRange)) {
-        auto inner = openDataset(match[1].str());
+        std::size_t first = 0;
+        std::size_t last = 0;
         try {
-            return makeRangeDataset(std::move(inner), std::stoull(match[2].str()), std::stoull(match[3].str()));
+            first = std::stoull(match[2].str());
+            last = std::stoull(match[3].str());
         } catch (const std::out_of_range&) {
             throw badInput("image range in " + spec + " is too large");
         }
+        // Image i of the range is image first + i of what it wraps.
+        const std::size_t needed = first <= last ? first + std::min(imagesNeeded, last - first + 1) : SIZE_MAX;
+        return makeRangeDataset(openDatasetNeeding(match[1].str(), needed), first, last);
     }
-    return openPlainDataset(spec);
+    return openPlainDataset(spec, imagesNeeded);
 }
 
-namespace {
-
-std::unique_ptr<Dataset> openPlainDataset(const std::string& spec) {
+std::unique_ptr<Dataset> openPlainDataset(const std::string& spec, std::size_t imagesNeeded) {
     if (spec.empty())
         throw badInput("no data set was given; name an IDX file, an image folder, an image file or noise:gaussian:N");
     if (spec.compare(0, std::char_traits<char>::length(kNoisePrefix), kNoisePrefix) == 0)
@@ -72,7 +76,7 @@ std::unique_ptr<Dataset> openPlainDataset(const std::string& spec) {
     // By content first: an IDX file is recognised by its magic number whatever its name.
     const std::optional<std::uint32_t> magic = readLeadingMagic(spec);
     if (magic && looksLikeIdxMagic(*magic))
-        return std::make_unique<IdxDataset>(spec);
+        return std::make_unique<IdxDataset>(spec, imagesNeeded);
     if (hasImageExtension(spec)) {
         std::vector<ImageDataset::Entry> entries{{spec, -1}};
         return std::make_unique<ImageDataset>(std::move(entries), std::vector<std::string>{}, "image:" + spec);
@@ -84,6 +88,8 @@ std::unique_ptr<Dataset> openPlainDataset(const std::string& spec) {
 }
 
 }  // namespace
+
+std::unique_ptr<Dataset> openDataset(const std::string& spec) { return openDatasetNeeding(spec, SIZE_MAX); }
 
 std::unique_ptr<Dataset> openImageFiles(const std::vector<std::string>& paths) {
     if (paths.empty())

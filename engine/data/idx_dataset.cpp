@@ -1,4 +1,4 @@
-// IDX image and label files (plain or gzip), read whole into memory and checked against their headers.
+// IDX image and label files (plain or gzip), read into memory and checked against their headers.
 #include "engine/data/idx_dataset.h"
 
 #include "engine/data/pixel_image.h"
@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <utility>
 
 #ifdef NAC_WITH_ZLIB
@@ -157,8 +158,27 @@ void validateDims(const std::string& path, const std::vector<std::uint32_t>& dim
         throw badInput(context + "; only 1 (gray) or 3 (RGB) channels are supported");
 }
 
-// Reads path whole. expected lists the accepted magic numbers and what they mean, for messages.
-IdxContent readIdx(const std::string& path, const std::vector<std::pair<std::uint32_t, const char*>>& expected) {
+// The uncompressed size a gzip file records in its last four bytes (ISIZE, modulo 2^32), or
+// nullopt when the file cannot be read.
+std::optional<std::uint32_t> gzipRecordedSize(const std::string& path) {
+    std::ifstream file(std::filesystem::path(path), std::ios::binary | std::ios::ate);
+    if (!file || file.tellg() < 18)
+        return std::nullopt;
+    file.seekg(-4, std::ios::end);
+    unsigned char bytes[4];
+    if (!file.read(reinterpret_cast<char*>(bytes), 4))
+        return std::nullopt;
+    return std::uint32_t(bytes[0]) | std::uint32_t(bytes[1]) << 8 | std::uint32_t(bytes[2]) << 16 |
+           std::uint32_t(bytes[3]) << 24;
+}
+
+// Reads path. expected lists the accepted magic numbers and what they mean, for messages.
+// firstItems, when smaller than the header's count, reads only that many items (images or
+// labels) when the file's size can be checked against the header without reading the rest: the
+// file size of a plain file, the recorded size of a gzip file. Otherwise the whole file is read
+// and checked, so a damaged file still gets its precise message.
+IdxContent readIdx(const std::string& path, const std::vector<std::pair<std::uint32_t, const char*>>& expected,
+                   std::uint64_t firstItems = UINT64_MAX) {
     ByteSource source(path);
     IdxContent content;
 
@@ -214,9 +234,20 @@ IdxContent readIdx(const std::string& path, const std::vector<std::pair<std::uin
         }
     }
 
+    std::uint64_t wantedBytes = payloadBytes;
+    if (firstItems < content.dims[0]) {
+        const std::uint64_t itemBytes = payloadBytes / content.dims[0];
+        const std::uint64_t totalBytes = headerBytes + payloadBytes;
+        const std::optional<std::uint32_t> recorded = source.compressed() ? gzipRecordedSize(path) : std::nullopt;
+        // Plain files were checked above; a gzip file whose recorded size disagrees is read
+        // whole below, which names the problem.
+        if (!source.compressed() || (recorded && *recorded == std::uint32_t(totalBytes & 0xffffffffu)))
+            wantedBytes = itemBytes * firstItems;
+    }
+
     std::size_t filled = 0;
-    while (filled < payloadBytes) {
-        const std::size_t step = std::size_t(std::min<std::uint64_t>(payloadBytes - filled, kReadChunkBytes));
+    while (filled < wantedBytes) {
+        const std::size_t step = std::size_t(std::min<std::uint64_t>(wantedBytes - filled, kReadChunkBytes));
         content.data.resize(filled + step);
         const std::size_t got = source.read(content.data.data() + filled, step);
         filled += got;
@@ -225,6 +256,8 @@ IdxContent readIdx(const std::string& path, const std::vector<std::pair<std::uin
                            "; the file is truncated, download it again");
         }
     }
+    if (wantedBytes < payloadBytes)
+        return content;
     unsigned char extra[4096];
     std::uint64_t trailing = 0;
     while (const std::size_t got = source.read(extra, sizeof extra))
@@ -281,15 +314,18 @@ bool looksLikeIdxMagic(std::uint32_t magic) {
     return (magic >> 16) == 0 && knownType && dimCount >= 1 && dimCount <= 4;
 }
 
-IdxDataset::IdxDataset(const std::string& path)
+IdxDataset::IdxDataset(const std::string& path, std::size_t firstImages)
     : m_path(path), m_fileName(std::filesystem::path(path).filename().string()) {
-    IdxContent images = readIdx(path, {{kIdxGrayImagesMagic, "idx3 gray images [N,H,W]"},
-                                       {kIdxColourImagesMagic, "idx4 images [N,H,W,C]"}});
+    IdxContent images = readIdx(path,
+                                {{kIdxGrayImagesMagic, "idx3 gray images [N,H,W]"},
+                                 {kIdxColourImagesMagic, "idx4 images [N,H,W,C]"}},
+                                firstImages);
     m_count = images.dims[0];
     m_height = int(images.dims[1]);
     m_width = int(images.dims[2]);
     m_channels = images.dims.size() == 4 ? int(images.dims[3]) : 1;
     m_pixels = std::move(images.data);
+    m_loadedCount = m_pixels.size() / (std::size_t(m_height) * std::size_t(m_width) * std::size_t(m_channels));
 
     if (const auto labelsPath = findLabelsFile(path)) {
         IdxContent labels = readIdx(*labelsPath, {{kIdxLabelsMagic, "idx1 labels"}});
@@ -314,8 +350,9 @@ int IdxDataset::label(std::size_t index) const {
 }
 
 void IdxDataset::load(std::size_t index, const InputSpec& spec, float* out, std::string* note) const {
-    if (index >= m_count)
-        throw Error(ErrorKind::Internal, "image index " + std::to_string(index) + " is out of range for " + m_path);
+    if (index >= m_loadedCount)
+        throw Error(ErrorKind::Internal, "image index " + std::to_string(index) + " is out of range for " + m_path +
+                                             " (" + std::to_string(m_loadedCount) + " images read)");
     PixelImage image;
     image.height = m_height;
     image.width = m_width;

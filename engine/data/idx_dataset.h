@@ -26,13 +26,16 @@ std::optional<std::uint32_t> readLeadingMagic(const std::string& path);
 // openDataset sends the file here and the user hears what exactly is wrong with it.
 bool looksLikeIdxMagic(std::uint32_t magic);
 
-// All images of an IDX file, read once into memory, with labels from the file beside it.
+// The images of an IDX file, read once into memory, with labels from the file beside it.
 class IdxDataset final : public Dataset {
 public:
     // Reads path (plain or gzip) and, when present, its labels file (Fashion-MNIST naming).
     // Throws Error(BadInput) naming the file: wrong magic number, zero or absurd dimensions, a size
     // that does not match the header, a labels file with another count.
-    explicit IdxDataset(const std::string& path);
+    // firstImages: only images 0..firstImages-1 will be loaded (a range "FILE@0-999"), so the rest
+    // of a large file need not be decompressed; the file's size is still checked against the
+    // header (gzip: its recorded size). size() stays the header's count.
+    explicit IdxDataset(const std::string& path, std::size_t firstImages = SIZE_MAX);
 
     std::size_t size() const override { return m_count; }
     std::string description() const override;
@@ -48,6 +51,7 @@ private:
     std::string m_fileName;
     std::string m_labelsPath;
     std::size_t m_count = 0;
+    std::size_t m_loadedCount = 0;  // images read into m_pixels (a prefix when firstImages < count)
     int m_height = 0;
     int m_width = 0;
     int m_channels = 0;

@@ -124,6 +124,7 @@ private Q_SLOTS:
     void fitWritesProfile();
     void fitIsDeterministic_data();
     void fitIsDeterministic();
+    void graphModesAgree_data();
     void graphModesAgree();
     void scoreCsv();
     void eval();
@@ -318,6 +319,9 @@ void TestCli::exitCodes_data()
     QTest::newRow("usage: fit missing -o") << fitHelper << kExitUsage << QStringList{u"missing"_s, u"--output"_s};
     QTest::newRow("usage: --batch abc") << fitBase + QStringList{u"--batch"_s, u"abc"_s, u"-o"_s, out}
                                         << kExitUsage << QStringList{u"--batch"_s, u"abc"_s};
+    QTest::newRow("usage: --memory-format nhwc")
+        << fitBase + QStringList{u"--memory-format"_s, u"nhwc"_s, u"-o"_s, out} << kExitUsage
+        << QStringList{u"--memory-format"_s, u"channels-last"_s};
     QTest::newRow("usage: --batch 0") << fitBase + QStringList{u"--batch=0"_s, u"-o"_s, out} << kExitUsage
                                       << QStringList{u"--batch"_s, u"out of range"_s};
     QTest::newRow("usage: --samples zero") << fitHelper + QStringList{u"--samples"_s, u"0"_s, u"-o"_s, out}
@@ -580,23 +584,31 @@ void TestCli::fitIsDeterministic()
                                             .arg(differing).arg(kRuns).arg(graph, workers)));
 }
 
-// helper_method has no BatchNorm, so freezing the graph must not change any layer's scores.
+// Frozen graphs (BatchNorm folded; helper_method has none) and channels-last memory are the same
+// computation: no layer's scores may change.
+void TestCli::graphModesAgree_data()
+{
+    QTest::addColumn<QStringList>("options");
+    QTest::newRow("frozen graph") << QStringList{u"--graph"_s, u"frozen"_s};
+    QTest::newRow("channels-last") << QStringList{u"--memory-format"_s, u"channels-last"_s};
+}
+
 void TestCli::graphModesAgree()
 {
-    const QString modes[2] = {u"plain"_s, u"frozen"_s};
+    QFETCH(QStringList, options);
+    const QStringList variants[2] = {{u"--graph"_s, u"plain"_s, u"--memory-format"_s, u"contiguous"_s}, options};
     QList<QStringList> tables[2];
     for (int m = 0; m < 2; ++m) {
         // Several batches: a difference that starts after the first call of a graph shows too.
-        const QString profile = tmp(u"graph_%1.nacprofile"_s.arg(modes[m]));
-        fitHelper(u"noise:uniform:24"_s, profile,
-                  {u"--batch"_s, u"8"_s, u"--workers"_s, u"1"_s, u"--graph"_s, modes[m]});
+        const QString name = variants[m].join(u'_').remove(u'-');
+        const QString profile = tmp(u"graph_%1.nacprofile"_s.arg(name));
+        fitHelper(u"noise:uniform:24"_s, profile, QStringList{u"--batch"_s, u"8"_s, u"--workers"_s, u"1"_s} + variants[m]);
         if (QTest::currentTestFailed())
             return;
-        const QString csv = tmp(u"graph_%1.csv"_s.arg(modes[m]));
-        const NacRun run = runNac({u"score"_s, u"--profile"_s, profile, u"--data"_s,
-                                   u"noise:gaussian:16:seed=5"_s, u"--batch"_s, u"4"_s,
-                                   u"--workers"_s, u"1"_s, u"--graph"_s, modes[m],
-                                   u"-o"_s, csv});
+        const QString csv = tmp(u"graph_%1.csv"_s.arg(name));
+        const NacRun run = runNac(QStringList{u"score"_s, u"--profile"_s, profile, u"--data"_s, u"noise:gaussian:16:seed=5"_s,
+                                              u"--batch"_s, u"4"_s, u"--workers"_s, u"1"_s, u"-o"_s, csv}
+                                  + variants[m]);
         QVERIFY2(run.exitCode == kExitOk, qPrintable(run.describe()));
         tables[m] = readCsv(csv);
     }
@@ -611,10 +623,10 @@ void TestCli::graphModesAgree()
     for (int row = 1; row < tables[0].size(); ++row) {
         for (int column : columns) {
             const double plain = tables[0][row][column].toDouble();
-            const double frozen = tables[1][row][column].toDouble();
-            QVERIFY2(std::abs(plain - frozen) <= kScoreTolerance,
-                     qPrintable(u"%1 of image %2: plain graph %3, frozen graph %4"_s
-                                    .arg(header[column]).arg(row - 1).arg(plain).arg(frozen)));
+            const double other = tables[1][row][column].toDouble();
+            QVERIFY2(std::abs(plain - other) <= kScoreTolerance,
+                     qPrintable(u"%1 of image %2: plain contiguous %3, %4 %5"_s
+                                    .arg(header[column]).arg(row - 1).arg(plain).arg(options.join(u' ')).arg(other)));
         }
     }
 }

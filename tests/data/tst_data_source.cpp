@@ -209,6 +209,8 @@ private Q_SLOTS:
     void idxPixels_data();
     void idxPixels();
     void idxResize();
+    void idxRangeReadsPrefix_data();
+    void idxRangeReadsPrefix();
 
     void imageConversion_data();
     void imageConversion();
@@ -427,6 +429,66 @@ void TestDataSource::idxPixels() {
         QVERIFY2(note.empty(), note.c_str());
     else
         QVERIFY2(QString::fromStdString(note).contains(noteText), note.c_str());
+}
+
+void TestDataSource::idxRangeReadsPrefix_data() {
+    QTest::addColumn<bool>("gzip");
+    QTest::addColumn<QString>("damage");  // "", "truncated", "extra"
+    QTest::addColumn<QString>("suffix");  // the range spec after the path
+    QTest::addColumn<QList<int>>("expectedImages");
+    QTest::addColumn<QString>("errorText");
+    for (const bool gzip : {false, true}) {
+        const QString kind = gzip ? "gzip " : "plain ";
+        QTest::newRow(qPrintable(kind + "prefix")) << gzip << "" << "@0-1" << QList<int>{0, 1} << "";
+        QTest::newRow(qPrintable(kind + "middle")) << gzip << "" << "@2-4" << QList<int>{2, 3, 4} << "";
+        QTest::newRow(qPrintable(kind + "nested")) << gzip << "" << "@2-5@1-2" << QList<int>{3, 4} << "";
+        QTest::newRow(qPrintable(kind + "whole")) << gzip << "" << "@0-5" << QList<int>{0, 1, 2, 3, 4, 5} << "";
+        QTest::newRow(qPrintable(kind + "truncated")) << gzip << "truncated" << "@0-1" << QList<int>{} << "truncated";
+        QTest::newRow(qPrintable(kind + "extra bytes")) << gzip << "extra" << "@0-1" << QList<int>{} << "more bytes follow";
+        QTest::newRow(qPrintable(kind + "past the end")) << gzip << "" << "@4-6" << QList<int>{} << "images 0-5";
+    }
+}
+
+// A range reads only the images it needs, and the file is still checked against its header.
+void TestDataSource::idxRangeReadsPrefix() {
+    QFETCH(bool, gzip);
+    QFETCH(QString, damage);
+    QFETCH(QString, suffix);
+    QFETCH(QList<int>, expectedImages);
+    QFETCH(QString, errorText);
+#ifndef NAC_WITH_ZLIB
+    if (gzip)
+        QSKIP("this build has no zlib, so gzip files cannot be read");
+#endif
+    // Six 3x3 images; pixel values count up (mod 251), so image i starts at 9 * i.
+    QByteArray idx = idxFile(0x00000803, {6, 3, 3}, 6 * 9);
+    if (damage == "truncated")
+        idx.chop(12);
+    else if (damage == "extra")
+        idx += QByteArray(9, char(7));
+    QByteArray bytes = gzip ? gzipped(idx) : idx;
+    if (gzip && damage == "truncated")
+        bytes = gzipped(idxFile(0x00000803, {6, 3, 3}, 6 * 9)).chopped(10);  // a cut-off download
+    const QString path = newFolder() + "/r-images-idx3-ubyte" + (gzip ? ".gz" : "");
+    writeBytes(path, bytes);
+
+    std::unique_ptr<Dataset> dataset;
+    const auto error = captureError([&] { dataset = openDataset(toStd(path + suffix)); });
+    if (!errorText.isEmpty()) {
+        QVERIFY2(error.has_value(), "opening should have failed");
+        QVERIFY2(QString::fromStdString(error->what()).contains(errorText), error->what());
+        return;
+    }
+    QVERIFY2(!error, error ? error->what() : "");
+    QCOMPARE(dataset->size(), std::size_t(expectedImages.size()));
+    const InputSpec spec = makeSpec(1, 3, 3);
+    for (int i = 0; i < expectedImages.size(); ++i) {
+        const std::vector<float> values = loadImage(*dataset, std::size_t(i), spec);
+        for (int p = 0; p < 9; ++p)
+            QVERIFY(std::abs(values[std::size_t(p)] - float(9 * expectedImages[i] + p) / 255.0f) < kTolerance);
+        QCOMPARE(QString::fromStdString(dataset->sourceName(std::size_t(i))),
+                 QString("r-images-idx3-ubyte%1#%2").arg(gzip ? ".gz" : "").arg(expectedImages[i]));
+    }
 }
 
 void TestDataSource::idxResize() {

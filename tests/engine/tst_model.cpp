@@ -93,6 +93,8 @@ private Q_SLOTS:
     void batchSizeIndependent_data();
     void batchSizeIndependent();
     void nanActivations();
+    void memoryFormat_data();
+    void memoryFormat();
     void devices();
     void cudaMatchesCpu();
 };
@@ -369,6 +371,60 @@ void TestModel::batchSizeIndependent()
             QVERIFY2(anyNonZero, qPrintable(QString("layer %1, image %2: all states are zero").arg(l).arg(i)));
         }
     }
+}
+
+void TestModel::memoryFormat_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<int>("format");
+    QTest::addColumn<QStringList>("layers");
+    QTest::addColumn<bool>("channelsLast");
+    const QStringList resnet{"avgpool", "layer3", "layer1.0"};
+    QTest::newRow("resnet18 auto") << "resnet18_scripted.pt" << int(Model::MemoryFormat::Auto) << resnet << true;
+    QTest::newRow("resnet18 forced") << "resnet18_scripted.pt" << int(Model::MemoryFormat::ChannelsLast) << resnet << true;
+    QTest::newRow("resnet18 contiguous") << "resnet18_scripted.pt" << int(Model::MemoryFormat::Contiguous) << resnet << false;
+    QTest::newRow("traced auto") << "resnet18_traced.pt" << int(Model::MemoryFormat::Auto) << resnet << true;
+    // .view() of a channels-last map throws: the check falls back to contiguous.
+    QTest::newRow("view auto") << "view_flatten.pt" << int(Model::MemoryFormat::Auto) << QStringList{"features"} << false;
+    QTest::newRow("view forced") << "view_flatten.pt" << int(Model::MemoryFormat::ChannelsLast) << QStringList{"features"}
+                                 << false;
+}
+
+// Channels-last is a layout, not a different computation: states and logits must equal the
+// contiguous run's (to float32 rounding), and a model that cannot run it stays contiguous.
+void TestModel::memoryFormat()
+{
+    QFETCH(QString, file);
+    QFETCH(int, format);
+    QFETCH(QStringList, layers);
+    QFETCH(bool, channelsLast);
+    std::vector<std::string> names;
+    for (const QString& layer : layers)
+        names.push_back(layer.toStdString());
+
+    auto reference = Model::load(modelPath(file).toStdString(), "cpu");
+    reference->setMemoryFormat(Model::MemoryFormat::Contiguous);
+    reference->setTappedLayers(names);
+    QVERIFY(!reference->channelsLast());
+    auto model = Model::load(modelPath(file).toStdString(), "cpu");
+    model->setMemoryFormat(Model::MemoryFormat(format));
+    model->setTappedLayers(names);
+    QCOMPARE(model->channelsLast(), channelsLast);
+
+    const std::vector<float> pixels = randomImages(11, 5, model->inputSpec());
+    const SampleSet a = computeAll(*reference, pixels, 5, 5);
+    const SampleSet b = computeAll(*model, pixels, 5, 2);
+    QVERIFY(closeRelative(a.logits, b.logits, kRawTolerance));
+    for (std::size_t l = 0; l < names.size(); ++l)
+        QVERIFY2(closeRelative(a.rawProducts[l], b.rawProducts[l], 1e-4f), names[l].c_str());
+
+    // Choosing other layers re-decides; switching to contiguous puts the weights back.
+    model->setMemoryFormat(Model::MemoryFormat::Contiguous);
+    model->setTappedLayers(names);
+    QVERIFY(!model->channelsLast());
+    const SampleSet c = computeAll(*model, pixels, 5, 5);
+    for (std::size_t l = 0; l < names.size(); ++l)
+        QVERIFY(closeRelative(a.rawProducts[l], c.rawProducts[l], kRawTolerance));
 }
 
 void TestModel::nanActivations()
