@@ -3,11 +3,14 @@
 # (tools/reference_nac.py: forward hooks + one autograd.grad) on the same model, data, batch and
 # threads, as whole processes, and checks that both give the same per-sample scores.
 # Usage: scripts/compare-with-eager.sh [FIT_COUNT] [SCORE_COUNT]   (defaults 1000 and 5000)
+# ROUNDS (3) sets how many interleaved rounds the medians are taken over.
+# NAC_OPTIONS adds options to every nac call (e.g. NAC_OPTIONS="--memory-format contiguous").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fit_count=${1:-1000}
 score_count=${2:-5000}
 threads=${THREADS:-2}
+read -r -a extra <<< "${NAC_OPTIONS:-}"
 nac=${NAC:-build-release/app/cli/nac}
 [ -x "$nac" ] || nac=build/app/cli/nac
 model=$(realpath "${MODEL:-resources/demo/fashion_resnet18.pt}")
@@ -30,32 +33,51 @@ echo "fit: first $fit_count training images; score: first $score_count test imag
 
 now() { date +%s.%N; }
 
-t0=$(now)
-(cd /tmp && "$py" "$OLDPWD/tools/reference_nac.py" --arch demo --model "$model" \
-    --fit "$fm/train-images-idx3-ubyte.gz" --fit-count "$fit_count" \
-    --score "$fm/t10k-images-idx3-ubyte.gz" --score-count "$score_count" \
-    $layers --batch 64 --threads "$threads" --out "$out/eager.csv") > "$out/eager.log"
-t1=$(now)
-"$nac" fit --model "$model" --data "$fm/train-images-idx3-ubyte.gz@0-$((fit_count - 1))" --samples all \
-    $layers --batch 64 --threads "$threads" --quiet -o "$out/cpp.nacprofile"
-"$nac" score --profile "$out/cpp.nacprofile" --data "$fm/t10k-images-idx3-ubyte.gz@0-$((score_count - 1))" \
-    --batch 64 --threads "$threads" --quiet -o "$out/cpp.csv"
-t2=$(now)
-"$nac" fit --model "$model" --data "$fm/train-images-idx3-ubyte.gz@0-$((fit_count - 1))" --samples all \
-    $layers --batch 64 --threads "$threads" --workers 1 --quiet -o "$out/plain.nacprofile"
-"$nac" score --profile "$out/plain.nacprofile" --data "$fm/t10k-images-idx3-ubyte.gz@0-$((score_count - 1))" \
-    --batch 64 --threads "$threads" --workers 1 --quiet -o "$out/plain.csv"
-t3=$(now)
+# Variants of nac, each timed as whole fit + score processes: name|options.
+variants=("defaults|"
+          "--memory-format contiguous|--memory-format contiguous"
+          "--workers 1 (1 batch x 2 threads)|--workers 1")
+rounds=${ROUNDS:-3}
 
-grep -E "images/s" "$out/eager.log" | sed 's/^/eager: /'
-awk -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" 'BEGIN {
-    e = t1 - t0; c = t2 - t1; p = t3 - t2
-    printf "eager PyTorch (reference_nac.py), whole process:        %7.2f s\n", e
-    printf "nac fit + nac score (defaults: 2 workers x 1 thread):   %7.2f s   %.2fx faster\n", c, e / c
-    printf "nac fit + nac score (--workers 1: 1 batch x 2 threads): %7.2f s   %.2fx faster\n", p, e / p
-}'
-echo "scores, defaults vs eager:"
-"$py" tools/compare_scores.py "$out/eager.csv" "$out/cpp.csv" || true
-echo "scores, --workers 1 vs eager:"
-"$py" tools/compare_scores.py "$out/eager.csv" "$out/plain.csv" || true
+run_eager() {
+    (cd /tmp && "$py" "$OLDPWD/tools/reference_nac.py" --arch demo --model "$model" \
+        --fit "$fm/train-images-idx3-ubyte.gz" --fit-count "$fit_count" \
+        --score "$fm/t10k-images-idx3-ubyte.gz" --score-count "$score_count" \
+        $layers --batch 64 --threads "$threads" --out "$out/eager.csv") > "$out/eager.log"
+}
+run_nac() {  # $1: variant index; the rest: options
+    local v=$1; shift
+    "$nac" fit --model "$model" --data "$fm/train-images-idx3-ubyte.gz@0-$((fit_count - 1))" --samples all \
+        $layers --batch 64 --threads "$threads" "$@" "${extra[@]}" --quiet -o "$out/nac$v.nacprofile"
+    "$nac" score --profile "$out/nac$v.nacprofile" --data "$fm/t10k-images-idx3-ubyte.gz@0-$((score_count - 1))" \
+        --batch 64 --threads "$threads" "$@" "${extra[@]}" --quiet -o "$out/nac$v.csv"
+}
+
+# Rounds interleave eager and every variant, so a slow spell of this shared machine hits all of
+# them; the figures are the medians over rounds.
+: > "$out/times.txt"
+for ((r = 1; r <= rounds; r++)); do
+    t0=$(now); run_eager; t1=$(now)
+    echo "eager $(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" >> "$out/times.txt"
+    for v in "${!variants[@]}"; do
+        read -r -a opts <<< "${variants[$v]#*|}"
+        t0=$(now); run_nac "$v" "${opts[@]}"; t1=$(now)
+        echo "nac$v $(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" >> "$out/times.txt"
+    done
+done
+
+grep -E "images/s" "$out/eager.log" | sed 's/^/eager (last round): /'
+median() { grep "^$1 " "$out/times.txt" | cut -d' ' -f2 | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+all() { grep "^$1 " "$out/times.txt" | cut -d' ' -f2 | xargs printf "%.2f "; }
+e=$(median eager)
+echo "median of $rounds rounds (each round: eager, then every nac variant), whole processes:"
+printf "  %-56s %6.2f s              [%s]\n" "eager PyTorch (tools/reference_nac.py)" "$e" "$(all eager)"
+for v in "${!variants[@]}"; do
+    m=$(median "nac$v")
+    printf "  %-56s %6.2f s  %.2fx faster [%s]\n" "nac fit + nac score, ${variants[$v]%%|*}" "$m" "$(awk -v a="$e" -v b="$m" 'BEGIN {print a / b}')" "$(all "nac$v")"
+done
+for v in "${!variants[@]}"; do
+    echo "scores, nac ${variants[$v]%%|*} vs eager:"
+    "$py" tools/compare_scores.py "$out/eager.csv" "$out/nac$v.csv" || true
+done
 echo "outputs in $out"
