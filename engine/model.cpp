@@ -6,9 +6,9 @@
 #include "engine/error.h"
 #include "engine/sha256.h"
 
+#include <ATen/Context.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/runtime/graph_executor.h>
-#include <torch/csrc/jit/serialization/export.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
 #include <torch/torch.h>
@@ -245,6 +245,13 @@ std::unique_ptr<Model> Model::load(const std::string& path, const std::string& d
     auto impl = std::make_unique<Impl>();
     impl->path = path;
     impl->device = detail::parseDevice(deviceText);
+    if (impl->device.is_cuda()) {
+        // Full float32 on the GPU: TensorFloat-32 convolutions (cuDNN's default on Ampere and
+        // later) keep 10 mantissa bits, enough to move states across bin edges; NAC's scores must
+        // match the CPU's and the reference's.
+        at::globalContext().setAllowTF32CuDNN(false);
+        at::globalContext().setAllowTF32CuBLAS(false);
+    }
     torch::jit::ExtraFilesMap extra{{"nac.json", ""}};
     try {
         impl->module = torch::jit::load(path, impl->device, extra);

@@ -6,6 +6,7 @@
 #include "engine/job.h"
 #include "engine/layer_params.h"
 #include "engine/model.h"
+#include "engine/scoring.h"
 
 #include <QImage>
 #include <QMetaType>
@@ -122,6 +123,7 @@ struct ProfileSnapshot {
     std::int64_t fitTarget = 0;         // fit images the fit will have
     bool complete = false;              // false while a fit is still adding images
     std::vector<double> heldoutScores;  // NAC-UE totals of the held-out InD images
+    nac::engine::BaselineScores heldoutBaselines;  // MSP, MaxLogit, Energy of the same images
     double threshold = std::numeric_limits<double>::quiet_NaN();  // keeps 95% of held-out InD
     double workerMs = 0.0;              // time the worker spent making this snapshot (re-binning included)
     QString datasetDescription;
@@ -157,6 +159,7 @@ struct DroppedScores {
     nac::engine::ScoreTable scores; // sample i = ScoredItem::sampleIndex i
     std::vector<nac::engine::SampleExplanation> explanations;
     std::vector<double> percentileInHeldout;  // share of held-out InD scores below each score (NaN: none)
+    nac::engine::BaselineScores baselines;    // MSP, MaxLogit, Energy from the same logits
 };
 
 // Phi below which a bin counts as weakly covered when explaining an image.

@@ -639,6 +639,8 @@ void EngineWorker::emitSnapshot(SnapshotReason reason, ParamChange change, doubl
     m_heldoutSorted.clear();
     if (haveHeldout) {
         snapshot->heldoutScores = table.total;
+        snapshot->heldoutBaselines =
+            nac::engine::baselineScores(profile.heldoutSamples().logits, profile.heldoutSamples().classCount);
         snapshot->threshold = nac::engine::thresholdKeepingInd(table.total, kInDKeepFraction);
         m_heldoutSorted = table.total;
         std::sort(m_heldoutSorted.begin(), m_heldoutSorted.end());
@@ -736,6 +738,7 @@ void EngineWorker::rescoreDropped()
     // m_heldoutSorted belongs to the last snapshot, which was made with the profile as it is now.
     for (double score : out->scores.total)
         out->percentileInHeldout.push_back(percentileBelow(m_heldoutSorted, score));
+    out->baselines = nac::engine::baselineScores(m_dropped->logits, m_dropped->classCount);
     Q_EMIT droppedScoresReady(out);
 }
 

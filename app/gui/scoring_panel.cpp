@@ -1,7 +1,9 @@
 // ScoringPanel: score list, distribution with threshold, and per-layer explanation of one image.
 #include "app/gui/scoring_panel.h"
 
+#include "engine/metrics.h"
 #include "widgets/nac_terms.h"
+#include "widgets/roc_view.h"
 #include "widgets/score_distribution_view.h"
 #include "widgets/score_list_view.h"
 
@@ -9,6 +11,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
@@ -66,11 +69,31 @@ ScoringPanel::ScoringPanel(QWidget* parent)
     distributionLayout->addLayout(thresholdRow);
     distributionLayout->addWidget(m_distribution, 1);
 
+    m_roc = new nac::widgets::RocView(this);
+    m_roc->setObjectName(QStringLiteral("rocView"));
+    m_rocLabel = new QLabel(this);
+    m_rocLabel->setObjectName(QStringLiteral("rocSummary"));
+    m_rocLabel->setWordWrap(true);
+    m_rocLabel->setTextFormat(Qt::RichText);
+    auto* rocPage = new QWidget(this);
+    auto* rocLayout = new QVBoxLayout(rocPage);
+    rocLayout->setContentsMargins(0, 0, 0, 0);
+    rocLayout->addWidget(m_rocLabel);
+    rocLayout->addWidget(m_roc, 1);
+
+    m_plotTabs = new QTabWidget(this);
+    m_plotTabs->setObjectName(QStringLiteral("scoringPlotTabs"));
+    m_plotTabs->setDocumentMode(true);
+    m_plotTabs->addTab(distributionPage, tr("Score distribution"));
+    m_plotTabs->addTab(rocPage, tr("ROC"));
+    m_plotTabs->setTabToolTip(1, tr("Treats every scored dropped image as OOD and the held-out InD images as InD: "
+                                    "drop a folder of OOD images to evaluate NAC-UE against MSP, MaxLogit and Energy."));
+
     m_splitter = new QSplitter(Qt::Vertical, this);
     m_splitter->setObjectName(QStringLiteral("scoringSplitter"));
     m_splitter->addWidget(listPage);
     m_splitter->addWidget(m_explanation);
-    m_splitter->addWidget(distributionPage);
+    m_splitter->addWidget(m_plotTabs);
     m_splitter->setStretchFactor(0, 3);
     m_splitter->setStretchFactor(1, 2);
     m_splitter->setStretchFactor(2, 2);
@@ -86,6 +109,7 @@ ScoringPanel::ScoringPanel(QWidget* parent)
     connect(m_autoThreshold, &QPushButton::clicked, this,
             [this] { setManualThreshold(std::numeric_limits<double>::quiet_NaN()); });
     applyThreshold();
+    refreshRoc();
 }
 
 ScoringPanel::~ScoringPanel() = default;
@@ -98,6 +122,7 @@ void ScoringPanel::clear()
     m_selectedSample = -1;
     m_distribution->setOodScores({}, tr("dropped images"));
     m_explanation->clear();
+    refreshRoc();
 }
 
 void ScoringPanel::setSnapshot(std::shared_ptr<const ProfileSnapshot> snapshot)
@@ -111,6 +136,7 @@ void ScoringPanel::setSnapshot(std::shared_ptr<const ProfileSnapshot> snapshot)
         m_list->setLayerNames(names);
     m_distribution->setIndScores(m_snapshot->heldoutScores, tr("held-out InD"));
     applyThreshold();
+    refreshRoc();
 }
 
 void ScoringPanel::addImages(const ScoredImages& images)
@@ -146,6 +172,68 @@ void ScoringPanel::setDroppedScores(std::shared_ptr<const DroppedScores> scores)
     m_distribution->setOodScores(m_scores->scores.total, tr("dropped images"));
     applyThreshold();
     refreshExplanation();
+    refreshRoc();
+}
+
+void ScoringPanel::refreshRoc()
+{
+    const bool haveInd = m_snapshot && !m_snapshot->heldoutScores.empty();
+    const bool haveOod = m_scores && !m_scores->scores.total.empty();
+    if (!haveInd || !haveOod) {
+        m_roc->clear();
+        m_rocLabel->setText(!haveInd ? tr("The ROC needs held-out InD images: fit with held-out images (Fit panel).")
+                                     : tr("Drop OOD images (a folder of them is easiest): the ROC then shows how well "
+                                          "each score tells them from the %1 held-out InD images.")
+                                           .arg(m_snapshot->heldoutScores.size()));
+        return;
+    }
+    const nac::engine::BaselineScores& ind = m_snapshot->heldoutBaselines;
+    const nac::engine::BaselineScores& ood = m_scores->baselines;
+    struct Method {
+        QString name;
+        const std::vector<double>& ind;
+        const std::vector<double>& ood;
+    };
+    const Method methods[] = {{QStringLiteral("NAC-UE"), m_snapshot->heldoutScores, m_scores->scores.total},
+                              {QStringLiteral("MSP"), ind.msp, ood.msp},
+                              {QStringLiteral("MaxLogit"), ind.maxLogit, ood.maxLogit},
+                              {QStringLiteral("Energy"), ind.energy, ood.energy}};
+    std::vector<nac::widgets::RocView::Curve> curves;
+    QStringList fprs;
+    QStringList rows;
+    for (const Method& method : methods) {
+        // Held-out and dropped sets carry all four, unless they came from an older snapshot.
+        if (method.ind.size() != m_snapshot->heldoutScores.size() || method.ood.size() != m_scores->scores.total.size())
+            continue;
+        try {
+            const nac::engine::OodMetrics metrics = nac::engine::computeOodMetrics(method.ind, method.ood);
+            curves.push_back({method.name, metrics.roc, metrics.auroc});
+            fprs << QStringLiteral("%1 %2%").arg(method.name).arg(metrics.fprAt95Tpr * 100.0, 0, 'f', 1);
+            rows << tr("<tr><td>%1</td><td align='right'>%2</td><td align='right'>%3</td><td align='right'>%4</td>"
+                       "<td align='right'>%5</td></tr>")
+                        .arg(method.name)
+                        .arg(metrics.auroc * 100.0, 0, 'f', 2)
+                        .arg(metrics.fprAt95Tpr * 100.0, 0, 'f', 2)
+                        .arg(metrics.auprIn * 100.0, 0, 'f', 2)
+                        .arg(metrics.auprOut * 100.0, 0, 'f', 2);
+        } catch (const std::exception& e) {
+            fprs << tr("%1: %2").arg(method.name, QString::fromUtf8(e.what()).toHtmlEscaped());
+        }
+    }
+    m_roc->setCurves(std::move(curves));
+    m_rocLabel->setText(tr("InD: %1 held-out images · OOD: all %2 scored dropped images.<br>FPR@95: %3")
+                            .arg(m_snapshot->heldoutScores.size())
+                            .arg(m_scores->scores.total.size())
+                            .arg(fprs.join(QStringLiteral(" · "))));
+    m_rocLabel->setToolTip(tr("<table cellpadding='2'><tr><th align='left'>method</th><th>AUROC %</th><th>FPR@95 %</th>"
+                              "<th>AUPR-In %</th><th>AUPR-Out %</th></tr>%1</table>"
+                              "OOD is the positive class (SPEC §5), as in nac eval.")
+                               .arg(rows.join(QString())));
+}
+
+QString ScoringPanel::rocSummary() const
+{
+    return m_rocLabel->text() + QLatin1Char('\n') + m_rocLabel->toolTip();
 }
 
 void ScoringPanel::setManualThreshold(double threshold)

@@ -1,5 +1,6 @@
 // The scoring side of the main window: dropped images with their scores and verdicts, the InD
-// score distribution with the threshold, and the explanation of the selected image.
+// score distribution with the threshold, the ROC of held-out InD against the dropped images, and
+// the explanation of the selected image.
 #pragma once
 
 #include "app/gui/app_types.h"
@@ -16,9 +17,11 @@
 class QLabel;
 class QPushButton;
 class QSplitter;
+class QTabWidget;
 class QTextBrowser;
 
 namespace nac::widgets {
+class RocView;
 class ScoreDistributionView;
 class ScoreListView;
 }  // namespace nac::widgets
@@ -47,6 +50,11 @@ public:
     // --- seams ---
     nac::widgets::ScoreListView* list() const { return m_list; }
     nac::widgets::ScoreDistributionView* distribution() const { return m_distribution; }
+    // ROC tab: the held-out InD images against every scored dropped image, for NAC-UE and the
+    // baselines (curves are empty until there are both).
+    nac::widgets::RocView* rocView() const { return m_roc; }
+    QString rocSummary() const;
+    QTabWidget* plotTabs() const { return m_plotTabs; }
     QSplitter* splitter() const { return m_splitter; }
     double threshold() const { return m_threshold; }
     bool thresholdIsManual() const { return m_manualThreshold.has_value(); }
@@ -63,6 +71,7 @@ private:
     void applyThreshold();
     void onRowSelected(int row);
     void refreshExplanation();
+    void refreshRoc();
 
     std::shared_ptr<const ProfileSnapshot> m_snapshot;
     std::shared_ptr<const DroppedScores> m_scores;
@@ -77,6 +86,9 @@ private:
     QLabel* m_thresholdLabel = nullptr;
     QPushButton* m_autoThreshold = nullptr;
     QTextBrowser* m_explanation = nullptr;
+    nac::widgets::RocView* m_roc = nullptr;
+    QLabel* m_rocLabel = nullptr;
+    QTabWidget* m_plotTabs = nullptr;
     QSplitter* m_splitter = nullptr;
 };
 

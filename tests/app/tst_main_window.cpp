@@ -10,11 +10,13 @@
 #include "app/gui/scoring_panel.h"
 #include "app_test_support.h"
 
+#include "engine/metrics.h"
 #include "engine/profile_io.h"
 #include "widgets/coverage_heatmap_view.h"
 #include "widgets/layer_tree_view.h"
 #include "widgets/neuron_histogram_view.h"
 #include "widgets/parameter_panel.h"
+#include "widgets/roc_view.h"
 #include "widgets/score_list_view.h"
 
 #include <QApplication>
@@ -253,6 +255,68 @@ private Q_SLOTS:
         const auto markers = window->scoringPanel()->weakNeuronMarkers(0);
         const int layer = window->coveragePanel()->currentLayer();
         QCOMPARE(window->coveragePanel()->heatmap(layer)->markerPositions().size(), markers[std::size_t(layer)].size());
+    }
+
+    // The ROC tab: held-out InD against the dropped images, for NAC-UE and the three baselines,
+    // with the same AUROC as the engine's metrics on the same scores; it follows a parameter change.
+    void rocOfDroppedImages()
+    {
+        auto window = fittedWindow();
+        QVERIFY(window);
+        nac::app::ScoringPanel* scoring = window->scoringPanel();
+        QVERIFY(scoring->rocView()->curves().empty());
+        QVERIFY2(scoring->rocSummary().contains(QStringLiteral("Drop OOD images")), qPrintable(scoring->rocSummary()));
+
+        const QString dir = m_dir.filePath(QStringLiteral("roc"));
+        QDir().mkpath(dir);
+        QStringList files;
+        for (int i = 0; i < 6; ++i) {
+            QImage image(28, 28, QImage::Format_Grayscale8);
+            image.fill(i % 2 ? 30 * i : 255 - 20 * i);  // flat images, far from the noise the fit saw
+            files << QDir(dir).filePath(QStringLiteral("flat%1.png").arg(i));
+            QVERIFY(image.save(files.back()));
+        }
+        QSignalSpy shown(window.get(), &MainWindow::scoresShown);
+        QVERIFY(nac::app::test::dropFiles(window.get(), files));
+        QVERIFY(shown.wait(kWaitMs));
+        QTRY_COMPARE_WITH_TIMEOUT(scoring->droppedScores() ? scoring->droppedScores()->scores.total.size() : 0u,
+                                  std::size_t(6), kWaitMs);
+
+        const auto& curves = scoring->rocView()->curves();
+        QCOMPARE(curves.size(), std::size_t(4));
+        QCOMPARE(curves[0].method, QStringLiteral("NAC-UE"));
+        QCOMPARE(curves[3].method, QStringLiteral("Energy"));
+        const auto snapshot = window->snapshot();
+        const nac::engine::OodMetrics expected =
+            nac::engine::computeOodMetrics(snapshot->heldoutScores, scoring->droppedScores()->scores.total);
+        QCOMPARE(curves[0].auroc, expected.auroc);
+        QCOMPARE(curves[0].points.size(), expected.roc.size());
+        const QString summary = scoring->rocSummary();
+        QVERIFY2(summary.contains(QStringLiteral("128 held-out")) && summary.contains(QStringLiteral("all 6 scored")),
+                 qPrintable(summary));
+        QVERIFY2(summary.contains(QString::number(expected.auroc * 100.0, 'f', 2)), qPrintable(summary));
+
+        // A new O changes the NAC-UE scores (not the baselines): the ROC follows.
+        const double msp = curves[1].auroc;
+        ParameterPanel* params = window->parameterPanel();
+        params->setSelectedLayer(ParameterPanel::kAllLayers);
+        auto* oSpin = params->findChild<QDoubleSpinBox*>(QStringLiteral("minActivatedSpin"));
+        QVERIFY(oSpin);
+        oSpin->setValue(200.0);
+        QTRY_VERIFY_WITH_TIMEOUT(window->snapshot()->layers.back().coverage.params.minActivated == 200.0, kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(scoring->droppedScores()->generation == window->snapshot()->generation, kWaitMs);
+        const nac::engine::OodMetrics after = nac::engine::computeOodMetrics(
+            window->snapshot()->heldoutScores, scoring->droppedScores()->scores.total);
+        QCOMPARE(scoring->rocView()->curves()[0].auroc, after.auroc);
+        QCOMPARE(scoring->rocView()->curves()[1].auroc, msp);
+
+        // NAC_TEST_GRAB=FILE.png: a picture of the scoring side with the ROC tab, to look at.
+        if (const QString grab = qEnvironmentVariable("NAC_TEST_GRAB"); !grab.isEmpty()) {
+            scoring->plotTabs()->setCurrentIndex(1);
+            window->resize(1600, 1000);
+            QTest::qWait(200);
+            QVERIFY(scoring->grab().save(grab));
+        }
     }
 
     void profileSavesAndLoads()
