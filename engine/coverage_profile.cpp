@@ -293,6 +293,10 @@ void CoverageProfile::merge(const CoverageProfile& other)
                        + "... vs " + other.modelSha256.substr(0, 12) + "...)");
     if (other.m_fit.layerNames != m_fit.layerNames || other.m_fit.neuronCounts != m_fit.neuronCounts)
         throw badInput("cannot merge profiles that cover different layers");
+    for (std::size_t l = 0; l < m_layers.size(); ++l)
+        if (other.m_layers[l].pooling != m_layers[l].pooling)
+            throw badInput(std::string("cannot merge profiles that pool layer ") + m_layers[l].name + " differently ("
+                           + toString(m_layers[l].pooling) + " vs " + toString(other.m_layers[l].pooling) + ")");
     if (other.allParams() != allParams())
         throw badInput("cannot merge profiles with different layer parameters (M, O, alpha, bins); "
                        "set the same parameters first");

@@ -18,6 +18,7 @@ struct LayerInfo {
     std::string name;
     std::vector<std::int64_t> outputShape;
     int neuronCount = 0;
+    Pooling pooling = Pooling::Spatial;
 };
 
 // Histogram of one layer under its current parameters. counts and phi are row-major

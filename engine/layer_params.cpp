@@ -83,4 +83,25 @@ std::string formatLayerParams(const LayerParams& params)
         + ",alpha=" + formatNumber(params.alpha) + ",bins=" + toString(params.scheme);
 }
 
+const char* toString(Pooling pooling)
+{
+    switch (pooling) {
+    case Pooling::Spatial:
+        return "spatial";
+    case Pooling::TokenSum:
+        return "tokens";
+    case Pooling::ClsToken:
+        return "cls";
+    }
+    return "spatial";
+}
+
+std::optional<Pooling> parsePooling(const std::string& text)
+{
+    for (Pooling pooling : {Pooling::Spatial, Pooling::TokenSum, Pooling::ClsToken})
+        if (text == toString(pooling))
+            return pooling;
+    return std::nullopt;
+}
+
 }  // namespace nac::engine

@@ -3,9 +3,19 @@
 
 #include "engine/bin_edges.h"
 
+#include <optional>
 #include <string>
 
 namespace nac::engine {
+
+// How a layer's output and its gradient become one value per neuron before the product (SPEC §1.5).
+enum class Pooling {
+    Spatial = 1,  // [B, C, ...]: sum over every dimension after C (the reference's ResNet rule)
+    TokenSum,     // [B, T, D] of a transformer: sum over the tokens T; neurons are the D features
+    ClsToken,     // [B, T, D]: token 0 only (the reference's rule for a ViT's final `encoder.ln`)
+};
+const char* toString(Pooling pooling);                       // "spatial", "tokens", "cls"
+std::optional<Pooling> parsePooling(const std::string& text);
 
 struct LayerParams {
     int binEdgeCount = 50;        // M: number of bin edges; M-1 bins

@@ -14,10 +14,12 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <thread>
 
 namespace nac::engine {
@@ -45,6 +47,7 @@ struct Model::Impl {
     c10::optional<torch::jit::Module> frozen;                // Frozen mode: owns method kTapMethod
     GraphMode mode = GraphMode::Plain;
     MemoryFormat formatChoice = MemoryFormat::Auto;
+    std::vector<Pooling> pooling;  // per tapped output of tapFunction (set with it)
     bool channelsLast = false;  // settled by setTappedLayers()
 
     static constexpr const char* kTapMethod = "__nac_taps__";
@@ -134,8 +137,9 @@ struct Model::Impl {
         torch::NoGradGuard noGrad;
         std::vector<torch::Tensor> result{outputs[0].detach().to(torch::kCPU, torch::kFloat32).contiguous()};
         for (std::size_t l = 0; l + 1 < outputs.size(); ++l) {
-            const torch::Tensor pooledZ = detail::sumPool(outputs[l + 1].detach());
-            const torch::Tensor pooledG = grads[l].defined() ? detail::sumPool(grads[l]) : torch::zeros_like(pooledZ);
+            const torch::Tensor pooledZ = detail::poolLayer(outputs[l + 1].detach(), pooling.at(l));
+            const torch::Tensor pooledG =
+                grads[l].defined() ? detail::poolLayer(grads[l], pooling.at(l)) : torch::zeros_like(pooledZ);
             result.push_back((pooledZ * pooledG).to(torch::kCPU, torch::kFloat32).contiguous().view({x.size(0), -1}));
         }
         return result;
@@ -198,6 +202,32 @@ struct Model::Impl {
             channelsLast = false;
         }
         return problem;
+    }
+
+    // The class name of the submodule at path ("" = the model itself).
+    std::string typeNameOf(const std::string& path) const
+    {
+        for (const auto& item : module.named_modules())
+            if (item.name == path)
+                return item.value.type()->name() ? item.value.type()->name()->name() : std::string();
+        return {};
+    }
+
+    // SPEC §1.5 for a layer whose output has outputDims dimensions (see setTappedLayers()).
+    Pooling autoPooling(const std::string& path, const std::string& typeName, std::size_t outputDims) const
+    {
+        if (outputDims != 3)
+            return Pooling::Spatial;
+        static const std::set<std::string> kTransformerLayers{
+            "LayerNorm", "EncoderBlock", "Encoder", "MLPBlock", "Mlp", "Block", "TransformerEncoderLayer",
+            "TransformerEncoder", "MultiheadAttention", "Attention"};
+        std::string root = typeNameOf("");
+        std::transform(root.begin(), root.end(), root.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+        const bool transformerModel = root.find("transformer") != std::string::npos || root.find("vit") != std::string::npos
+                                      || root.find("deit") != std::string::npos;
+        if (!transformerModel && kTransformerLayers.count(typeName) == 0)
+            return Pooling::Spatial;
+        return path == "encoder.ln" ? Pooling::ClsToken : Pooling::TokenSum;
     }
 
     torch::Tensor zerosInput(int batch) const
@@ -358,7 +388,8 @@ const std::vector<ModuleNode>& Model::moduleTree()
             node.outputShape = shape->second;
             if (node.outputShape.size() >= 2) {
                 node.tappable = true;
-                node.neuronCount = int(node.outputShape[1]);
+                node.pooling = m_impl->autoPooling(node.path, node.typeName, node.outputShape.size());
+                node.neuronCount = int(node.outputShape[node.pooling == Pooling::Spatial ? 1 : 2]);
             } else {
                 node.notTappableReason = "its output " + shapeText(node.outputShape) + " has no neuron dimension";
             }
@@ -372,8 +403,10 @@ const std::vector<ModuleNode>& Model::moduleTree()
     return m_impl->tree;
 }
 
-void Model::setTappedLayers(const std::vector<std::string>& layerNames)
+void Model::setTappedLayers(const std::vector<std::string>& layerNames, const std::vector<Pooling>& pooling)
 {
+    if (!pooling.empty() && pooling.size() != layerNames.size())
+        throw Error(ErrorKind::Internal, "setTappedLayers(): one pooling per layer is needed");
     if (layerNames.empty())
         throw badInput("no layers chosen: give at least one --layer (see `nac layers --model " + m_impl->path + "`)");
     for (std::size_t i = 0; i < layerNames.size(); ++i)
@@ -400,7 +433,12 @@ void Model::setTappedLayers(const std::vector<std::string>& layerNames)
             if (info.outputShape.size() < 2)
                 throw badInput("layer '" + info.name + "' outputs shape " + shapeText(info.outputShape)
                                + ", which has no neuron dimension; choose a layer with output [batch, channels, ...]");
-            info.neuronCount = int(info.outputShape[1]);
+            info.pooling = pooling.empty() ? m_impl->autoPooling(info.name, m_impl->typeNameOf(info.name), info.outputShape.size())
+                                           : pooling[i];
+            if (info.pooling != Pooling::Spatial && info.outputShape.size() != 3)
+                throw badInput("layer '" + info.name + "' outputs shape " + shapeText(info.outputShape) + "; pooling '"
+                               + toString(info.pooling) + "' needs a token sequence [batch, tokens, features]");
+            info.neuronCount = int(info.outputShape[info.pooling == Pooling::Spatial ? 1 : 2]);
             infos.push_back(info);
         }
     } catch (const Error&) {
@@ -410,6 +448,9 @@ void Model::setTappedLayers(const std::vector<std::string>& layerNames)
     }
     m_impl->tapFunction = function;
     m_impl->frozen.reset();
+    m_impl->pooling.clear();
+    for (const LayerInfo& info : infos)
+        m_impl->pooling.push_back(info.pooling);
     const bool wantChannelsLast = m_impl->formatChoice == MemoryFormat::ChannelsLast
                                   || (m_impl->formatChoice == MemoryFormat::Auto && !m_impl->device.is_cuda()
                                       && m_impl->hasFourDimensionalWeights());

@@ -21,7 +21,8 @@ struct ModuleNode {
     bool tappable = false;
     std::string notTappableReason;  // why not, when !tappable
     std::vector<std::int64_t> outputShape;  // from the dry run, batch dimension first
-    int neuronCount = 0;       // channels (dimension 1) of the output
+    int neuronCount = 0;       // channels (dimension 1) of the output; features (dimension 2) when tokens are pooled
+    Pooling pooling = Pooling::Spatial;  // what setTappedLayers() would choose for it
 };
 
 // Lives on one thread (the engine thread); never used from two threads at once.
@@ -51,7 +52,12 @@ public:
     // Chooses the layers whose states computeStates() returns, in this order. Throws
     // Error(BadInput) for a layer that does not exist, is never called, is called more than once,
     // or does not return a tensor; the message lists the layers that can be tapped.
-    void setTappedLayers(const std::vector<std::string>& layerNames);
+    // pooling: one per layer (a profile's, so that scoring pools as the fit did), or empty to
+    // choose: an output [B, T, D] of a transformer layer (LayerNorm, encoder block, ... or any layer
+    // of a model whose class name says ViT/Transformer) sums its tokens, and a torchvision ViT's
+    // final `encoder.ln` takes the CLS token, as the reference does (SPEC §1.5); every other output
+    // sums the dimensions after its channels.
+    void setTappedLayers(const std::vector<std::string>& layerNames, const std::vector<Pooling>& pooling = {});
     const std::vector<LayerInfo>& tappedLayers() const;
 
     // Intra-op threads of the calling thread (0: all cores). Call on the thread that computes.

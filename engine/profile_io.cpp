@@ -19,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 
 namespace nac::engine {
@@ -107,7 +108,7 @@ void saveProfile(const CoverageProfile& profile, const std::string& path)
         const LayerParams& p = profile.params(l);
         layers.push_back({{"name", info.name}, {"shape", info.outputShape}, {"neurons", info.neuronCount},
                           {"M", p.binEdgeCount}, {"O", p.minActivated}, {"alpha", p.alpha},
-                          {"bin_scheme", toString(p.scheme)}});
+                          {"bin_scheme", toString(p.scheme)}, {"pooling", toString(info.pooling)}});
     }
     header["layers"] = layers;
     header["fit"] = sampleHeader(fit);
@@ -190,6 +191,13 @@ CoverageProfile loadProfile(const std::string& path)
             info.name = l.at("name").get<std::string>();
             info.outputShape = l.at("shape").get<std::vector<std::int64_t>>();
             info.neuronCount = l.at("neurons").get<int>();
+            // Absent in profiles written before token pooling existed: those were all spatial.
+            const std::string pooling = l.value("pooling", std::string("spatial"));
+            const std::optional<Pooling> parsed = parsePooling(pooling);
+            if (!parsed)
+                throw badInput(path + ": layer " + info.name + " has pooling '" + pooling
+                               + "'; this version knows spatial, tokens and cls");
+            info.pooling = *parsed;
             LayerParams p;
             p.binEdgeCount = l.at("M").get<int>();
             p.minActivated = l.at("O").get<double>();

@@ -213,6 +213,38 @@ class SplitHalves(nn.Module):
 
 
 # --------------------------------------------------------------------------- writing
+def vit_expected(model: nn.Module, shape, layer_names) -> dict:
+    """Logits and raw products sum(z)*sum(g) of a probe batch, eager: hooks + one autograd.grad.
+
+    The probe is x[i] = sin(0.37 i) + 0.25 cos(0.011 i) over the flat [2, C, H, W] batch (the C++
+    test builds the same). Token sequences [B, T, D] are pooled over T, except encoder.ln, whose
+    CLS token (token 0) is taken.
+    """
+    n = 2 * shape[0] * shape[1] * shape[2]
+    i = torch.arange(n, dtype=torch.float64)
+    x = (torch.sin(0.37 * i) + 0.25 * torch.cos(0.011 * i)).float().view(2, *shape)
+    modules = dict(model.named_modules())
+    captured = {}
+    hooks = [modules[name].register_forward_hook(lambda _m, _i, o, name=name: captured.__setitem__(name, o))
+             for name in layer_names]
+    with torch.enable_grad():
+        logits = model(x)
+        loss = (-torch.log_softmax(logits, dim=1).mean(dim=1)).sum()
+        grads = torch.autograd.grad(loss, [captured[name] for name in layer_names])
+    for h in hooks:
+        h.remove()
+    raw = {}
+    for name, g in zip(layer_names, grads):
+        z = captured[name].detach()
+        if name == "encoder.ln":
+            zp, gp = z[:, 0], g[:, 0]
+        else:
+            zp, gp = z.sum(dim=1), g.sum(dim=1)
+        raw[name] = (zp * gp).flatten().tolist()
+    return {"probe": "sin(0.37 i) + 0.25 cos(0.011 i), flat index i of [2, C, H, W]", "batch": 2,
+            "logits": logits.detach().flatten().tolist(), "raw_products": raw}
+
+
 def atomic_write_bytes(path: str, data: bytes) -> None:
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
@@ -345,6 +377,24 @@ def build(out: str) -> list:
                     [("avgpool", 50, 50, 100)], 9)
     save_module(torch.jit.script(om), os.path.join(out, "odd_modules.pt"), meta)
     add("odd_modules.pt", shape, 10, "`unused` is never called by forward; `pair` returns a tuple, not a tensor")
+
+    # --- a tiny torchvision ViT, with its states computed here by hooks + autograd.grad, pooled as
+    # SPEC §1.5 says (tokens summed; the CLS token of encoder.ln), for the C++ test to match.
+    vit_shape = (3, 28, 28)
+    vit = seeded(11, lambda: torchvision.models.VisionTransformer(
+        image_size=28, patch_size=7, num_layers=2, num_heads=2, hidden_dim=16, mlp_dim=32, num_classes=10))
+    with torch.no_grad():  # torchvision zero-initialises the head: logits and gradients would be 0
+        vit.heads.head.weight.normal_(0.0, 0.5)
+        vit.heads.head.bias.normal_(0.0, 0.1)
+        vit.class_token.normal_(0.0, 0.5)
+    vit_layers = [("encoder.ln", 50, 50, 100), ("encoder.layers.encoder_layer_1.ln_2", 500, 10, 10)]
+    meta = metadata("Tiny ViT (random weights, scripted)", vit_shape, [0.5, 0.5, 0.5], [0.5, 0.5, 0.5], DIGITS,
+                    vit_layers, 11)
+    save_module(torch.jit.script(vit), os.path.join(out, "vit_tiny.pt"), meta)
+    atomic_write_bytes(os.path.join(out, "vit_tiny.expected.json"),
+                       (json.dumps(vit_expected(vit, vit_shape, [name for name, *_ in vit_layers])) + "\n").encode())
+    add("vit_tiny.pt", vit_shape, 10, "torchvision VisionTransformer (2 layers, 16 features, 16+1 tokens); "
+        "vit_tiny.expected.json holds a probe batch's logits and per-layer raw products")
 
     vf = seeded(10, ViewFlatten)
     meta = metadata("CNN flattening with .view()", shape, [0.2860], [0.3530], DIGITS,

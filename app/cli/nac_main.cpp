@@ -292,6 +292,8 @@ int commandLayers(const std::vector<std::string>& argv)
         for (const ModuleNode& node : tree) {
             Json m{{"path", node.path}, {"type", node.typeName}, {"depth", node.depth}, {"tappable", node.tappable},
                    {"output_shape", node.outputShape}, {"neurons", node.neuronCount}};
+            if (node.tappable)
+                m["pooling"] = toString(node.pooling);
             if (!node.tappable)
                 m["reason"] = node.notTappableReason;
             modules.push_back(m);
@@ -313,7 +315,11 @@ int commandLayers(const std::vector<std::string>& argv)
         std::cout << std::string(std::size_t(2 * (node.depth - 1)), ' ') << std::left << std::setw(28 - 2 * (node.depth - 1))
                   << node.path << " " << std::setw(22) << node.typeName << " ";
         if (node.tappable)
-            std::cout << std::setw(18) << shape << " " << node.neuronCount << " neurons\n";
+            std::cout << std::setw(18) << shape << " " << node.neuronCount << " neurons"
+                      << (node.pooling == Pooling::TokenSum ? " (sum over tokens)"
+                          : node.pooling == Pooling::ClsToken ? " (CLS token)"
+                                                              : "")
+                      << "\n";
         else
             std::cout << "(not tappable: " << node.notTappableReason << ")\n";
     }
@@ -384,9 +390,12 @@ std::unique_ptr<Model> modelForProfile(const CliArgs& args, const CoverageProfil
     auto model = loadModel(args, path);
     checkProfileMatchesModel(profile, model->sha256(), path);
     std::vector<std::string> names;
-    for (const LayerInfo& l : profile.layers())
+    std::vector<Pooling> pooling;
+    for (const LayerInfo& l : profile.layers()) {
         names.push_back(l.name);
-    model->setTappedLayers(names);
+        pooling.push_back(l.pooling);
+    }
+    model->setTappedLayers(names, pooling);
     return model;
 }
 

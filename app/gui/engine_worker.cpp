@@ -607,13 +607,16 @@ void EngineWorker::tapProfileLayers()
     if (!m_model || !m_profile)
         return;
     std::vector<std::string> wanted;
-    for (const LayerInfo& layer : m_profile->layers())
+    std::vector<nac::engine::Pooling> pooling;
+    for (const LayerInfo& layer : m_profile->layers()) {
         wanted.push_back(layer.name);
+        pooling.push_back(layer.pooling);
+    }
     std::vector<std::string> tapped;
     for (const LayerInfo& layer : m_model->tappedLayers())
         tapped.push_back(layer.name);
     if (tapped != wanted)
-        m_model->setTappedLayers(wanted);
+        m_model->setTappedLayers(wanted, pooling);
 }
 
 void EngineWorker::emitSnapshot(SnapshotReason reason, ParamChange change, double workerMs)

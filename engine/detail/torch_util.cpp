@@ -81,4 +81,17 @@ torch::Tensor sumPool(const torch::Tensor& tensor)
     return tensor.sum(dims);
 }
 
+torch::Tensor poolLayer(const torch::Tensor& tensor, Pooling pooling)
+{
+    switch (pooling) {
+    case Pooling::Spatial:
+        return sumPool(tensor);
+    case Pooling::TokenSum:
+        return tensor.sum(1);
+    case Pooling::ClsToken:
+        return tensor.select(1, 0);
+    }
+    return sumPool(tensor);
+}
+
 }  // namespace nac::engine::detail

@@ -1,6 +1,8 @@
 // Small LibTorch helpers shared by the engine's .cpp files (torch-only detail header).
 #pragma once
 
+#include "engine/layer_params.h"
+
 #include <torch/script.h>
 
 #include <string>
@@ -19,5 +21,9 @@ torch::Device parseDevice(const std::string& text);
 
 // Sums a [B, C, ...] tensor over every dimension after C (SPEC §1.5 sum-pooling); [B, C] unchanged.
 torch::Tensor sumPool(const torch::Tensor& tensor);
+
+// One value per neuron (SPEC §1.5): sumPool for Spatial; for a token sequence [B, T, D] the sum
+// over T (TokenSum) or token 0 (ClsToken), giving [B, D].
+torch::Tensor poolLayer(const torch::Tensor& tensor, Pooling pooling);
 
 }  // namespace nac::engine::detail

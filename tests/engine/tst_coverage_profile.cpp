@@ -297,6 +297,10 @@ void TestCoverageProfile::mergeRejectsOtherLayers()
     const SampleSet c = randomSamples(15, 40, 5, 0.02f);
     QVERIFY_THROWS_EXCEPTION(Error, first.merge(CoverageProfile(infosOf(c), c, {params(50, 10.0, 100.0)})));
     CoverageProfile other(infosOf(c), c, {params(50, 20.0, 100.0)});
+    // Same layers, same parameters, but pooled another way (tokens vs spatial).
+    std::vector<LayerInfo> tokenInfos = infosOf(c);
+    tokenInfos[0].pooling = Pooling::TokenSum;
+    QVERIFY_THROWS_EXCEPTION(Error, first.merge(CoverageProfile(tokenInfos, c, {params(50, 20.0, 100.0)})));
     first.modelSha256 = "aaaa";
     other.modelSha256 = "bbbb";
     QVERIFY_THROWS_EXCEPTION(Error, first.merge(other));

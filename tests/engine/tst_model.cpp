@@ -93,6 +93,7 @@ private Q_SLOTS:
     void batchSizeIndependent_data();
     void batchSizeIndependent();
     void nanActivations();
+    void vitTokenPooling();
     void memoryFormat_data();
     void memoryFormat();
     void devices();
@@ -371,6 +372,53 @@ void TestModel::batchSizeIndependent()
             QVERIFY2(anyNonZero, qPrintable(QString("layer %1, image %2: all states are zero").arg(l).arg(i)));
         }
     }
+}
+
+// SPEC §1.5 for a torchvision ViT: tokens summed over dimension 1, the CLS token of encoder.ln;
+// the states must equal those make_test_models.py computed with hooks and autograd.grad.
+void TestModel::vitTokenPooling()
+{
+    const std::string ln = "encoder.ln";
+    const std::string block = "encoder.layers.encoder_layer_1.ln_2";
+    auto model = Model::load(modelPath("vit_tiny.pt").toStdString(), "cpu");
+    for (const ModuleNode& node : model->moduleTree()) {
+        if (node.path == ln)
+            QCOMPARE(node.pooling, Pooling::ClsToken);
+        if (node.path == block || node.path == "encoder.layers.encoder_layer_0")
+            QCOMPARE(node.pooling, Pooling::TokenSum);
+        if (node.path == "conv_proj")
+            QCOMPARE(node.pooling, Pooling::Spatial);
+        if (node.path == ln || node.path == block)
+            QCOMPARE(node.neuronCount, 16);
+    }
+    model->setTappedLayers({ln, block});
+    QCOMPARE(model->tappedLayers()[0].pooling, Pooling::ClsToken);
+    QCOMPARE(model->tappedLayers()[1].pooling, Pooling::TokenSum);
+    QCOMPARE(model->tappedLayers()[0].neuronCount, 16);
+
+    QFile file(modelPath("vit_tiny.expected.json"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject expected = QJsonDocument::fromJson(file.readAll()).object();
+    const std::size_t per = model->inputSpec().valuesPerImage();
+    std::vector<float> probe(2 * per);
+    for (std::size_t i = 0; i < probe.size(); ++i)
+        probe[i] = float(std::sin(0.37 * double(i)) + 0.25 * std::cos(0.011 * double(i)));
+    const SampleSet states = computeAll(*model, probe, 2, 2);
+    auto values = [](const QJsonArray& array) {
+        std::vector<float> out;
+        for (const QJsonValue& v : array)
+            out.push_back(float(v.toDouble()));
+        return out;
+    };
+    QVERIFY(closeRelative(states.logits, values(expected["logits"].toArray()), 1e-4f));
+    const QJsonObject raw = expected["raw_products"].toObject();
+    QVERIFY2(closeRelative(states.rawProducts[0], values(raw[QString::fromStdString(ln)].toArray()), 1e-4f), "encoder.ln");
+    QVERIFY2(closeRelative(states.rawProducts[1], values(raw[QString::fromStdString(block)].toArray()), 1e-4f), "ln_2");
+
+    // A profile's pooling is kept when scoring: an explicit choice overrides the automatic one.
+    model->setTappedLayers({ln}, {Pooling::Spatial});
+    QCOMPARE(model->tappedLayers()[0].neuronCount, 17);  // 16 patches + the CLS token, as "neurons"
+    expectBadInput([&] { model->setTappedLayers({"conv_proj"}, {Pooling::TokenSum}); }, {"conv_proj", "tokens"});
 }
 
 void TestModel::memoryFormat_data()

@@ -42,7 +42,9 @@ CoverageProfile makeProfile(std::uint32_t seed, std::size_t samples, std::size_t
     b.binEdgeCount = 500;
     b.minActivated = 100;
     b.alpha = 1000;
-    CoverageProfile profile({{"avgpool", {1, 4, 1, 1}, 4}, {"layer3", {1, 3, 8, 8}, 3}}, fit, {a, b});
+    // layer3 as if it were a transformer block's [B, tokens, features] output, pooled over tokens.
+    CoverageProfile profile({{"avgpool", {1, 4, 1, 1}, 4, Pooling::Spatial}, {"layer3", {1, 9, 3}, 3, Pooling::TokenSum}}, fit,
+                            {a, b});
     profile.setHeldoutSamples(held);
     profile.modelSha256 = std::string(64, 'a');
     profile.modelPath = "/models/demo.pt";
@@ -96,6 +98,8 @@ void TestProfileIo::roundTrip()
     QCOMPARE(loaded.fitSamples().sources, saved.fitSamples().sources);
     QCOMPARE(loaded.heldoutSamples().sampleCount(), std::size_t(30));
     QCOMPARE(loaded.layers()[1].outputShape, saved.layers()[1].outputShape);
+    QCOMPARE(loaded.layers()[0].pooling, Pooling::Spatial);
+    QCOMPARE(loaded.layers()[1].pooling, Pooling::TokenSum);
     for (std::size_t l = 0; l < 2; ++l)
         QCOMPARE(loaded.coverage(l).counts, saved.coverage(l).counts);
     QCOMPARE(loaded.score(saved.heldoutSamples()).total, saved.score(saved.heldoutSamples()).total);
