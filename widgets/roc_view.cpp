@@ -18,8 +18,8 @@ RocView::RocView(QWidget* parent)
     m_chance->removeFromLegend();
     p->legend->setVisible(true);
     p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
-    p->xAxis->setLabel(tr("false positive rate (InD images called OOD)"));
-    p->yAxis->setLabel(tr("true positive rate (OOD images detected)"));
+    p->xAxis->setLabel(tr("FPR (InD images called OOD)"));
+    p->yAxis->setLabel(tr("TPR (OOD detected)"));
     p->xAxis->setRange(0.0, 1.0);
     p->yAxis->setRange(0.0, 1.02);
     p->setToolTip(tr("ROC with OOD as the positive class; AUROC is the area under each curve."));

@@ -46,8 +46,11 @@ int main(int argc, char** argv)
                                               QStringLiteral("PATH"));
     const QCommandLineOption figuresOption(QStringLiteral("print-figures"),
                                            QStringLiteral("Print fit speed, drop-to-score latency and event-loop stalls (with --screenshot)."));
+    const QCommandLineOption plotOption(QStringLiteral("plot"),
+                                        QStringLiteral("The scoring plot shown first: distribution (default) or roc."),
+                                        QStringLiteral("PLOT"));
     parser.addOptions({modelOption, dataOption, profileOption, noFitOption, samplesOption, heldoutOption, deviceOption, scoreOption,
-                       screenshotOption, figuresOption});
+                       screenshotOption, figuresOption, plotOption});
     parser.addPositionalArgument(QStringLiteral("files"), QStringLiteral("More images to score (with --score)."), QStringLiteral("[FILES...]"));
     parser.process(app);
 
@@ -59,6 +62,12 @@ int main(int argc, char** argv)
     options.fit = !parser.isSet(noFitOption);
     options.screenshotPath = parser.value(screenshotOption);
     options.printFigures = parser.isSet(figuresOption);
+    const QString plot = parser.value(plotOption);
+    if (!plot.isEmpty() && plot != QStringLiteral("distribution") && plot != QStringLiteral("roc")) {
+        std::fprintf(stderr, "nac-studio: --plot must be distribution or roc, not '%s'\n", qPrintable(plot));
+        return 64;  // EX_USAGE
+    }
+    options.showRoc = plot == QStringLiteral("roc");
     auto positiveNumber = [&](const QCommandLineOption& option, int minimum, int* out) {
         if (!parser.isSet(option))
             return true;

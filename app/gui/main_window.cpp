@@ -41,6 +41,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTemporaryDir>
+#include <QTabWidget>
 #include <QTimer>
 #include <QToolButton>
 #include <QUrl>
@@ -370,6 +371,8 @@ void MainWindow::start(const StartupOptions& options)
         m_device = options.device;
     else if (m_device.isEmpty())
         m_device = m_settings.device().isEmpty() ? QStringLiteral("cpu") : m_settings.device();
+    if (options.showRoc)
+        m_scoring->plotTabs()->setCurrentIndex(1);
     if (options.samples > 0)
         m_fitPanel->setSampleCount(options.samples);
     if (options.heldout >= 0)

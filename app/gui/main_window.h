@@ -44,6 +44,7 @@ struct StartupOptions {
     int heldout = -1;         // -1: the panel's default (1000)
     QStringList scoreFiles;   // --score FILES: scored as if dropped
     QString screenshotPath;   // save a grab when everything is done, then quit
+    bool showRoc = false;     // --plot roc: the scoring side shows the ROC tab first
     bool printFigures = false;
 };
 

@@ -254,7 +254,8 @@ private Q_SLOTS:
         process.setProcessChannelMode(QProcess::MergedChannels);
         QStringList arguments{QStringLiteral("--model"), m_model, QStringLiteral("--data"), m_data, QStringLiteral("--samples"),
                               QString::number(kTestSamples), QStringLiteral("--holdout"), QString::number(kTestHeldout),
-                              QStringLiteral("--screenshot"), shot, QStringLiteral("--score")};
+                              QStringLiteral("--screenshot"), shot, QStringLiteral("--plot"), QStringLiteral("roc"),
+                              QStringLiteral("--score")};
         arguments += m_ind.mid(0, 3);
         arguments += m_ood.mid(0, 3);
         QElapsedTimer timer;
@@ -279,6 +280,12 @@ private Q_SLOTS:
         QVERIFY(process.waitForFinished(30000));
         QCOMPARE(process.exitCode(), 66);
         QVERIFY(QString::fromLocal8Bit(process.readAllStandardError()).contains(QStringLiteral("missing.pt")));
+
+        QProcess plot;
+        plot.start(QStringLiteral(NAC_STUDIO_PATH), {QStringLiteral("--plot"), QStringLiteral("sideways")});
+        QVERIFY(plot.waitForFinished(30000));
+        QCOMPARE(plot.exitCode(), 64);
+        QVERIFY(QString::fromLocal8Bit(plot.readAllStandardError()).contains(QStringLiteral("--plot must be distribution or roc")));
     }
 };
 
