@@ -6,8 +6,14 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <thread>
 
 namespace nac::engine {
+
+namespace {
+// Below this many (neuron x (sample + edge)) items a layer is binned on the calling thread only.
+constexpr std::size_t kParallelWorkItems = 200000;
+}  // namespace
 
 float neuronState(float rawProduct, double alpha)
 {
@@ -162,37 +168,65 @@ void CoverageProfile::rebuildLayer(std::size_t layer)
     const int bins = c.binCount();
 
     std::vector<float>& sorted = m_cache->sortedByLayer[layer];
-    if (!m_cache->valid[layer]) {
-        // Transpose to [neuron][sample] and sort each neuron's values once per fit.
+    const bool sortNow = !m_cache->valid[layer];
+    if (sortNow)
         sorted.assign(std::size_t(neurons) * samples, 0.0f);
-        const std::vector<float>& raw = m_fit.rawProducts[layer];
-        for (std::size_t i = 0; i < samples; ++i)
-            for (int n = 0; n < neurons; ++n)
-                sorted[std::size_t(n) * samples + i] = raw[i * std::size_t(neurons) + std::size_t(n)];
-        for (int n = 0; n < neurons; ++n) {
-            auto begin = sorted.begin() + std::ptrdiff_t(std::size_t(n) * samples);
-            std::sort(begin, begin + std::ptrdiff_t(samples));
-        }
-        m_cache->valid[layer] = true;
-    }
-
-    // The state is monotone in the raw product (alpha > 0), so the number of samples whose state
-    // lies below an edge is a partition point of the sorted raw values.
     c.counts.assign(std::size_t(bins) * std::size_t(neurons), 0u);
-    std::vector<std::size_t> below(c.edges.size());
+    const std::vector<float>& raw = m_fit.rawProducts[layer];
+    const std::vector<double>& edges = c.edges;
     const double alpha = c.params.alpha;
-    for (int n = 0; n < neurons; ++n) {
-        const float* column = sorted.data() + std::size_t(n) * samples;
-        for (std::size_t k = 0; k < c.edges.size(); ++k) {
-            const double edge = c.edges[k];
-            const float* at = std::partition_point(column, column + samples, [&](float raw) {
-                return double(neuronState(raw, alpha)) < edge;
-            });
-            below[k] = std::size_t(at - column);
+    // Finding each edge's partition point by binary search costs about edges * log2(samples)
+    // states, one walk up the sorted column samples + edges: take the cheaper (same counts).
+    const std::size_t searchCost = edges.size() * std::size_t(std::ceil(std::log2(double(samples) + 1.0)));
+    const bool walk = samples < searchCost;
+
+    // Neurons [first, last): transpose to [neuron][sample] and sort once per fit, then count.
+    auto countNeurons = [&](int first, int last) {
+        std::vector<std::size_t> below(edges.size());
+        for (int n = first; n < last; ++n) {
+            float* column = sorted.data() + std::size_t(n) * samples;
+            if (sortNow) {
+                for (std::size_t i = 0; i < samples; ++i)
+                    column[i] = raw[i * std::size_t(neurons) + std::size_t(n)];
+                std::sort(column, column + samples);
+            }
+            // The state is monotone in the raw product (alpha > 0), so the number of samples whose
+            // state lies below an edge is a partition point of the sorted raw values.
+            auto belowEdge = [&](float value, double edge) { return double(neuronState(value, alpha)) < edge; };
+            if (walk) {
+                std::size_t i = 0;
+                for (std::size_t k = 0; k < edges.size(); ++k) {
+                    while (i < samples && belowEdge(column[i], edges[k]))
+                        ++i;
+                    below[k] = i;
+                }
+            } else {
+                for (std::size_t k = 0; k < edges.size(); ++k)
+                    below[k] = std::size_t(std::partition_point(column, column + samples,
+                                                                [&](float value) { return belowEdge(value, edges[k]); })
+                                           - column);
+            }
+            for (int k = 0; k < bins; ++k)
+                c.counts[std::size_t(k) * std::size_t(neurons) + std::size_t(n)] =
+                    std::uint32_t(below[std::size_t(k) + 1] - below[std::size_t(k)]);
         }
-        for (int k = 0; k < bins; ++k)
-            c.counts[std::size_t(k) * std::size_t(neurons) + std::size_t(n)] = std::uint32_t(below[std::size_t(k) + 1] - below[std::size_t(k)]);
+    };
+    // Neurons are independent: large layers are split over the cores (each thread writes only its
+    // own neurons' columns and counts).
+    const std::size_t work = std::size_t(neurons) * (samples + edges.size());
+    const unsigned cores = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+    const int threads = int(std::min<std::size_t>({cores, std::size_t(neurons), work / kParallelWorkItems + 1}));
+    if (threads <= 1) {
+        countNeurons(0, neurons);
+    } else {
+        std::vector<std::thread> helpers;
+        for (int t = 1; t < threads; ++t)
+            helpers.emplace_back(countNeurons, neurons * t / threads, neurons * (t + 1) / threads);
+        countNeurons(0, neurons / threads);
+        for (std::thread& helper : helpers)
+            helper.join();
     }
+    m_cache->valid[layer] = true;
     recomputePhi(layer);
 }
 

@@ -5,6 +5,11 @@
 # Usage: scripts/compare-with-eager.sh [FIT_COUNT] [SCORE_COUNT]   (defaults 1000 and 5000)
 # ROUNDS (3) sets how many interleaved rounds the medians are taken over.
 # NAC_OPTIONS adds options to every nac call (e.g. NAC_OPTIONS="--memory-format contiguous").
+# Another model: MODEL (TorchScript with nac.json), ARCH (its eager twin in reference_nac.py:
+# demo or resnet18), FIT_DATA and SCORE_DATA (IDX files). A CIFAR-sized torchvision ResNet-18:
+#   /usr/bin/python3 tools/make_rgb32_idx.py --out build/rgb32
+#   ARCH=resnet18 MODEL=build/test_models/resnet18_scripted.pt FIT_DATA=build/rgb32/train-images-idx4-ubyte \
+#     SCORE_DATA=build/rgb32/t10k-images-idx4-ubyte scripts/compare-with-eager.sh 1000 2000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fit_count=${1:-1000}
@@ -15,6 +20,9 @@ nac=${NAC:-build-release/app/cli/nac}
 [ -x "$nac" ] || nac=build/app/cli/nac
 model=$(realpath "${MODEL:-resources/demo/fashion_resnet18.pt}")
 fm=/usr/share/datasets/fashion-mnist
+arch=${ARCH:-demo}
+fit_data=$(realpath "${FIT_DATA:-$fm/train-images-idx3-ubyte.gz}")
+score_data=$(realpath "${SCORE_DATA:-$fm/t10k-images-idx3-ubyte.gz}")
 out=${OUT:-$(mktemp -d)}
 mkdir -p "$out"
 py=/usr/bin/python3
@@ -29,7 +37,7 @@ print(" ".join(f"--layer {l['name']}:M={l['M']},O={l['O']},alpha={l['alpha']}" f
 PY
 )
 echo "model $model; layers: $layers"
-echo "fit: first $fit_count training images; score: first $score_count test images; $threads threads, batch 64"
+echo "fit: first $fit_count images of $fit_data; score: first $score_count of $score_data; $threads threads, batch 64"
 
 now() { date +%s.%N; }
 
@@ -40,16 +48,16 @@ variants=("defaults|"
 rounds=${ROUNDS:-3}
 
 run_eager() {
-    (cd /tmp && "$py" "$OLDPWD/tools/reference_nac.py" --arch demo --model "$model" \
-        --fit "$fm/train-images-idx3-ubyte.gz" --fit-count "$fit_count" \
-        --score "$fm/t10k-images-idx3-ubyte.gz" --score-count "$score_count" \
+    (cd /tmp && "$py" "$OLDPWD/tools/reference_nac.py" --arch "$arch" --model "$model" \
+        --fit "$fit_data" --fit-count "$fit_count" \
+        --score "$score_data" --score-count "$score_count" \
         $layers --batch 64 --threads "$threads" --out "$out/eager.csv") > "$out/eager.log"
 }
 run_nac() {  # $1: variant index; the rest: options
     local v=$1; shift
-    "$nac" fit --model "$model" --data "$fm/train-images-idx3-ubyte.gz@0-$((fit_count - 1))" --samples all \
+    "$nac" fit --model "$model" --data "$fit_data@0-$((fit_count - 1))" --samples all \
         $layers --batch 64 --threads "$threads" "$@" "${extra[@]}" --quiet -o "$out/nac$v.nacprofile"
-    "$nac" score --profile "$out/nac$v.nacprofile" --data "$fm/t10k-images-idx3-ubyte.gz@0-$((score_count - 1))" \
+    "$nac" score --profile "$out/nac$v.nacprofile" --data "$score_data@0-$((score_count - 1))" \
         --batch 64 --threads "$threads" "$@" "${extra[@]}" --quiet -o "$out/nac$v.csv"
 }
 

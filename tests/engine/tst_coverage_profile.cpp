@@ -164,17 +164,22 @@ void TestCoverageProfile::layersHaveEqualWeight()
     QVERIFY(std::abs(table.total[0] - (1.0 + 1.0 / 3.0) / 2.0) < kScoreTolerance);
 }
 
+// Binary search per edge (M small against the sample count) and one walk up each sorted column
+// (M large) must both give the brute-force counts, also when a large layer is split over threads.
 void TestCoverageProfile::sortedCountsEqualBruteForce_data()
 {
     QTest::addColumn<int>("m");
     QTest::addColumn<double>("alpha");
     QTest::addColumn<int>("scheme");
     QTest::addColumn<float>("scale");
-    QTest::newRow("M50 alpha100") << 50 << 100.0 << int(BinScheme::Reference) << 0.02f;
-    QTest::newRow("M500 alpha1000") << 500 << 1000.0 << int(BinScheme::Reference) << 0.002f;
-    QTest::newRow("M1000 alpha0.001") << 1000 << 0.001 << int(BinScheme::Reference) << 2000.0f;
-    QTest::newRow("linear M50 alpha0.1") << 50 << 0.1 << int(BinScheme::Linear) << 20.0f;
-    QTest::newRow("saturated states") << 50 << 100.0 << int(BinScheme::Reference) << 10.0f;
+    QTest::addColumn<int>("neurons");
+    QTest::newRow("M50 alpha100 (search)") << 50 << 100.0 << int(BinScheme::Reference) << 0.02f << 16;
+    QTest::newRow("M500 alpha1000 (walk)") << 500 << 1000.0 << int(BinScheme::Reference) << 0.002f << 16;
+    QTest::newRow("M1000 alpha0.001 (walk)") << 1000 << 0.001 << int(BinScheme::Reference) << 2000.0f << 16;
+    QTest::newRow("linear M50 alpha0.1") << 50 << 0.1 << int(BinScheme::Linear) << 20.0f << 16;
+    QTest::newRow("saturated states") << 50 << 100.0 << int(BinScheme::Reference) << 10.0f << 16;
+    QTest::newRow("M50, 160 neurons (threads, search)") << 50 << 100.0 << int(BinScheme::Reference) << 0.02f << 160;
+    QTest::newRow("M500, 160 neurons (threads, walk)") << 500 << 1000.0 << int(BinScheme::Reference) << 0.002f << 160;
 }
 
 void TestCoverageProfile::sortedCountsEqualBruteForce()
@@ -183,10 +188,15 @@ void TestCoverageProfile::sortedCountsEqualBruteForce()
     QFETCH(double, alpha);
     QFETCH(int, scheme);
     QFETCH(float, scale);
-    const SampleSet fit = randomSamples(7, 2000, 16, scale);
+    QFETCH(int, neurons);
+    const SampleSet fit = randomSamples(7, 2000, neurons, scale);
     const LayerParams p = params(m, 10.0, alpha, BinScheme(scheme));
-    const CoverageProfile profile(infosOf(fit), fit, {p});
+    CoverageProfile profile(infosOf(fit), fit, {p});
     QCOMPARE(profile.coverage(0).counts, bruteCounts(fit, 0, p));
+    // Re-binning the cached sorted columns under other parameters gives the brute force too.
+    const LayerParams q = params(m == 50 ? 1000 : 50, 10.0, alpha * 2.0, BinScheme(scheme));
+    profile.setParams(0, q);
+    QCOMPARE(profile.coverage(0).counts, bruteCounts(fit, 0, q));
 }
 
 void TestCoverageProfile::changingOOnlyRecomputesPhi()
