@@ -56,6 +56,13 @@ ScoreDistributionView::ScoreDistributionView(QWidget* parent)
     m_thresholdText->position->setTypeX(QCPItemPosition::ptPlotCoords);
     m_thresholdText->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
     m_thresholdText->setPadding(QMargins(4, 2, 4, 2));
+    m_markerLine = new QCPItemStraightLine(p);
+    m_markerText = new QCPItemText(p);
+    m_markerText->position->setTypeX(QCPItemPosition::ptPlotCoords);
+    m_markerText->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    m_markerText->setPadding(QMargins(3, 1, 3, 1));
+    m_markerLine->setVisible(false);
+    m_markerText->setVisible(false);
 
     p->legend->setVisible(true);
     p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
@@ -107,6 +114,7 @@ void ScoreDistributionView::clear()
     m_ood.clear();
     m_indLabel = tr("InD (held-out)");
     m_oodLabel = tr("OOD / dropped");
+    setMarker(std::numeric_limits<double>::quiet_NaN());
     rebuild();
 }
 
@@ -131,6 +139,37 @@ void ScoreDistributionView::applyPalette()
     QColor labelBackground = palette().color(QPalette::Base);
     labelBackground.setAlpha(210);
     m_thresholdText->setBrush(labelBackground);
+    const QColor marker = PlotStyle::oodColour();
+    m_markerLine->setPen(QPen(marker.darker(130), 2, Qt::SolidLine));
+    m_markerText->setColor(marker.darker(150));
+    m_markerText->setBrush(labelBackground);
+}
+
+void ScoreDistributionView::setMarker(double score, const QString& label)
+{
+    m_markerScore = score;
+    m_markerLabel = label;
+    const bool visible = std::isfinite(score);
+    m_markerLine->setVisible(visible);
+    m_markerText->setVisible(visible);
+    if (visible) {
+        const double x = std::clamp(score, 0.0, 1.0);
+        m_markerLine->point1->setCoords(x, 0.0);
+        m_markerLine->point2->setCoords(x, 1.0);
+        m_markerText->setText(label.isEmpty() ? QString::number(score, 'f', 4)
+                                              : tr("%1: %2").arg(label).arg(score, 0, 'f', 4));
+        // Half-way down, below the threshold's text, on the side away from the threshold line.
+        const bool leftOfThreshold = std::isfinite(m_threshold) ? x < m_threshold : x > 0.6;
+        m_markerText->position->setCoords(x, 0.45);
+        m_markerText->setPositionAlignment(leftOfThreshold ? (Qt::AlignRight | Qt::AlignVCenter)
+                                                           : (Qt::AlignLeft | Qt::AlignVCenter));
+    }
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+bool ScoreDistributionView::markerVisible() const
+{
+    return m_markerLine->visible();
 }
 
 void ScoreDistributionView::rebuild()
@@ -192,6 +231,8 @@ void ScoreDistributionView::updateThresholdItems()
     // Text on the side of the line with more room.
     m_thresholdText->setPositionAlignment(m_threshold > 0.6 ? (Qt::AlignRight | Qt::AlignTop)
                                                             : (Qt::AlignLeft | Qt::AlignTop));
+    if (std::isfinite(m_markerScore))
+        setMarker(m_markerScore, m_markerLabel);  // its label goes on the side away from the threshold
 }
 
 void ScoreDistributionView::moveThresholdToPixel(double x)

@@ -5,6 +5,7 @@
 
 #include <QString>
 
+#include <limits>
 #include <vector>
 
 class QMouseEvent;
@@ -42,6 +43,10 @@ public:
     // Moves the line; emits nothing (only the user's drag emits thresholdChanged).
     void setThreshold(double threshold);
     double threshold() const { return m_threshold; }
+    // Marks one image's score (the selected one) with a labelled line; NaN removes the mark.
+    void setMarker(double score, const QString& label = QString());
+    double markerScore() const { return m_markerScore; }
+    bool markerVisible() const;
     void clear();
 
     // --- seams ---
@@ -76,6 +81,10 @@ private:
     QCPGraph* m_oodGraph = nullptr;
     QCPItemStraightLine* m_thresholdLine = nullptr;
     QCPItemText* m_thresholdText = nullptr;
+    double m_markerScore = std::numeric_limits<double>::quiet_NaN();
+    QString m_markerLabel;
+    QCPItemStraightLine* m_markerLine = nullptr;
+    QCPItemText* m_markerText = nullptr;
 };
 
 }  // namespace nac::widgets

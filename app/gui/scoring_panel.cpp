@@ -121,6 +121,7 @@ void ScoringPanel::clear()
     m_scores.reset();
     m_selectedSample = -1;
     m_distribution->setOodScores({}, tr("dropped images"));
+    m_distribution->setMarker(std::numeric_limits<double>::quiet_NaN());
     m_explanation->clear();
     refreshRoc();
 }
@@ -289,6 +290,13 @@ QString ScoringPanel::explanationShown() const
 
 void ScoringPanel::refreshExplanation()
 {
+    // The selected image's score, marked on the distribution.
+    const bool scored = m_scores && m_selectedSample >= 0 && std::size_t(m_selectedSample) < m_scores->scores.total.size();
+    const auto name = m_names.find(m_selectedSample);
+    m_distribution->setMarker(scored ? m_scores->scores.total[std::size_t(m_selectedSample)]
+                                     : std::numeric_limits<double>::quiet_NaN(),
+                              scored && name != m_names.end() ? name->second : QString());
+
     if (m_list->currentRow() >= 0 && m_selectedSample < 0) {
         const nac::widgets::ScoredImageRow& row = m_list->row(m_list->currentRow());
         m_explanation->setHtml(tr("<b>%1</b> was not scored: %2").arg(row.name.toHtmlEscaped(), row.notice.toHtmlEscaped()));

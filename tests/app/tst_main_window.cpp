@@ -17,6 +17,7 @@
 #include "widgets/neuron_histogram_view.h"
 #include "widgets/parameter_panel.h"
 #include "widgets/roc_view.h"
+#include "widgets/score_distribution_view.h"
 #include "widgets/score_list_view.h"
 
 #include <QApplication>
@@ -252,6 +253,12 @@ private Q_SLOTS:
         list->setCurrentRow(2);
         QCOMPARE(window->scoringPanel()->selectedSample(), 0);
         QVERIFY(window->scoringPanel()->explanationShown().contains(QStringLiteral("colour.png")));
+        // ... and marks its score on the distribution; an unscored row removes the mark.
+        QVERIFY(window->scoringPanel()->distribution()->markerVisible());
+        QCOMPARE(window->scoringPanel()->distribution()->markerScore(), list->row(2).score);
+        list->setCurrentRow(0);
+        QVERIFY(!window->scoringPanel()->distribution()->markerVisible());
+        list->setCurrentRow(2);
         const auto markers = window->scoringPanel()->weakNeuronMarkers(0);
         const int layer = window->coveragePanel()->currentLayer();
         QCOMPARE(window->coveragePanel()->heatmap(layer)->markerPositions().size(), markers[std::size_t(layer)].size());

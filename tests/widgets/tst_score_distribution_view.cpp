@@ -4,6 +4,7 @@
 #include <QSignalSpy>
 #include <QtTest>
 
+#include <limits>
 #include <numeric>
 
 using nac::widgets::ScoreDistributionView;
@@ -18,6 +19,7 @@ private Q_SLOTS:
     void histogramsAreFractionsOfEachSet();
     void keptAndFlaggedFollowTheThreshold();
     void setThresholdDoesNotEmit();
+    void markerShowsOneScore();
     void pressingMovesTheThresholdAndEmits();
     void draggingEmitsAsItMoves();
 };
@@ -58,6 +60,22 @@ void TestScoreDistributionView::setThresholdDoesNotEmit()
     view.setThreshold(0.25);
     QCOMPARE(view.threshold(), 0.25);
     QCOMPARE(changed.count(), 0);
+}
+
+void TestScoreDistributionView::markerShowsOneScore()
+{
+    ScoreDistributionView view;
+    QVERIFY(!view.markerVisible());
+    view.setIndScores({0.4, 0.6});
+    view.setMarker(0.31, QStringLiteral("cat.png"));
+    QVERIFY(view.markerVisible());
+    QCOMPARE(view.markerScore(), 0.31);
+    QCOMPARE(view.threshold(), 0.5);  // the threshold does not move
+    view.setMarker(std::numeric_limits<double>::quiet_NaN());
+    QVERIFY(!view.markerVisible());
+    view.setMarker(0.7);
+    view.clear();
+    QVERIFY(!view.markerVisible());
 }
 
 void TestScoreDistributionView::pressingMovesTheThresholdAndEmits()
