@@ -222,7 +222,7 @@ struct Model::Impl {
         static const std::set<std::string> kTransformerLayers{
             "LayerNorm", "EncoderBlock", "Encoder", "MLPBlock", "Mlp", "Block", "TransformerEncoderLayer",
             "TransformerEncoder", "MultiheadAttention", "Attention"};
-        std::string root = typeNameOf("");
+        std::string root = module.type()->name() ? module.type()->name()->name() : std::string();
         std::transform(root.begin(), root.end(), root.begin(), [](unsigned char c) { return char(std::tolower(c)); });
         const bool transformerModel = root.find("transformer") != std::string::npos || root.find("vit") != std::string::npos
                                       || root.find("deit") != std::string::npos;
@@ -481,6 +481,17 @@ void Model::setTappedLayers(const std::vector<std::string>& layerNames, const st
     m_impl->tapped = std::move(infos);
     m_impl->tapFunction = std::move(function);
     m_impl->frozen = std::move(frozen);
+}
+
+void Model::tapLayersOf(const std::vector<LayerInfo>& layers)
+{
+    std::vector<std::string> names;
+    std::vector<Pooling> pooling;
+    for (const LayerInfo& layer : layers) {
+        names.push_back(layer.name);
+        pooling.push_back(layer.pooling);
+    }
+    setTappedLayers(names, pooling);
 }
 
 std::string Model::tappableSummary()

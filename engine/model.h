@@ -58,6 +58,8 @@ public:
     // final `encoder.ln` takes the CLS token, as the reference does (SPEC §1.5); every other output
     // sums the dimensions after its channels.
     void setTappedLayers(const std::vector<std::string>& layerNames, const std::vector<Pooling>& pooling = {});
+    // The layers of a profile, pooled as the profile was fitted.
+    void tapLayersOf(const std::vector<LayerInfo>& layers);
     const std::vector<LayerInfo>& tappedLayers() const;
 
     // Intra-op threads of the calling thread (0: all cores). Call on the thread that computes.

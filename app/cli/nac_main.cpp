@@ -389,13 +389,7 @@ std::unique_ptr<Model> modelForProfile(const CliArgs& args, const CoverageProfil
         throw badInput("the profile does not name its model file; give --model");
     auto model = loadModel(args, path);
     checkProfileMatchesModel(profile, model->sha256(), path);
-    std::vector<std::string> names;
-    std::vector<Pooling> pooling;
-    for (const LayerInfo& l : profile.layers()) {
-        names.push_back(l.name);
-        pooling.push_back(l.pooling);
-    }
-    model->setTappedLayers(names, pooling);
+    model->tapLayersOf(profile.layers());
     return model;
 }
 

@@ -196,7 +196,8 @@ void EngineWorker::initialize()
     Q_EMIT devicesFound(devices);
 }
 
-void EngineWorker::finish(int jobId, JobKind kind, JobOutcome outcome, const QString& message, const QElapsedTimer& timer)
+void EngineWorker::finish(int jobId, JobKind kind, JobOutcome outcome, const QString& message, const QElapsedTimer& timer,
+                          bool needsInputSpec)
 {
     JobResult result;
     result.jobId = jobId;
@@ -204,6 +205,7 @@ void EngineWorker::finish(int jobId, JobKind kind, JobOutcome outcome, const QSt
     result.outcome = outcome;
     result.message = message;
     result.elapsedMs = double(timer.nsecsElapsed()) / 1e6;
+    result.needsInputSpec = needsInputSpec;
     Q_EMIT jobFinished(result);
 }
 
@@ -232,14 +234,21 @@ static bool runGuarded(Fn&& fn, QString* message, JobOutcome* outcome)
     return false;
 }
 
-void EngineWorker::loadModel(int jobId, const QString& path, const QString& device, const QString& inputSpec)
+template <typename Body>
+void EngineWorker::runJob(int jobId, JobKind kind, Body&& body, const bool* needsInputSpec)
 {
     QElapsedTimer timer;
     timer.start();
     QString message;
     JobOutcome outcome = JobOutcome::Completed;
+    runGuarded(std::forward<Body>(body), &message, &outcome);
+    finish(jobId, kind, outcome, message, timer, needsInputSpec && *needsInputSpec);
+}
+
+void EngineWorker::loadModel(int jobId, const QString& path, const QString& device, const QString& inputSpec)
+{
     bool metadataMissing = false;
-    runGuarded(
+    runJob(jobId, JobKind::LoadModel,
         [&]() -> QString {
             if (path.trimmed().isEmpty())
                 throw nac::engine::badInput("no model file was given");
@@ -300,24 +309,12 @@ void EngineWorker::loadModel(int jobId, const QString& path, const QString& devi
             }
             return tr("Loaded %1 on %2.").arg(QFileInfo(path).fileName(), info->device);
         },
-        &message, &outcome);
-    JobResult result;
-    result.jobId = jobId;
-    result.kind = JobKind::LoadModel;
-    result.outcome = outcome;
-    result.message = message;
-    result.elapsedMs = double(timer.nsecsElapsed()) / 1e6;
-    result.needsInputSpec = metadataMissing;
-    Q_EMIT jobFinished(result);
+        &metadataMissing);
 }
 
 void EngineWorker::openDataset(int jobId, const QString& spec)
 {
-    QElapsedTimer timer;
-    timer.start();
-    QString message;
-    JobOutcome outcome = JobOutcome::Completed;
-    runGuarded(
+    runJob(jobId, JobKind::OpenDataset,
         [&]() -> QString {
             std::unique_ptr<nac::engine::Dataset> dataset = nac::engine::openDataset(spec.toStdString());
             if (m_fit)
@@ -330,9 +327,7 @@ void EngineWorker::openDataset(int jobId, const QString& spec)
             m_datasetInfo = info;
             Q_EMIT datasetOpened(info);
             return tr("Opened %1.").arg(info->description);
-        },
-        &message, &outcome);
-    finish(jobId, JobKind::OpenDataset, outcome, message, timer);
+        });
 }
 
 void EngineWorker::startFit(int jobId, const FitRequest& request, const nac::engine::CancelToken& token)
@@ -607,16 +602,13 @@ void EngineWorker::tapProfileLayers()
     if (!m_model || !m_profile)
         return;
     std::vector<std::string> wanted;
-    std::vector<nac::engine::Pooling> pooling;
-    for (const LayerInfo& layer : m_profile->layers()) {
+    for (const LayerInfo& layer : m_profile->layers())
         wanted.push_back(layer.name);
-        pooling.push_back(layer.pooling);
-    }
     std::vector<std::string> tapped;
     for (const LayerInfo& layer : m_model->tappedLayers())
         tapped.push_back(layer.name);
     if (tapped != wanted)
-        m_model->setTappedLayers(wanted, pooling);
+        m_model->tapLayersOf(m_profile->layers());
 }
 
 void EngineWorker::emitSnapshot(SnapshotReason reason, ParamChange change, double workerMs)
@@ -785,11 +777,9 @@ void EngineWorker::applyPendingParams()
 
 void EngineWorker::scoreImages(int jobId, const QStringList& paths, const nac::engine::CancelToken& token)
 {
-    QElapsedTimer timer;
+    QElapsedTimer timer;  // progress and the decoding time the results report
     timer.start();
-    QString message;
-    JobOutcome outcome = JobOutcome::Completed;
-    runGuarded(
+    runJob(jobId, JobKind::ScoreImages,
         [&]() -> QString {
             if (!m_model)
                 throw nac::engine::badInput("no model is loaded: open one with File > Open Model before scoring images");
@@ -913,9 +903,7 @@ void EngineWorker::scoreImages(int jobId, const QStringList& paths, const nac::e
             if (!m_profile)
                 text += tr("; scores follow when the fit has its first images");
             return text + QLatin1Char('.');
-        },
-        &message, &outcome);
-    finish(jobId, JobKind::ScoreImages, outcome, message, timer);
+        });
 }
 
 void EngineWorker::clearScoredImages()
@@ -927,11 +915,7 @@ void EngineWorker::clearScoredImages()
 
 void EngineWorker::saveProfile(int jobId, const QString& path)
 {
-    QElapsedTimer timer;
-    timer.start();
-    QString message;
-    JobOutcome outcome = JobOutcome::Completed;
-    runGuarded(
+    runJob(jobId, JobKind::SaveProfile,
         [&]() -> QString {
             if (!m_profile)
                 throw nac::engine::badInput("there is no profile to save yet: fit one first (F5)");
@@ -939,18 +923,12 @@ void EngineWorker::saveProfile(int jobId, const QString& path)
                 throw nac::engine::badInput("a fit is running; save the profile when it is done, or cancel it first");
             nac::engine::saveProfile(*m_profile, path.toStdString());
             return tr("Saved the profile to %1.").arg(path);
-        },
-        &message, &outcome);
-    finish(jobId, JobKind::SaveProfile, outcome, message, timer);
+        });
 }
 
 void EngineWorker::loadProfile(int jobId, const QString& path)
 {
-    QElapsedTimer timer;
-    timer.start();
-    QString message;
-    JobOutcome outcome = JobOutcome::Completed;
-    runGuarded(
+    runJob(jobId, JobKind::LoadProfile,
         [&]() -> QString {
             CoverageProfile profile = nac::engine::loadProfile(path.toStdString());
             if (!m_model || m_model->sha256() != profile.modelSha256) {
@@ -986,9 +964,7 @@ void EngineWorker::loadProfile(int jobId, const QString& path)
                 .arg(QFileInfo(path).fileName())
                 .arg(m_profile->fitSamples().sampleCount())
                 .arg(m_profile->layerCount());
-        },
-        &message, &outcome);
-    finish(jobId, JobKind::LoadProfile, outcome, message, timer);
+        });
 }
 
 }  // namespace nac::app

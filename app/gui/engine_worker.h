@@ -90,7 +90,11 @@ private:
     void tapProfileLayers();
     nac::engine::SampleSet computeChunk(const std::vector<std::size_t>& indices, const QString& stage);
     void finish(int jobId, nac::app::JobKind kind, nac::app::JobOutcome outcome, const QString& message,
-                const QElapsedTimer& timer);
+                const QElapsedTimer& timer, bool needsInputSpec = false);
+    // Runs one job's body (it returns the Completed message), turns its exceptions into the job's
+    // outcome and reports the job with jobFinished. needsInputSpec is read after the body ran.
+    template <typename Body>
+    void runJob(int jobId, nac::app::JobKind kind, Body&& body, const bool* needsInputSpec = nullptr);
 
     std::shared_ptr<ParamMailbox> m_mailbox;
     std::unique_ptr<nac::engine::Model> m_model;
