@@ -8,12 +8,14 @@
 
 #include <ATen/Context.h>
 #include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/passes/frozen_graph_optimizations.h>
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -50,6 +52,7 @@ struct Model::Impl {
     MemoryFormat formatChoice = MemoryFormat::Auto;
     std::vector<Pooling> pooling;  // per tapped output of tapFunction (set with it)
     bool channelsLast = false;  // settled by setTappedLayers()
+    std::atomic<bool> inputRequiresGrad{false};  // see forwardAndGrads()
 
     static constexpr const char* kTapMethod = "__nac_taps__";
 
@@ -90,27 +93,52 @@ struct Model::Impl {
             clone.type()->unsafeRemoveMethod(kTapMethod);
         auto* function = unit->create_function(name, taps.graph);
         clone.type()->addMethod(function);
-        return torch::jit::freeze(clone, std::vector<std::string>{kTapMethod}, /*optimize_numerics=*/true);
+        torch::jit::Module result = torch::jit::freeze(clone, std::vector<std::string>{kTapMethod}, /*optimize_numerics=*/true);
+        // torch::jit::freeze() runs its folding passes on `forward` only; the tap method is ours.
+        std::shared_ptr<torch::jit::Graph> graph = result.get_method(kTapMethod).graph();
+        torch::jit::OptimizeFrozenGraph(graph, /*optimize_numerics=*/true);
+        if (std::getenv("NAC_DUMP_GRAPH"))
+            std::cerr << *graph << "\n";
+        return result;
     }
 
-    // A batch of images as the model runs them: on its device, in its memory format, requiring
-    // grad. Input requiring grad puts the taps in the autograd graph even when the parameters are
-    // constants (frozen mode) or were saved with requires_grad=False; its own gradient is never
-    // computed.
+    // A batch of images as the model runs them: on its device, in its memory format. It requires
+    // grad only in the fallback described at forwardAndGrads(); its own gradient is never computed.
     torch::Tensor inputTensor(const float* data, int batchSize) const
     {
         const torch::Tensor cpu = torch::from_blob(const_cast<float*>(data),
                                                    {batchSize, input.channels, input.height, input.width}, torch::kFloat32);
         torch::Tensor x = cpu.to(device, torch::kFloat32, /*non_blocking=*/false, /*copy=*/true,
                                  channelsLast ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous);
-        x.requires_grad_(true);
+        if (inputRequiresGrad)
+            x.requires_grad_(true);
         return x;
     }
 
     // One forward through the tapped graph and one gradient of the uniform cross-entropy over
     // all taps (SPEC §1.3). Returns the outputs (logits first, then the taps) and the taps'
     // gradients (undefined for a tap the loss does not reach).
+    //
+    // Autograd normally starts recording at the first taps (detail::buildTapGraph), which makes
+    // such a tap a leaf tensor. A model that then changes it in place (DenseNet's
+    // `relu(features, inplace=True)`) is refused by autograd; for such a model the batch is run
+    // again, and all later ones from the start, with an input that requires grad, which records
+    // every layer as eager PyTorch does. The gradients are the same either way.
     std::pair<std::vector<torch::Tensor>, std::vector<torch::Tensor>> forwardAndGrads(const torch::Tensor& x)
+    {
+        if (inputRequiresGrad || x.requires_grad())
+            return forwardAndGradsOnce(x);
+        try {
+            return forwardAndGradsOnce(x);
+        } catch (const std::exception& e) {  // c10::Error, or the interpreter's wrapping of it
+            if (std::string(e.what()).find("leaf Variable that requires grad") == std::string::npos)
+                throw;
+        }
+        inputRequiresGrad = true;
+        return forwardAndGradsOnce(x.detach().requires_grad_(true));
+    }
+
+    std::pair<std::vector<torch::Tensor>, std::vector<torch::Tensor>> forwardAndGradsOnce(const torch::Tensor& x)
     {
         // NAC needs gradients: grad mode is thread-local, so enable it here explicitly.
         torch::AutoGradMode gradMode(true);
@@ -126,6 +154,8 @@ struct Model::Impl {
         // Cross-entropy to the uniform target, summed over the batch (SPEC §1.3).
         const torch::Tensor loss = (-torch::log_softmax(logits, 1).mean(1)).sum();
         const std::vector<torch::Tensor> taps(outputs.begin() + 1, outputs.end());
+        if (!loss.requires_grad())  // no tap reaches the logits
+            return {std::move(outputs), std::vector<torch::Tensor>(taps.size())};
         std::vector<torch::Tensor> grads =
             torch::autograd::grad({loss}, taps, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
         return {std::move(outputs), std::move(grads)};
@@ -163,14 +193,35 @@ struct Model::Impl {
         return false;
     }
 
-    // Decides the memory format (see Model::MemoryFormat): channels-last only when a test batch
-    // gives the same logits and states both ways. Returns why not, or "" when channels-last runs.
-    std::string tryChannelsLast()
+    // Runs the tapped graph as `config` says: parameters in that memory format, frozen or not.
+    struct Execution {
+        bool frozen = false;
+        bool channelsLast = false;
+        std::string text() const
+        {
+            return std::string(frozen ? "frozen" : "plain") + (channelsLast ? " channels-last" : " contiguous");
+        }
+    };
+    void configure(const Execution& config, const std::vector<std::string>& layerNames)
     {
-        channelsLast = false;
-        setWeightFormat(torch::MemoryFormat::Contiguous);
+        frozen.reset();
+        setWeightFormat(config.channelsLast ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous);
+        channelsLast = config.channelsLast;
+        if (config.frozen)
+            frozen = freezeWithTaps(layerNames);  // clones the weights in the format just set
+    }
+
+    // Settles how the tapped graph runs (Model::GraphMode, Model::MemoryFormat): the fastest of
+    // the wanted executions whose logits and states on a test batch match the plain contiguous
+    // run's within 1e-4 of their scale. Returns what failed, "" when the first choice runs.
+    std::string settleExecution(const std::vector<std::string>& layerNames, bool wantFrozen, bool wantChannelsLast)
+    {
+        inputRequiresGrad = false;  // other layers may not need the fallback
+        configure(Execution{}, layerNames);
+        if (!wantFrozen && !wantChannelsLast)
+            return "";
         // A deterministic, non-constant test batch (zeros would hide layout mistakes).
-        constexpr int kBatch = 3;
+        constexpr int kBatch = 2;
         std::vector<float> pattern(std::size_t(kBatch) * input.channels * input.height * input.width);
         for (std::size_t i = 0; i < pattern.size(); ++i)
             pattern[i] = float(std::sin(0.37 * double(i)) + 0.25 * std::cos(0.011 * double(i)));
@@ -178,31 +229,41 @@ struct Model::Impl {
         try {
             reference = logitsAndProducts(inputTensor(pattern.data(), kBatch));
         } catch (const std::exception&) {
-            return "";  // the contiguous run fails too; setTappedLayers() reports that
+            return "";  // the plain run fails too; setTappedLayers() reports that
         }
-        setWeightFormat(torch::MemoryFormat::ChannelsLast);
-        channelsLast = true;
-        std::string problem;
-        try {
-            const std::vector<torch::Tensor> got = logitsAndProducts(inputTensor(pattern.data(), kBatch));
-            for (std::size_t i = 0; i < got.size() && problem.empty(); ++i) {
-                if (!got[i].sizes().equals(reference[i].sizes())) {
-                    problem = "output shapes differ";
-                    break;
-                }
-                const double scale = reference[i].abs().max().item<double>();
-                const double diff = (got[i] - reference[i]).abs().max().item<double>();
-                if (!(diff <= 1e-4 * scale + 1e-7))
-                    problem = "results differ by " + std::to_string(diff) + " (scale " + std::to_string(scale) + ")";
+        std::vector<Execution> candidates;
+        for (bool f : {true, false})
+            for (bool cl : {true, false})
+                if ((f || cl) && (!f || wantFrozen) && (!cl || wantChannelsLast))
+                    candidates.push_back(Execution{f, cl});
+        std::string problems;
+        for (const Execution& candidate : candidates) {
+            std::string problem;
+            try {
+                configure(candidate, layerNames);
+                problem = differenceFrom(reference, logitsAndProducts(inputTensor(pattern.data(), kBatch)));
+            } catch (const std::exception& e) {
+                problem = describeTorchError(e);
             }
-        } catch (const std::exception& e) {
-            problem = describeTorchError(e);
+            if (problem.empty())
+                return problems;
+            problems += (problems.empty() ? "" : "; ") + candidate.text() + ": " + problem;
         }
-        if (!problem.empty()) {
-            setWeightFormat(torch::MemoryFormat::Contiguous);
-            channelsLast = false;
+        configure(Execution{}, layerNames);
+        return problems;
+    }
+
+    static std::string differenceFrom(const std::vector<torch::Tensor>& reference, const std::vector<torch::Tensor>& got)
+    {
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            if (!got[i].sizes().equals(reference[i].sizes()))
+                return "output shapes differ";
+            const double scale = reference[i].abs().max().item<double>();
+            const double diff = (got[i] - reference[i]).abs().max().item<double>();
+            if (!(diff <= 1e-4 * scale + 1e-7))
+                return "results differ by " + std::to_string(diff) + " (scale " + std::to_string(scale) + ")";
         }
-        return problem;
+        return "";
     }
 
     // The class name of the submodule at path ("" = the model itself).
@@ -318,6 +379,11 @@ std::unique_ptr<Model> Model::load(const std::string& path, const std::string& d
     }
 
     impl->module.eval();
+    // NAC differentiates with respect to layer outputs only (SPEC §1.3). Parameters that require
+    // grad would make autograd record every layer from the input on; the tap graph starts
+    // recording at the taps instead (detail::buildTapGraph).
+    for (auto parameter : impl->module.parameters())
+        parameter.set_requires_grad(false);
     // Dry run: the output must be [batch, classes] for the input spec.
     try {
         torch::NoGradGuard noGrad;
@@ -429,11 +495,12 @@ void Model::setTappedLayers(const std::vector<std::string>& layerNames, const st
     std::vector<LayerInfo> infos;
     try {
         torch::NoGradGuard noGrad;
-        const auto outputs = m_impl->run(m_impl->zerosInput(1), function.get());
+        const auto outputs = m_impl->run(m_impl->zerosInput(2), function.get());
         for (std::size_t i = 0; i < taps.tapped.size(); ++i) {
             LayerInfo info;
             info.name = taps.tapped[i];
             info.outputShape = outputs[i + 1].sizes().vec();
+            info.outputShape[0] = 1;  // shapes are reported for one image
             if (info.outputShape.size() < 2)
                 throw badInput("layer '" + info.name + "' outputs shape " + shapeText(info.outputShape)
                                + ", which has no neuron dimension; choose a layer with output [batch, channels, ...]");
@@ -455,32 +522,17 @@ void Model::setTappedLayers(const std::vector<std::string>& layerNames, const st
     m_impl->pooling.clear();
     for (const LayerInfo& info : infos)
         m_impl->pooling.push_back(info.pooling);
+    const bool cpu = !m_impl->device.is_cuda();
     const bool wantChannelsLast = m_impl->formatChoice == MemoryFormat::ChannelsLast
-                                  || (m_impl->formatChoice == MemoryFormat::Auto && !m_impl->device.is_cuda()
-                                      && m_impl->hasFourDimensionalWeights());
-    if (wantChannelsLast) {
-        const std::string problem = m_impl->tryChannelsLast();
-        if (!problem.empty() && m_impl->formatChoice == MemoryFormat::ChannelsLast)
-            std::cerr << "note: running " << m_impl->path << " in contiguous memory format (channels-last failed: "
-                      << problem << ")\n";
-    } else if (m_impl->channelsLast) {
-        m_impl->setWeightFormat(torch::MemoryFormat::Contiguous);
-        m_impl->channelsLast = false;
-    }
-    c10::optional<torch::jit::Module> frozen;
-    if (m_impl->mode == GraphMode::Frozen) {
-        try {
-            frozen = m_impl->freezeWithTaps(taps.tapped);
-        } catch (const Error&) {
-            throw;
-        } catch (const std::exception& e) {
-            // Freezing is an optimisation: a model it cannot handle still runs as loaded.
-            std::cerr << "note: running " << m_impl->path << " unfrozen (" << describeTorchError(e) << ")\n";
-        }
-    }
+                                  || (m_impl->formatChoice == MemoryFormat::Auto && cpu && m_impl->hasFourDimensionalWeights());
+    const bool wantFrozen = m_impl->mode == GraphMode::Frozen;
+    const std::string problems = m_impl->settleExecution(taps.tapped, wantFrozen, wantChannelsLast);
+    const bool refused = (m_impl->mode == GraphMode::Frozen && !m_impl->frozen)
+                         || (m_impl->formatChoice == MemoryFormat::ChannelsLast && !m_impl->channelsLast);
+    if (refused)
+        std::cerr << "note: " << m_impl->path << " runs " << (m_impl->frozen ? "frozen" : "plain")
+                  << (m_impl->channelsLast ? ", channels-last" : ", contiguous") << " (" << problems << ")\n";
     m_impl->tapped = std::move(infos);
-    m_impl->tapFunction = std::move(function);
-    m_impl->frozen = std::move(frozen);
 }
 
 void Model::tapLayersOf(const std::vector<LayerInfo>& layers)

@@ -11,6 +11,12 @@
 #include <memory>
 #include <vector>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define NAC_SHA256_X86 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
 namespace nac::engine {
 
 namespace {
@@ -39,19 +45,81 @@ constexpr std::uint32_t rotateRight(std::uint32_t x, int bits) {
     return (x >> bits) | (x << (32 - bits));
 }
 
+bool g_portableOnly = false;
+
+#ifdef NAC_SHA256_X86
+// CPUID leaf 7, EBX bit 29: the SHA extensions (Intel since Goldmont/Ice Lake, AMD since Zen).
+bool cpuHasShaExtensions() {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || (ecx & (1u << 19)) == 0) {  // SSE4.1
+        return false;
+    }
+    return __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && (ebx & (1u << 29)) != 0;
+}
+
+bool useShaExtensions() {
+    static const bool available = cpuHasShaExtensions();
+    return available && !g_portableOnly;
+}
+
+// §6.2.2 with the SHA extensions: SHA256RNDS2 does two rounds on the state held as (A,B,E,F)
+// and (C,D,G,H); SHA256MSG1/MSG2 compute the message schedule four words at a time
+// (W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16]).
+__attribute__((target("sha,sse4.1"))) void compressWithShaExtensions(std::uint32_t* hash, const unsigned char* data,
+                                                                    std::size_t blocks) {
+    const __m128i bigEndianWords = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    // From (A,B,C,D), (E,F,G,H) in memory order to the instructions' (A,B,E,F), (C,D,G,H).
+    __m128i abcd = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(hash)), 0xB1);      // C D A B
+    __m128i efgh = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(hash + 4)), 0x1B);  // E F G H
+    __m128i abef = _mm_alignr_epi8(abcd, efgh, 8);
+    __m128i cdgh = _mm_blend_epi16(efgh, abcd, 0xF0);
+    for (std::size_t b = 0; b < blocks; ++b, data += kBlockSizeBytes) {
+        const __m128i savedAbef = abef;
+        const __m128i savedCdgh = cdgh;
+        __m128i w[16];
+        for (int g = 0; g < 16; ++g) {
+            if (g < 4) {
+                w[g] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * g)), bigEndianWords);
+            } else {
+                const __m128i partial = _mm_add_epi32(_mm_sha256msg1_epu32(w[g - 4], w[g - 3]),
+                                                      _mm_alignr_epi8(w[g - 1], w[g - 2], 4));
+                w[g] = _mm_sha256msg2_epu32(partial, w[g - 1]);
+            }
+            const __m128i wk = _mm_add_epi32(w[g], _mm_loadu_si128(reinterpret_cast<const __m128i*>(&kRoundConstants[4 * g])));
+            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));
+        }
+        abef = _mm_add_epi32(abef, savedAbef);
+        cdgh = _mm_add_epi32(cdgh, savedCdgh);
+    }
+    const __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+    const __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(hash), _mm_blend_epi16(feba, dchg, 0xF0));    // D C B A
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(hash + 4), _mm_alignr_epi8(dchg, feba, 8));  // H G F E
+}
+#endif
+
 // Incremental hasher: feed bytes with update(), then call hexDigest() once.
 class Sha256 {
 public:
     void update(const unsigned char* data, std::size_t sizeBytes) {
         m_messageSizeBytes += sizeBytes;
         while (sizeBytes > 0) {
+            if (m_bufferedBytes == 0 && sizeBytes >= kBlockSizeBytes) {
+                // Whole blocks straight from the caller's memory.
+                const std::size_t blocks = sizeBytes / kBlockSizeBytes;
+                compressBlocks(data, blocks);
+                data += blocks * kBlockSizeBytes;
+                sizeBytes -= blocks * kBlockSizeBytes;
+                continue;
+            }
             const std::size_t taken = std::min(sizeBytes, kBlockSizeBytes - m_bufferedBytes);
             std::memcpy(m_buffer.data() + m_bufferedBytes, data, taken);
             m_bufferedBytes += taken;
             data += taken;
             sizeBytes -= taken;
             if (m_bufferedBytes == kBlockSizeBytes) {
-                compress(m_buffer.data());
+                compressBlocks(m_buffer.data(), 1);
                 m_bufferedBytes = 0;
             }
         }
@@ -82,6 +150,18 @@ public:
     }
 
 private:
+    void compressBlocks(const unsigned char* blocks, std::size_t count) {
+#ifdef NAC_SHA256_X86
+        if (useShaExtensions()) {
+            compressWithShaExtensions(m_hash.data(), blocks, count);
+            return;
+        }
+#endif
+        for (std::size_t i = 0; i < count; ++i) {
+            compress(blocks + i * kBlockSizeBytes);
+        }
+    }
+
     // §6.2.2: one 512-bit block.
     void compress(const unsigned char* block) {
         std::array<std::uint32_t, 64> schedule{};
@@ -142,6 +222,16 @@ struct FileCloser {
 };
 
 }  // namespace
+
+bool sha256UsesShaExtensions() {
+#ifdef NAC_SHA256_X86
+    return useShaExtensions();
+#else
+    return false;
+#endif
+}
+
+void setSha256PortableOnly(bool portableOnly) { g_portableOnly = portableOnly; }
 
 std::string sha256Hex(const void* data, std::size_t sizeBytes) {
     Sha256 hasher;

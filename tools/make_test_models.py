@@ -207,18 +207,33 @@ class ViewFlatten(nn.Module):
         return self.fc(x.view(x.size(0), -1))
 
 
+class InplaceAfterTap(nn.Module):
+    """Changes the output of `features` in place (relu_), as torchvision's DenseNet does."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 8, 3, 2, 1), nn.BatchNorm2d(8))
+        self.features = nn.Sequential(nn.Conv2d(8, 16, 3, 2, 1), nn.BatchNorm2d(16))
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        f = self.features(self.stem(x))
+        f = torch.relu_(f)
+        return self.fc(f.mean(dim=(2, 3)))
+
+
 class SplitHalves(nn.Module):
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         return x * 0.5, x * 0.5
 
 
 # --------------------------------------------------------------------------- writing
-def vit_expected(model: nn.Module, shape, layer_names) -> dict:
+def eager_expected(model: nn.Module, shape, layer_names) -> dict:
     """Logits and raw products sum(z)*sum(g) of a probe batch, eager: hooks + one autograd.grad.
 
     The probe is x[i] = sin(0.37 i) + 0.25 cos(0.011 i) over the flat [2, C, H, W] batch (the C++
-    test builds the same). Token sequences [B, T, D] are pooled over T, except encoder.ln, whose
-    CLS token (token 0) is taken.
+    test builds the same). Feature maps [B, C, H, W] are summed over H and W; token sequences
+    [B, T, D] over T, except encoder.ln, whose CLS token (token 0) is taken.
     """
     n = 2 * shape[0] * shape[1] * shape[2]
     i = torch.arange(n, dtype=torch.float64)
@@ -238,6 +253,8 @@ def vit_expected(model: nn.Module, shape, layer_names) -> dict:
         z = captured[name].detach()
         if name == "encoder.ln":
             zp, gp = z[:, 0], g[:, 0]
+        elif z.dim() == 4:
+            zp, gp = z.sum(dim=(2, 3)), g.sum(dim=(2, 3))
         else:
             zp, gp = z.sum(dim=1), g.sum(dim=1)
         raw[name] = (zp * gp).flatten().tolist()
@@ -392,7 +409,7 @@ def build(out: str) -> list:
                     vit_layers, 11)
     save_module(torch.jit.script(vit), os.path.join(out, "vit_tiny.pt"), meta)
     atomic_write_bytes(os.path.join(out, "vit_tiny.expected.json"),
-                       (json.dumps(vit_expected(vit, vit_shape, [name for name, *_ in vit_layers])) + "\n").encode())
+                       (json.dumps(eager_expected(vit, vit_shape, [name for name, *_ in vit_layers])) + "\n").encode())
     add("vit_tiny.pt", vit_shape, 10, "torchvision VisionTransformer (2 layers, 16 features, 16+1 tokens); "
         "vit_tiny.expected.json holds a probe batch's logits and per-layer raw products")
 
@@ -401,6 +418,22 @@ def build(out: str) -> list:
                     [("features", 50, 50, 100)], 10)
     save_module(torch.jit.script(vf), os.path.join(out, "view_flatten.pt"), meta)
     add("view_flatten.pt", shape, 10, "flattens a 7x7 feature map with .view(): cannot run channels-last")
+
+    # --- a tapped output that forward then changes in place, with eager states for `features`.
+    ia = seeded(12, InplaceAfterTap)
+    with torch.no_grad():  # BatchNorm statistics that are not the identity, so folding them matters
+        for bn in (ia.stem[1], ia.features[1]):
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 2.0)
+            bn.weight.uniform_(0.5, 1.5)
+            bn.bias.uniform_(-0.2, 0.2)
+    meta = metadata("CNN that applies relu_ to a tapped output", shape, [0.2860], [0.3530], DIGITS,
+                    [("features", 50, 50, 100)], 12)
+    save_module(torch.jit.script(ia), os.path.join(out, "inplace_after_tap.pt"), meta)
+    atomic_write_bytes(os.path.join(out, "inplace_after_tap.expected.json"),
+                       (json.dumps(eager_expected(ia, shape, ["features"])) + "\n").encode())
+    add("inplace_after_tap.pt", shape, 10, "forward applies relu_ to the output of `features` (as DenseNet does); "
+        "inplace_after_tap.expected.json holds a probe batch's eager logits and raw products")
 
     atomic_write_bytes(os.path.join(out, "not_a_model.pt"),
                        b"This is a text file, not a TorchScript archive.\n")

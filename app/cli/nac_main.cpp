@@ -16,7 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <ctime>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -36,6 +39,19 @@ constexpr int kExitInternal = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitBadInput = 3;
 constexpr int kExitCanceled = 130;
+
+// NAC_TIMINGS=1 prints, on stderr, when each stage of a command ends: wall seconds since main()
+// and the process's CPU seconds so far (which include LibTorch's start-up before main()).
+void stage(const char* name)
+{
+    static const bool enabled = std::getenv("NAC_TIMINGS") != nullptr;
+    static const auto start = std::chrono::steady_clock::now();
+    if (!enabled)
+        return;
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cerr << "[timing] " << std::fixed << std::setprecision(3) << wall << " s wall, "
+              << double(std::clock()) / CLOCKS_PER_SEC << " s cpu: " << name << "\n" << std::defaultfloat;
+}
 constexpr int kDefaultFitSamples = 1000;   // the reference's valid_num (SPEC §3)
 constexpr std::uint32_t kDefaultSeed = 1;  // the reference's RandomState(1)
 
@@ -136,7 +152,7 @@ std::unique_ptr<Model> loadModel(const CliArgs& args, const std::string& path)
     model->setThreads(args.intValue("--threads", 0, 0, 1024));
     const std::string graph = args.value("--graph", "plain");
     if (graph != "frozen" && graph != "plain")
-        throw UsageError("--graph must be frozen or plain");
+        throw UsageError("--graph must be plain or frozen");
     model->setGraphMode(graph == "plain" ? Model::GraphMode::Plain : Model::GraphMode::Frozen);
     const std::string format = args.value("--memory-format", "auto");
     if (format == "auto")
@@ -333,10 +349,13 @@ int commandFit(const std::vector<std::string>& argv)
                        {"--quiet"});
     const std::string output = args.has("-o") ? args.value("-o") : args.required("--output");
     auto model = loadModel(args, args.required("--model"));
+    stage("model loaded");
     const LayerChoice layers = chooseLayers(args, model->metadata());
     model->setTappedLayers(layers.names);
+    stage("layers tapped");
     auto dataset = openDataset(args.required("--data"));
     const std::vector<std::size_t> fitIndices = chooseSamples(args, *dataset, kDefaultFitSamples);
+    stage("data opened");
     std::vector<std::size_t> heldoutIndices;
     const int heldout = args.intValue("--holdout", 0, 0, 100000000);
     std::unique_ptr<Dataset> heldoutData;
@@ -361,7 +380,9 @@ int commandFit(const std::vector<std::string>& argv)
         profile.setHeldoutSamples(computeSampleSet(*model, *heldoutData, heldoutIndices, options));
     }
     profile.createdBy = "nac fit";
+    stage("fitted");
     saveProfile(profile, output);
+    stage("profile written");
     if (!args.flag("--quiet")) {
         std::cerr << "fitted " << profile.fitSamples().sampleCount() << " images";
         if (profile.heldoutSamples().sampleCount())
@@ -408,13 +429,17 @@ int commandScore(const std::vector<std::string>& argv)
     const CliArgs args(argv, withModelOptions({"--profile", "--data", "--layer", "-o", "--output"}), {"--quiet"});
     const std::string output = args.has("-o") ? args.value("-o") : args.required("--output");
     CoverageProfile profile = loadProfile(args.required("--profile"));
+    stage("profile loaded");
     applyLayerOverrides(args, profile);
     auto model = modelForProfile(args, profile);
+    stage("model loaded and tapped");
     auto dataset = openDataset(args.required("--data"));
+    stage("data opened");
     ProgressPrinter printer(args.flag("--quiet"));
     RunOptions options = runOptions(args, printer);
     options.stage = "score";
     const ScoredSet scored = scoreDataset(*model, profile, *dataset, allIndices(*dataset), options);
+    stage("scored");
 
     std::ostringstream csv;
     csv << "index,source,label,predicted,score";
@@ -446,6 +471,7 @@ int commandScore(const std::vector<std::string>& argv)
     }
     if (std::rename(tmp.c_str(), output.c_str()) != 0)
         throw badInput("cannot write " + output);
+    stage("scores written");
     if (!args.flag("--quiet"))
         std::cerr << "scored " << scored.samples.sampleCount() << " images; wrote " << output << "\n";
     return kExitOk;
@@ -727,6 +753,7 @@ int run(int argc, char** argv)
         std::cout << kUsage;
         return argc < 2 ? kExitUsage : kExitOk;
     }
+    stage("main");
     const std::string command = argv[1];
     const std::vector<std::string> rest(argv + 2, argv + argc);
     if (command == "layers")

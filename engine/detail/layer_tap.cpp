@@ -243,6 +243,32 @@ private:
     std::map<std::string, std::vector<Value*>> m_found;
 };
 
+// Rewrites `value` (a top-level tensor) so that its later uses see
+//     value.requires_grad ? value : value.detach().requires_grad_()
+// and returns the new value. With an input and parameters that do not require grad, autograd
+// then records only from the first taps on: the layers in front of them (a ResNet's stem and its
+// max pool) run as plain inference and their backward is never prepared. A tap that depends on an
+// earlier one still requires grad and keeps its place in the autograd graph, so every tap's
+// gradient is the same as with a gradient-requiring input (SPEC §1.3).
+Value* startGradientAt(Graph& graph, Value* value)
+{
+    const std::vector<torch::jit::Use> laterUses = value->uses();
+    torch::jit::WithInsertPoint after(value->node()->next());
+    Value* requiresGrad = graph.insert(prim::requires_grad, {value});
+    Node* branch = graph.insertNode(graph.create(prim::If, {requiresGrad}, 1));
+    branch->output()->setType(value->type());
+    branch->addBlock()->registerOutput(value);
+    Block* leaf = branch->addBlock();
+    {
+        torch::jit::WithInsertPoint inLeaf(leaf);
+        Value* detached = graph.insert(c10::aten::detach, {value});
+        leaf->registerOutput(graph.insert(c10::aten::requires_grad_, {detached, true}));
+    }
+    for (const torch::jit::Use& use : laterUses)
+        use.user->replaceInput(use.offset, branch->output());
+    return branch->output();
+}
+
 }  // namespace
 
 TapGraph buildTapGraph(const torch::jit::Module& module, const std::vector<std::string>& wanted, bool tolerant)
@@ -299,6 +325,9 @@ TapGraph buildTapGraph(const torch::jit::Module& module, const std::vector<std::
         tapValues.push_back(value);
         result.tapped.push_back(name);
     }
+
+    for (Value*& value : tapValues)
+        value = startGradientAt(*graph, value);
 
     std::vector<Value*> outputs{graph->outputs()[0]};
     outputs.insert(outputs.end(), tapValues.begin(), tapValues.end());

@@ -94,6 +94,8 @@ private Q_SLOTS:
     void batchSizeIndependent();
     void nanActivations();
     void vitTokenPooling();
+    void inplaceAfterTap_data();
+    void inplaceAfterTap();
     void memoryFormat_data();
     void memoryFormat();
     void devices();
@@ -421,21 +423,75 @@ void TestModel::vitTokenPooling()
     expectBadInput([&] { model->setTappedLayers({"conv_proj"}, {Pooling::TokenSum}); }, {"conv_proj", "tokens"});
 }
 
+void TestModel::inplaceAfterTap_data()
+{
+    QTest::addColumn<int>("graph");
+    QTest::newRow("plain") << int(Model::GraphMode::Plain);
+    QTest::newRow("frozen") << int(Model::GraphMode::Frozen);
+}
+
+// Autograd starts at the taps, which makes the first tap a leaf tensor; this model then applies
+// relu_ to it, which autograd refuses for a leaf. The engine must notice, rerun with an input
+// that requires grad, and give the states eager PyTorch gives (make_test_models.py computed them
+// with hooks and autograd.grad). A second tap in front of `features` must not change them.
+void TestModel::inplaceAfterTap()
+{
+    QFETCH(int, graph);
+    QFile file(modelPath("inplace_after_tap.expected.json"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject expected = QJsonDocument::fromJson(file.readAll()).object();
+    auto values = [](const QJsonArray& array) {
+        std::vector<float> out;
+        for (const QJsonValue& v : array)
+            out.push_back(float(v.toDouble()));
+        return out;
+    };
+    auto model = Model::load(modelPath("inplace_after_tap.pt").toStdString(), "cpu");
+    model->setGraphMode(Model::GraphMode(graph));
+    const std::size_t per = model->inputSpec().valuesPerImage();
+    std::vector<float> probe(2 * per);
+    for (std::size_t i = 0; i < probe.size(); ++i)
+        probe[i] = float(std::sin(0.37 * double(i)) + 0.25 * std::cos(0.011 * double(i)));
+    const std::vector<float> raw = values(expected["raw_products"].toObject()["features"].toArray());
+    QCOMPARE(raw.size(), std::size_t(2 * 16));
+
+    model->setTappedLayers({"features"});
+    const SampleSet single = computeAll(*model, probe, 2, 2);
+    QVERIFY(closeRelative(single.logits, values(expected["logits"].toArray()), 1e-4f));
+    QVERIFY2(closeRelative(single.rawProducts[0], raw, 1e-4f), "features alone");
+
+    model->setTappedLayers({"stem", "features"});
+    const SampleSet both = computeAll(*model, probe, 2, 1);
+    QVERIFY2(closeRelative(both.rawProducts[1], raw, 1e-4f), "features behind stem");
+}
+
 void TestModel::memoryFormat_data()
 {
     QTest::addColumn<QString>("file");
     QTest::addColumn<int>("format");
+    QTest::addColumn<int>("graph");
     QTest::addColumn<QStringList>("layers");
     QTest::addColumn<bool>("channelsLast");
+    QTest::addColumn<bool>("frozen");
+    const int autoFormat = int(Model::MemoryFormat::Auto);
+    const int autoGraph = int(Model::GraphMode::Plain);  // the default
+    const int frozenGraph = int(Model::GraphMode::Frozen);
     const QStringList resnet{"avgpool", "layer3", "layer1.0"};
-    QTest::newRow("resnet18 auto") << "resnet18_scripted.pt" << int(Model::MemoryFormat::Auto) << resnet << true;
-    QTest::newRow("resnet18 forced") << "resnet18_scripted.pt" << int(Model::MemoryFormat::ChannelsLast) << resnet << true;
-    QTest::newRow("resnet18 contiguous") << "resnet18_scripted.pt" << int(Model::MemoryFormat::Contiguous) << resnet << false;
-    QTest::newRow("traced auto") << "resnet18_traced.pt" << int(Model::MemoryFormat::Auto) << resnet << true;
-    // .view() of a channels-last map throws: the check falls back to contiguous.
-    QTest::newRow("view auto") << "view_flatten.pt" << int(Model::MemoryFormat::Auto) << QStringList{"features"} << false;
-    QTest::newRow("view forced") << "view_flatten.pt" << int(Model::MemoryFormat::ChannelsLast) << QStringList{"features"}
-                                 << false;
+    QTest::newRow("resnet18 defaults") << "resnet18_scripted.pt" << autoFormat << autoGraph << resnet << true << false;
+    QTest::newRow("resnet18 frozen") << "resnet18_scripted.pt" << autoFormat << frozenGraph << resnet << true << true;
+    QTest::newRow("resnet18 channels-last, plain")
+        << "resnet18_scripted.pt" << int(Model::MemoryFormat::ChannelsLast) << int(Model::GraphMode::Plain) << resnet << true
+        << false;
+    QTest::newRow("resnet18 contiguous, frozen")
+        << "resnet18_scripted.pt" << int(Model::MemoryFormat::Contiguous) << int(Model::GraphMode::Frozen) << resnet << false
+        << true;
+    QTest::newRow("traced frozen") << "resnet18_traced.pt" << autoFormat << frozenGraph << resnet << true << true;
+    // .view() of a channels-last map throws: the check falls back to contiguous (still frozen).
+    QTest::newRow("view auto") << "view_flatten.pt" << autoFormat << autoGraph << QStringList{"features"} << false << false;
+    QTest::newRow("view forced") << "view_flatten.pt" << int(Model::MemoryFormat::ChannelsLast) << frozenGraph
+                                 << QStringList{"features"} << false << true;
+    QTest::newRow("relu_ after tap") << "inplace_after_tap.pt" << autoFormat << frozenGraph << QStringList{"features"} << true
+                                     << true;
 }
 
 // Channels-last is a layout, not a different computation: states and logits must equal the
@@ -444,20 +500,26 @@ void TestModel::memoryFormat()
 {
     QFETCH(QString, file);
     QFETCH(int, format);
+    QFETCH(int, graph);
     QFETCH(QStringList, layers);
     QFETCH(bool, channelsLast);
+    QFETCH(bool, frozen);
     std::vector<std::string> names;
     for (const QString& layer : layers)
         names.push_back(layer.toStdString());
 
     auto reference = Model::load(modelPath(file).toStdString(), "cpu");
     reference->setMemoryFormat(Model::MemoryFormat::Contiguous);
+    reference->setGraphMode(Model::GraphMode::Plain);
     reference->setTappedLayers(names);
     QVERIFY(!reference->channelsLast());
+    QVERIFY(reference->graphMode() == Model::GraphMode::Plain);
     auto model = Model::load(modelPath(file).toStdString(), "cpu");
     model->setMemoryFormat(Model::MemoryFormat(format));
+    model->setGraphMode(Model::GraphMode(graph));
     model->setTappedLayers(names);
     QCOMPARE(model->channelsLast(), channelsLast);
+    QCOMPARE(model->graphMode() == Model::GraphMode::Frozen, frozen);
 
     const std::vector<float> pixels = randomImages(11, 5, model->inputSpec());
     const SampleSet a = computeAll(*reference, pixels, 5, 5);
@@ -468,8 +530,10 @@ void TestModel::memoryFormat()
 
     // Choosing other layers re-decides; switching to contiguous puts the weights back.
     model->setMemoryFormat(Model::MemoryFormat::Contiguous);
+    model->setGraphMode(Model::GraphMode::Plain);
     model->setTappedLayers(names);
     QVERIFY(!model->channelsLast());
+    QVERIFY(model->graphMode() == Model::GraphMode::Plain);
     const SampleSet c = computeAll(*model, pixels, 5, 5);
     for (std::size_t l = 0; l < names.size(); ++l)
         QVERIFY(closeRelative(a.rawProducts[l], c.rawProducts[l], kRawTolerance));

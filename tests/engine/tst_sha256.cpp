@@ -29,7 +29,26 @@ private Q_SLOTS:
     void millionA();
     void fileMatchesMemory();
     void missingFile();
+    void extensionsMatchPortable();
+    void cleanup() { nac::engine::setSha256PortableOnly(false); }
 };
+
+namespace {
+
+// Digest computed by both implementations (the CPU's SHA extensions where it has them, and the
+// portable code); they must agree.
+std::string digestBothWays(const QByteArray& message) {
+    nac::engine::setSha256PortableOnly(true);
+    const std::string portable = nac::engine::sha256Hex(message.constData(), static_cast<std::size_t>(message.size()));
+    nac::engine::setSha256PortableOnly(false);
+    const std::string fast = nac::engine::sha256Hex(message.constData(), static_cast<std::size_t>(message.size()));
+    if (portable != fast) {
+        return "portable " + portable + " != SHA extensions " + fast;
+    }
+    return fast;
+}
+
+}  // namespace
 
 void TestSha256::vectors_data() {
     QTest::addColumn<QByteArray>("message");
@@ -50,14 +69,12 @@ void TestSha256::vectors_data() {
 void TestSha256::vectors() {
     QFETCH(QByteArray, message);
     QFETCH(QString, digest);
-    const std::string found = nac::engine::sha256Hex(message.constData(), static_cast<std::size_t>(message.size()));
-    QCOMPARE(QString::fromStdString(found), digest);
+    QCOMPARE(QString::fromStdString(digestBothWays(message)), digest);
 }
 
 void TestSha256::millionA() {
     const QByteArray message(1000000, 'a');
-    const std::string found = nac::engine::sha256Hex(message.constData(), static_cast<std::size_t>(message.size()));
-    QCOMPARE(QString::fromStdString(found),
+    QCOMPARE(QString::fromStdString(digestBothWays(message)),
              QStringLiteral("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
 }
 
@@ -90,6 +107,22 @@ void TestSha256::missingFile() {
     } catch (const Error& error) {
         QCOMPARE(error.kind(), ErrorKind::BadInput);
         QVERIFY2(std::string(error.what()).find(path) != std::string::npos, error.what());
+    }
+}
+
+// Every length around the block and padding boundaries, at odd offsets in memory.
+void TestSha256::extensionsMatchPortable() {
+    qInfo("SHA extensions %s", nac::engine::sha256UsesShaExtensions() ? "used" : "not available (portable code only)");
+    QByteArray buffer(4096 + 3, '\0');
+    for (int i = 0; i < buffer.size(); ++i) {
+        buffer[i] = static_cast<char>((i * 7919 + 13) & 0xff);
+    }
+    for (int length : {0, 1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4096}) {
+        for (int offset : {0, 1, 3}) {
+            const QByteArray message = buffer.mid(offset, length);
+            const std::string digest = digestBothWays(message);
+            QVERIFY2(digest.size() == 64, qPrintable(QString("length %1 offset %2: %3").arg(length).arg(offset).arg(QString::fromStdString(digest))));
+        }
     }
 }
 
