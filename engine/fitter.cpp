@@ -98,6 +98,28 @@ int effectiveWorkers(const Model& model, const RunOptions& options)
     return std::clamp(threads, 1, 2);
 }
 
+int effectiveBatchSize(const Model& model, const RunOptions& options, std::size_t imageCount)
+{
+    if (options.batchSize > 0)
+        return options.batchSize;
+    constexpr std::size_t kMiB = 1024 * 1024;
+    const std::size_t budget = model.onCuda() ? 4096 * kMiB : 1024 * kMiB;
+    const std::size_t ceiling = std::size_t(model.onCuda() ? kAutoBatchLimitCuda : kAutoBatchLimit);
+    std::size_t limit = 64;
+    if (model.bytesPerImage() > 0) {
+        limit = 1;
+        while (limit * 2 <= ceiling && limit * 2 * model.bytesPerImage() <= budget)
+            limit *= 2;
+    }
+    if (imageCount == 0)
+        return int(limit);
+    const std::size_t workers = std::size_t(effectiveWorkers(model, options));
+    std::size_t batches = (imageCount + limit - 1) / limit;
+    if (imageCount >= workers)
+        batches = (batches + workers - 1) / workers * workers;
+    return int((imageCount + batches - 1) / batches);
+}
+
 namespace {
 
 // The shared batch loop. plainOnly runs the bare forward + gradient (benchmarks) and returns an
@@ -105,9 +127,9 @@ namespace {
 SampleSet runBatches(Model& model, const Dataset& dataset, const std::vector<std::size_t>& indices,
                      const RunOptions& options, bool plainOnly)
 {
-    if (options.batchSize < 1 || options.batchSize > kMaxBatchSize)
+    if (options.batchSize < 0 || options.batchSize > kMaxBatchSize)
         throw badInput("batch size " + std::to_string(options.batchSize) + " is out of range (1.."
-                       + std::to_string(kMaxBatchSize) + ")");
+                       + std::to_string(kMaxBatchSize) + ", or 0 for automatic)");
     if (indices.empty())
         throw badInput("no images to process in " + dataset.description());
     for (std::size_t index : indices)
@@ -116,7 +138,7 @@ SampleSet runBatches(Model& model, const Dataset& dataset, const std::vector<std
 
     const InputSpec spec = model.inputSpec();
     const std::size_t total = indices.size();
-    BatchQueue queue(dataset, spec, indices, std::size_t(options.batchSize));
+    BatchQueue queue(dataset, spec, indices, std::size_t(effectiveBatchSize(model, options, total)));
     const int totalThreads = options.threads > 0 ? options.threads : defaultThreadCount();
     const int workers = std::min<int>(effectiveWorkers(model, options), int(queue.batchCount()));
     // A handful of images (a drop in the GUI, `nac score` on one file) runs on one thread:

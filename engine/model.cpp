@@ -53,6 +53,7 @@ struct Model::Impl {
     std::vector<Pooling> pooling;  // per tapped output of tapFunction (set with it)
     bool channelsLast = false;  // settled by setTappedLayers()
     std::atomic<bool> inputRequiresGrad{false};  // see forwardAndGrads()
+    std::size_t bytesPerImage = 0;               // measured by settleExecution()
 
     static constexpr const char* kTapMethod = "__nac_taps__";
 
@@ -217,20 +218,35 @@ struct Model::Impl {
     std::string settleExecution(const std::vector<std::string>& layerNames, bool wantFrozen, bool wantChannelsLast)
     {
         inputRequiresGrad = false;  // other layers may not need the fallback
+        bytesPerImage = 0;
         configure(Execution{}, layerNames);
-        if (!wantFrozen && !wantChannelsLast)
-            return "";
-        // A deterministic, non-constant test batch (zeros would hide layout mistakes).
+        // A deterministic, non-constant test batch (zeros would hide layout mistakes). Its plain
+        // run is also where the memory one image needs is measured (Model::bytesPerImage).
         constexpr int kBatch = 2;
-        std::vector<float> pattern(std::size_t(kBatch) * input.channels * input.height * input.width);
+        constexpr int kLargerBatch = 6;  // with kBatch, for the memory an extra image takes
+        std::vector<float> pattern(std::size_t(kLargerBatch) * input.channels * input.height * input.width);
         for (std::size_t i = 0; i < pattern.size(); ++i)
             pattern[i] = float(std::sin(0.37 * double(i)) + 0.25 * std::cos(0.011 * double(i)));
         std::vector<torch::Tensor> reference;
         try {
-            reference = logitsAndProducts(inputTensor(pattern.data(), kBatch));
+            // Peak allocator bytes at two batch sizes: their difference leaves out what does not
+            // grow with the batch (reordered weights, workspaces).
+            auto peakOf = [&](int batch, std::vector<torch::Tensor>* keep) {
+                const auto probe = std::make_shared<detail::PeakMemoryProbe>();
+                c10::DebugInfoGuard guard(c10::DebugInfoKind::PROFILER_STATE, probe);
+                std::vector<torch::Tensor> out = logitsAndProducts(inputTensor(pattern.data(), batch));
+                if (keep)
+                    *keep = std::move(out);
+                return probe->peakBytes();
+            };
+            const std::int64_t small = peakOf(kBatch, &reference);
+            const std::int64_t larger = peakOf(kLargerBatch, nullptr);
+            bytesPerImage = std::size_t(std::max<std::int64_t>(larger - small, 0) / (kLargerBatch - kBatch));
         } catch (const std::exception&) {
             return "";  // the plain run fails too; setTappedLayers() reports that
         }
+        if (!wantFrozen && !wantChannelsLast)
+            return "";
         std::vector<Execution> candidates;
         for (bool f : {true, false})
             for (bool cl : {true, false})
@@ -566,6 +582,7 @@ std::string Model::tappableSummary()
 void Model::setGraphMode(GraphMode mode) { m_impl->mode = mode; }
 void Model::setMemoryFormat(MemoryFormat format) { m_impl->formatChoice = format; }
 bool Model::channelsLast() const { return m_impl->channelsLast; }
+std::size_t Model::bytesPerImage() const { return m_impl->bytesPerImage; }
 Model::GraphMode Model::graphMode() const { return m_impl->frozen ? GraphMode::Frozen : GraphMode::Plain; }
 
 void Model::runForwardAndGradient(const float* input, int batchSize)

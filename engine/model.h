@@ -89,6 +89,11 @@ public:
     void setMemoryFormat(MemoryFormat format);
     bool channelsLast() const;  // what setTappedLayers() settled on
 
+    // Peak bytes the model's allocator handed out per image during one forward and gradient
+    // call (measured by setTappedLayers() on a test batch of 2; 0 when unknown). Activations
+    // saved for the backward dominate it; the automatic batch size is chosen from it.
+    std::size_t bytesPerImage() const;
+
     // The same forward and gradient call as computeStates() with none of NAC's work (no pooling,
     // products, copies or checks): what the benchmark compares NAC's overhead against.
     void runForwardAndGradient(const float* input, int batchSize);

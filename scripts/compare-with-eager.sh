@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Times `nac fit` + `nac score` against the independent eager PyTorch implementation
-# (tools/reference_nac.py: forward hooks + one autograd.grad) on the same model, data, batch and
-# threads, as whole processes, and checks that both give the same per-sample scores.
+# (tools/reference_nac.py: forward hooks + one autograd.grad) on the same model, data and
+# threads, as whole processes, and checks that both give the same per-sample scores. The eager
+# side runs batches of EAGER_BATCH (64); nac runs its defaults (automatic batch size), with the
+# eager batch size, and contiguous.
 # Usage: scripts/compare-with-eager.sh [FIT_COUNT] [SCORE_COUNT]   (defaults 1000 and 5000)
 # ROUNDS (3) sets how many interleaved rounds the medians are taken over.
 # NAC_OPTIONS adds options to every nac call (e.g. NAC_OPTIONS="--memory-format contiguous").
@@ -37,28 +39,29 @@ print(" ".join(f"--layer {l['name']}:M={l['M']},O={l['O']},alpha={l['alpha']}" f
 PY
 )
 echo "model $model; layers: $layers"
-echo "fit: first $fit_count images of $fit_data; score: first $score_count of $score_data; $threads threads, batch 64"
+eager_batch=${EAGER_BATCH:-64}
+echo "fit: first $fit_count images of $fit_data; score: first $score_count of $score_data; $threads threads; eager batch $eager_batch"
 
 now() { date +%s.%N; }
 
 # Variants of nac, each timed as whole fit + score processes: name|options.
 variants=("defaults|"
           "--memory-format contiguous|--memory-format contiguous"
-          "--workers 1 (1 batch x 2 threads)|--workers 1")
+          "--batch $eager_batch (the eager batch)|--batch $eager_batch")
 rounds=${ROUNDS:-3}
 
 run_eager() {
     (cd /tmp && "$py" "$OLDPWD/tools/reference_nac.py" --arch "$arch" --model "$model" \
         --fit "$fit_data" --fit-count "$fit_count" \
         --score "$score_data" --score-count "$score_count" \
-        $layers --batch 64 --threads "$threads" --out "$out/eager.csv") > "$out/eager.log"
+        $layers --batch "$eager_batch" --threads "$threads" --out "$out/eager.csv") > "$out/eager.log"
 }
 run_nac() {  # $1: variant index; the rest: options
     local v=$1; shift
     "$nac" fit --model "$model" --data "$fit_data@0-$((fit_count - 1))" --samples all \
-        $layers --batch 64 --threads "$threads" "$@" "${extra[@]}" --quiet -o "$out/nac$v.nacprofile"
+        $layers --threads "$threads" "$@" "${extra[@]}" --quiet -o "$out/nac$v.nacprofile"
     "$nac" score --profile "$out/nac$v.nacprofile" --data "$score_data@0-$((score_count - 1))" \
-        --batch 64 --threads "$threads" "$@" "${extra[@]}" --quiet -o "$out/nac$v.csv"
+        --threads "$threads" "$@" "${extra[@]}" --quiet -o "$out/nac$v.csv"
 }
 
 # Rounds interleave eager and every variant, so a slow spell of this shared machine hits all of

@@ -108,7 +108,7 @@ int commandBench(const std::vector<std::string>& argv)
     const int rounds = args.intValue("--rounds", 3, 1, 100);
 
     RunOptions run;
-    run.batchSize = args.intValue("--batch", 64, 1, kMaxBatchSize);
+    run.batchSize = batchOption(args);
     run.threads = args.intValue("--threads", 0, 0, 1024);
     run.workers = args.intValue("--workers", 0, 0, 64);
     const int threads = run.threads > 0 ? run.threads : defaultThreadCount();
@@ -120,16 +120,19 @@ int commandBench(const std::vector<std::string>& argv)
     for (std::size_t i = 0; i < indices.size(); ++i)
         indices[i] = i;
 
+    const int batch = effectiveBatchSize(*model, run, indices.size());
     std::cout << "model     " << model->path() << " (" << (model->graphMode() == Model::GraphMode::Frozen ? "frozen" : "plain")
               << " graph, " << (model->channelsLast() ? "channels-last" : "contiguous") << ")\ndevice    " << model->deviceName() << ", " << threads << " threads, "
-              << effectiveWorkers(*model, run) << " worker(s), batch " << run.batchSize << "\nlayers   ";
+              << effectiveWorkers(*model, run) << " worker(s), batch " << batch << (run.batchSize == 0 ? " (auto)" : "")
+              << "\nmemory    " << std::fixed << std::setprecision(2) << double(model->bytesPerImage()) / (1024.0 * 1024.0)
+              << std::defaultfloat << " MiB per image for the forward and gradient call (allocator peaks, batches of 2 and 6)\nlayers   ";
     for (const LayerInfo& l : model->tappedLayers())
         std::cout << " " << l.name << "(" << l.neuronCount << ")";
     std::cout << "\ndata      " << data.description() << ", " << samples << " images\n";
 
     // Warm-up: the graph executor profiles and optimises during the first runs.
     {
-        std::vector<std::size_t> warm(indices.begin(), indices.begin() + std::min<std::size_t>(indices.size(), std::size_t(run.batchSize) * 2));
+        std::vector<std::size_t> warm(indices.begin(), indices.begin() + std::min<std::size_t>(indices.size(), std::size_t(batch) * 2));
         timePlainPasses(*model, data, warm, run);
         computeSampleSet(*model, data, warm, run);
     }
@@ -219,7 +222,8 @@ int commandBench(const std::vector<std::string>& argv)
                            {"device", model->deviceName()},
                            {"threads", threads},
                            {"workers", effectiveWorkers(*model, run)},
-                           {"batch", run.batchSize},
+                           {"batch", batch},
+                           {"bytes_per_image", model->bytesPerImage()},
                            {"samples", samples},
                            {"fit_images_per_second", double(samples) / nac},
                            {"plain_images_per_second", double(samples) / plain},

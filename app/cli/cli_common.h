@@ -19,6 +19,8 @@ std::unique_ptr<engine::Model> loadModelForCli(const CliArgs& args, const std::s
 // --layer NAME[:params] options, or the metadata's default layers.
 std::pair<std::vector<std::string>, std::vector<engine::LayerParams>> chooseLayersForCli(const CliArgs& args,
                                                                                           const engine::ModelMetadata& meta);
+// --batch B|auto as RunOptions::batchSize (0: automatic).
+int batchOption(const CliArgs& args);
 // The options every model-loading command accepts.
 const std::set<std::string>& modelOptions();
 

@@ -64,7 +64,7 @@ const char* const kUsage = R"(nac: Neuron Activation Coverage (NAC-UE, NAC-ME) f
 usage:
   nac layers --model M.pt [--json] [--device DEV] [--input CxHxW]
   nac fit    --model M.pt --data D [--layer NAME[:M=50,O=50,alpha=100]]... [--samples N|all]
-             [--seed S] [--holdout N] [--holdout-data D] [--batch B] [--threads T] [--device DEV]
+             [--seed S] [--holdout N] [--holdout-data D] [--batch B|auto] [--threads T] [--device DEV]
              [--input CxHxW] [--mean a[,b,c]] [--std a[,b,c]] -o PROFILE
   nac score  --profile P --data D [--model M.pt] [--layer NAME:M=..,O=..,alpha=..]... -o scores.csv
   nac eval   --profile P --id D --ood NAME=D [--ood NAME=D]... [--model M.pt] [--layer ...]
@@ -77,7 +77,7 @@ usage:
 
 data D: an IDX file (.gz too), a folder of images (class = subfolder), an image file, or
         noise:gaussian:N[:seed=S] / noise:uniform:N[:seed=S]
-common: --batch B (64) --threads T (all cores) --workers K (batches at once; 0: auto)
+common: --batch B|auto (auto) --threads T (all cores) --workers K (batches at once; 0: auto)
         --device auto|cpu|cuda[:N] --graph plain|frozen
         --memory-format auto|channels-last|contiguous --quiet
 exit codes: 0 ok, 2 usage error, 3 bad input, 1 internal error, 130 canceled
@@ -252,7 +252,7 @@ std::vector<std::size_t> chooseSamples(const CliArgs& args, const Dataset& datas
 RunOptions runOptions(const CliArgs& args, ProgressPrinter& printer)
 {
     RunOptions options;
-    options.batchSize = args.intValue("--batch", 64, 1, kMaxBatchSize);
+    options.batchSize = batchOption(args);
     options.threads = args.intValue("--threads", 0, 0, 1024);
     options.workers = args.intValue("--workers", 0, 0, 64);
     options.cancel = g_cancel;
@@ -281,6 +281,13 @@ std::string formatDouble(double value, int digits = 8)
 }  // namespace
 
 std::unique_ptr<Model> loadModelForCli(const CliArgs& args, const std::string& path) { return loadModel(args, path); }
+
+int batchOption(const CliArgs& args)
+{
+    if (args.value("--batch", "auto") == "auto")
+        return 0;
+    return args.intValue("--batch", 0, 1, kMaxBatchSize);
+}
 std::pair<std::vector<std::string>, std::vector<LayerParams>> chooseLayersForCli(const CliArgs& args, const ModelMetadata& meta)
 {
     const LayerChoice choice = chooseLayers(args, meta);

@@ -557,7 +557,7 @@ void TestCli::fitIsDeterministic_data()
     QTest::addColumn<QString>("graph");
     QTest::addColumn<QString>("workers");
     QTest::newRow("plain graph, 2 workers") << u"plain"_s << u"2"_s;
-    QTest::newRow("frozen graph (default), 2 workers") << u"frozen"_s << u"2"_s;
+    QTest::newRow("frozen graph, 2 workers") << u"frozen"_s << u"2"_s;
 }
 
 void TestCli::fitIsDeterministic()
@@ -584,13 +584,14 @@ void TestCli::fitIsDeterministic()
                                             .arg(differing).arg(kRuns).arg(graph, workers)));
 }
 
-// Frozen graphs (BatchNorm folded; helper_method has none) and channels-last memory are the same
-// computation: no layer's scores may change.
+// Frozen graphs (BatchNorm folded; helper_method has none), channels-last memory and the
+// automatic batch size are the same computation: no layer's scores may change.
 void TestCli::graphModesAgree_data()
 {
     QTest::addColumn<QStringList>("options");
     QTest::newRow("frozen graph") << QStringList{u"--graph"_s, u"frozen"_s};
     QTest::newRow("channels-last") << QStringList{u"--memory-format"_s, u"channels-last"_s};
+    QTest::newRow("automatic batch, 2 workers") << QStringList{u"--batch"_s, u"auto"_s, u"--workers"_s, u"2"_s};
 }
 
 void TestCli::graphModesAgree()
@@ -602,12 +603,15 @@ void TestCli::graphModesAgree()
         // Several batches: a difference that starts after the first call of a graph shows too.
         const QString name = variants[m].join(u'_').remove(u'-');
         const QString profile = tmp(u"graph_%1.nacprofile"_s.arg(name));
-        fitHelper(u"noise:uniform:24"_s, profile, QStringList{u"--batch"_s, u"8"_s, u"--workers"_s, u"1"_s} + variants[m]);
+        const bool ownBatch = variants[m].contains(u"--batch"_s);
+        fitHelper(u"noise:uniform:24"_s, profile,
+                  (ownBatch ? QStringList{} : QStringList{u"--batch"_s, u"8"_s, u"--workers"_s, u"1"_s}) + variants[m]);
         if (QTest::currentTestFailed())
             return;
         const QString csv = tmp(u"graph_%1.csv"_s.arg(name));
         const NacRun run = runNac(QStringList{u"score"_s, u"--profile"_s, profile, u"--data"_s, u"noise:gaussian:16:seed=5"_s,
-                                              u"--batch"_s, u"4"_s, u"--workers"_s, u"1"_s, u"-o"_s, csv}
+                                              u"-o"_s, csv}
+                                  + (ownBatch ? QStringList{} : QStringList{u"--batch"_s, u"4"_s, u"--workers"_s, u"1"_s})
                                   + variants[m]);
         QVERIFY2(run.exitCode == kExitOk, qPrintable(run.describe()));
         tables[m] = readCsv(csv);

@@ -2,6 +2,7 @@
 // layer taps at any depth and through helper methods, the closed-form gradient of the last pooled
 // layer, batch-size independence, and every bad model or layer a user can give.
 #include "engine/error.h"
+#include "engine/fitter.h"
 #include "engine/model.h"
 
 #include <QtTest/QtTest>
@@ -12,6 +13,7 @@
 #include <QJsonObject>
 
 #include <cmath>
+#include <numeric>
 #include <random>
 
 using namespace nac::engine;
@@ -44,6 +46,25 @@ SampleSet computeAll(Model& model, const std::vector<float>& pixels, int count, 
     }
     return out;
 }
+
+// Images already in memory, for the fitter's batch loop.
+class VectorDataset final : public Dataset {
+public:
+    VectorDataset(std::vector<float> pixels, std::size_t count) : m_pixels(std::move(pixels)), m_count(count) {}
+    std::size_t size() const override { return m_count; }
+    std::string description() const override { return "memory"; }
+    std::string sourceName(std::size_t index) const override { return "img" + std::to_string(index); }
+    int label(std::size_t) const override { return -1; }
+    void load(std::size_t index, const InputSpec& spec, float* out, std::string*) const override
+    {
+        const std::size_t per = spec.valuesPerImage();
+        std::copy_n(m_pixels.begin() + std::ptrdiff_t(index * per), per, out);
+    }
+
+private:
+    std::vector<float> m_pixels;
+    std::size_t m_count;
+};
 
 bool closeRelative(const std::vector<float>& a, const std::vector<float>& b, float tolerance)
 {
@@ -98,6 +119,7 @@ private Q_SLOTS:
     void inplaceAfterTap();
     void memoryFormat_data();
     void memoryFormat();
+    void automaticBatchSize();
     void devices();
     void cudaMatchesCpu();
 };
@@ -537,6 +559,52 @@ void TestModel::memoryFormat()
     const SampleSet c = computeAll(*model, pixels, 5, 5);
     for (std::size_t l = 0; l < names.size(); ++l)
         QVERIFY(closeRelative(a.rawProducts[l], c.rawProducts[l], kRawTolerance));
+}
+
+// The automatic batch size comes from the measured memory per image, stays within the budget,
+// evens the batches out over the workers, and gives the same states as a fixed batch.
+void TestModel::automaticBatchSize()
+{
+    const std::vector<std::string> layers{"layer1", "avgpool"};
+    auto model = Model::load(modelPath("resnet18_scripted.pt").toStdString(), "cpu");
+    model->setTappedLayers(layers);
+    const std::size_t perImage = model->bytesPerImage();
+    QVERIFY(perImage > 0);
+    InputSpec larger = model->inputSpec();
+    larger.height = larger.width = 64;  // four times the pixels
+    auto big = Model::load(modelPath("resnet18_scripted.pt").toStdString(), "cpu", &larger);
+    big->setTappedLayers(layers);
+    QVERIFY2(big->bytesPerImage() > 2 * perImage,
+             qPrintable(QString("%1 bytes at 32x32, %2 at 64x64").arg(perImage).arg(big->bytesPerImage())));
+
+    RunOptions options;
+    options.threads = 2;
+    options.workers = 2;
+    for (std::size_t images : {std::size_t(1), std::size_t(3), std::size_t(1000), std::size_t(1001), std::size_t(5000)}) {
+        const int batch = effectiveBatchSize(*model, options, images);
+        QVERIFY(batch >= 1 && batch <= kAutoBatchLimit);
+        QVERIFY(std::size_t(batch) * perImage <= std::size_t(1024) * 1024 * 1024);
+        QVERIFY(std::size_t(batch) <= images);
+        if (images >= 1000) {
+            const std::size_t batches = (images + std::size_t(batch) - 1) / std::size_t(batch);
+            QVERIFY2(batches % 2 == 0, qPrintable(QString("%1 images: %2 batches of %3").arg(images).arg(batches).arg(batch)));
+            QVERIFY(images - (batches - 1) * std::size_t(batch) + batches > std::size_t(batch));  // last batch nearly full
+        }
+    }
+    options.batchSize = 64;
+    QCOMPARE(effectiveBatchSize(*model, options, 1000), 64);
+
+    constexpr std::size_t kImages = 37;
+    const VectorDataset data(randomImages(21, kImages, model->inputSpec()), kImages);
+    std::vector<std::size_t> indices(kImages);
+    std::iota(indices.begin(), indices.end(), std::size_t(0));
+    options.batchSize = 0;
+    const SampleSet automatic = computeSampleSet(*model, data, indices, options);
+    options.batchSize = 5;
+    const SampleSet fixed = computeSampleSet(*model, data, indices, options);
+    QCOMPARE(automatic.sampleCount(), kImages);
+    for (std::size_t l = 0; l < layers.size(); ++l)
+        QVERIFY(closeRelative(automatic.rawProducts[l], fixed.rawProducts[l], kRawTolerance));
 }
 
 void TestModel::nanActivations()
