@@ -103,13 +103,19 @@ int effectiveBatchSize(const Model& model, const RunOptions& options, std::size_
     if (options.batchSize > 0)
         return options.batchSize;
     constexpr std::size_t kMiB = 1024 * 1024;
+    constexpr std::size_t kSmallest = 64;
     const std::size_t budget = model.onCuda() ? 4096 * kMiB : 1024 * kMiB;
     const std::size_t ceiling = std::size_t(model.onCuda() ? kAutoBatchLimitCuda : kAutoBatchLimit);
-    std::size_t limit = 64;
-    if (model.bytesPerImage() > 0) {
-        limit = 1;
-        while (limit * 2 <= ceiling && limit * 2 * model.bytesPerImage() <= budget)
+    const std::size_t perImage = model.bytesPerImage();
+    std::size_t limit = kSmallest;
+    if (perImage > 0) {
+        // Every batch reads all weights (forward and backward): grow the batch until its
+        // activations outweigh them, so that the weights' memory traffic is spread over enough
+        // images. Beyond that a larger batch only falls out of the caches.
+        while (limit * 2 <= ceiling && limit * perImage < model.parameterBytes())
             limit *= 2;
+        while (limit > 1 && limit * perImage > budget)
+            limit /= 2;
     }
     if (imageCount == 0)
         return int(limit);

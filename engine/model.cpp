@@ -583,6 +583,16 @@ void Model::setGraphMode(GraphMode mode) { m_impl->mode = mode; }
 void Model::setMemoryFormat(MemoryFormat format) { m_impl->formatChoice = format; }
 bool Model::channelsLast() const { return m_impl->channelsLast; }
 std::size_t Model::bytesPerImage() const { return m_impl->bytesPerImage; }
+
+std::size_t Model::parameterBytes() const
+{
+    std::size_t bytes = 0;
+    for (const auto& parameter : m_impl->module.parameters())
+        bytes += std::size_t(parameter.numel()) * parameter.element_size();
+    for (const auto& buffer : m_impl->module.buffers())
+        bytes += std::size_t(buffer.numel()) * buffer.element_size();
+    return bytes;
+}
 Model::GraphMode Model::graphMode() const { return m_impl->frozen ? GraphMode::Frozen : GraphMode::Plain; }
 
 void Model::runForwardAndGradient(const float* input, int batchSize)

@@ -93,6 +93,8 @@ public:
     // call (measured by setTappedLayers() on a test batch of 2; 0 when unknown). Activations
     // saved for the backward dominate it; the automatic batch size is chosen from it.
     std::size_t bytesPerImage() const;
+    // Bytes of the model's parameters and buffers.
+    std::size_t parameterBytes() const;
 
     // The same forward and gradient call as computeStates() with none of NAC's work (no pooling,
     // products, copies or checks): what the benchmark compares NAC's overhead against.

@@ -125,7 +125,8 @@ int commandBench(const std::vector<std::string>& argv)
               << " graph, " << (model->channelsLast() ? "channels-last" : "contiguous") << ")\ndevice    " << model->deviceName() << ", " << threads << " threads, "
               << effectiveWorkers(*model, run) << " worker(s), batch " << batch << (run.batchSize == 0 ? " (auto)" : "")
               << "\nmemory    " << std::fixed << std::setprecision(2) << double(model->bytesPerImage()) / (1024.0 * 1024.0)
-              << std::defaultfloat << " MiB per image for the forward and gradient call (allocator peaks, batches of 2 and 6)\nlayers   ";
+              << " MiB per image for the forward and gradient call (allocator peaks, batches of 2 and 6), "
+              << double(model->parameterBytes()) / (1024.0 * 1024.0) << std::defaultfloat << " MiB of weights\nlayers   ";
     for (const LayerInfo& l : model->tappedLayers())
         std::cout << " " << l.name << "(" << l.neuronCount << ")";
     std::cout << "\ndata      " << data.description() << ", " << samples << " images\n";
@@ -224,6 +225,7 @@ int commandBench(const std::vector<std::string>& argv)
                            {"workers", effectiveWorkers(*model, run)},
                            {"batch", batch},
                            {"bytes_per_image", model->bytesPerImage()},
+                           {"parameter_bytes", model->parameterBytes()},
                            {"samples", samples},
                            {"fit_images_per_second", double(samples) / nac},
                            {"plain_images_per_second", double(samples) / plain},

@@ -591,6 +591,14 @@ void TestModel::automaticBatchSize()
             QVERIFY(images - (batches - 1) * std::size_t(batch) + batches > std::size_t(batch));  // last batch nearly full
         }
     }
+    // Weights that outweigh 64 images' activations make the batch grow; small ones keep 64.
+    QVERIFY(model->parameterBytes() > 40 * 1024 * 1024);  // ResNet-18: 11.2 M parameters
+    if (model->parameterBytes() > 128 * perImage)
+        QVERIFY(effectiveBatchSize(*model, options, 0) > 64);
+    auto small = Model::load(modelPath("helper_method.pt").toStdString(), "cpu");
+    small->setTappedLayers({"pool"});
+    QVERIFY(small->bytesPerImage() > 0);
+    QCOMPARE(effectiveBatchSize(*small, options, 0), 64);
     options.batchSize = 64;
     QCOMPARE(effectiveBatchSize(*model, options, 1000), 64);
 
