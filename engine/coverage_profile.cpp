@@ -4,7 +4,9 @@
 #include "engine/error.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <thread>
 
@@ -158,6 +160,54 @@ ParamChange CoverageProfile::setAllParams(const std::vector<LayerParams>& params
     return strongest;
 }
 
+namespace {
+
+// Sorts finite floats ascending: a least-significant-digit radix sort on their bit patterns, four
+// passes of 8 bits, skipping a pass where every value has the same byte. For the column lengths
+// of a fit (1,000 to 100,000 samples) it is several times faster than std::sort. Bit patterns are
+// made order-preserving as unsigned integers: negative values have all bits flipped, others only
+// the sign bit (-0.0 sorts just below +0.0; both give the same state).
+void sortFloats(float* data, std::size_t count, std::vector<std::uint32_t>& scratch)
+{
+    constexpr std::size_t kSmall = 64;
+    if (count < kSmall) {
+        std::sort(data, data + count);
+        return;
+    }
+    scratch.resize(2 * count);
+    std::uint32_t* keys = scratch.data();
+    std::uint32_t* other = keys + count;
+    std::array<std::array<std::size_t, 256>, 4> histogram{};
+    for (std::size_t i = 0; i < count; ++i) {
+        std::uint32_t bits;
+        std::memcpy(&bits, &data[i], sizeof bits);
+        const std::uint32_t key = bits ^ ((bits >> 31) ? 0xFFFFFFFFu : 0x80000000u);
+        keys[i] = key;
+        for (int pass = 0; pass < 4; ++pass)
+            ++histogram[std::size_t(pass)][(key >> (8 * pass)) & 0xFFu];
+    }
+    for (int pass = 0; pass < 4; ++pass) {
+        auto& counts = histogram[std::size_t(pass)];
+        if (counts[(keys[0] >> (8 * pass)) & 0xFFu] == count)
+            continue;  // every key has this byte
+        std::size_t offset = 0;
+        for (std::size_t& c : counts) {
+            const std::size_t here = c;
+            c = offset;
+            offset += here;
+        }
+        for (std::size_t i = 0; i < count; ++i)
+            other[counts[(keys[i] >> (8 * pass)) & 0xFFu]++] = keys[i];
+        std::swap(keys, other);
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::uint32_t bits = keys[i] ^ ((keys[i] >> 31) ? 0x80000000u : 0xFFFFFFFFu);
+        std::memcpy(&data[i], &bits, sizeof bits);
+    }
+}
+
+}  // namespace
+
 void CoverageProfile::rebuildLayer(std::size_t layer)
 {
     LayerCoverage& c = m_coverage[layer];
@@ -183,12 +233,13 @@ void CoverageProfile::rebuildLayer(std::size_t layer)
     // Neurons [first, last): transpose to [neuron][sample] and sort once per fit, then count.
     auto countNeurons = [&](int first, int last) {
         std::vector<std::size_t> below(edges.size());
+        std::vector<std::uint32_t> scratch;
         for (int n = first; n < last; ++n) {
             float* column = sorted.data() + std::size_t(n) * samples;
             if (sortNow) {
                 for (std::size_t i = 0; i < samples; ++i)
                     column[i] = raw[i * std::size_t(neurons) + std::size_t(n)];
-                std::sort(column, column + samples);
+                sortFloats(column, samples, scratch);
             }
             // The state is monotone in the raw product (alpha > 0), so the number of samples whose
             // state lies below an edge is a partition point of the sorted raw values.

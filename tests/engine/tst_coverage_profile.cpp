@@ -91,6 +91,7 @@ private Q_SLOTS:
     void countsAndPhiByHand();
     void scoreByHand();
     void layersHaveEqualWeight();
+    void sortedCountsWithTiesAndExtremes();
     void sortedCountsEqualBruteForce_data();
     void sortedCountsEqualBruteForce();
     void changingOOnlyRecomputesPhi();
@@ -197,6 +198,34 @@ void TestCoverageProfile::sortedCountsEqualBruteForce()
     const LayerParams q = params(m == 50 ? 1000 : 50, 10.0, alpha * 2.0, BinScheme(scheme));
     profile.setParams(0, q);
     QCOMPARE(profile.coverage(0).counts, bruteCounts(fit, 0, q));
+}
+
+// The columns are sorted by their bit patterns: ties, +0.0 and -0.0, denormals and huge values of
+// both signs must still give the brute-force counts.
+void TestCoverageProfile::sortedCountsWithTiesAndExtremes()
+{
+    std::mt19937 rng(17);
+    std::uniform_int_distribution<int> pick(0, 9);
+    std::normal_distribution<float> normal(0.0f, 0.05f);
+    const int neurons = 8;
+    std::vector<float> raw(3000 * std::size_t(neurons));
+    for (float& v : raw) {
+        switch (pick(rng)) {
+        case 0: v = 0.0f; break;
+        case 1: v = -0.0f; break;
+        case 2: v = 1e-40f; break;    // denormal
+        case 3: v = -1e-40f; break;
+        case 4: v = 3e30f; break;
+        case 5: v = -3e30f; break;
+        case 6: v = 0.01f * float(int(normal(rng) * 300.0f)); break;  // many ties
+        default: v = normal(rng); break;
+        }
+    }
+    const SampleSet fit = makeSamples({neurons}, {raw});
+    for (const LayerParams& p : {params(50, 10.0, 100.0), params(1000, 10.0, 1.0), params(50, 10.0, 0.5, BinScheme::Linear)}) {
+        const CoverageProfile profile(infosOf(fit), fit, {p});
+        QCOMPARE(profile.coverage(0).counts, bruteCounts(fit, 0, p));
+    }
 }
 
 void TestCoverageProfile::changingOOnlyRecomputesPhi()
