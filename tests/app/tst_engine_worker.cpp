@@ -1,6 +1,7 @@
 // EngineController + EngineWorker without a window: progress, cancel, failures, re-binning, scoring, shutdown.
 #include "app/gui/app_types.h"
 #include "app/gui/engine_controller.h"
+#include "app/gui/engine_worker.h"
 #include "app_test_support.h"
 
 #include <QElapsedTimer>
@@ -303,6 +304,24 @@ private Q_SLOTS:
         QVERIFY(!controller.isFitting());
     }
 
+    // The mailbox keeps only the latest request, and asks for a wake-up only when it was empty.
+    void mailboxKeepsTheLatest()
+    {
+        nac::app::ParamMailbox mailbox;
+        for (int i = 1; i <= 30; ++i) {
+            nac::app::ParamMailbox::Request request;
+            request.layers = {QStringLiteral("layer")};
+            request.params.resize(1);
+            request.params[0].minActivated = double(i);
+            QCOMPARE(mailbox.post(std::move(request)), i == 1);
+        }
+        const auto taken = mailbox.take();
+        QVERIFY(taken.has_value());
+        QCOMPARE(taken->params[0].minActivated, 30.0);
+        QVERIFY(!mailbox.take().has_value());
+        QVERIFY(mailbox.post(nac::app::ParamMailbox::Request{}));
+    }
+
     void paramChangesRebinAndCoalesce()
     {
         EngineController controller;
@@ -350,19 +369,26 @@ private Q_SLOTS:
         QCOMPARE(phiOnly->layers[0].coverage.counts, rebinned->layers[0].coverage.counts);
         QVERIFY(phiOnly->layers[0].coverage.phi != rebinned->layers[0].coverage.phi);
 
-        // Latest request wins: 30 quick posts reach the worker as a few requests, ending with the last.
-        before = recorder.snapshots.size();
-        for (int i = 1; i <= 30; ++i) {
-            params[2].minActivated = double(i);
-            controller.setParams(names, params);
+        // Latest request wins: 30 quick posts reach the worker as a few requests, ending with the
+        // last. On a loaded machine the worker may take every post before the next one arrives
+        // (ParamMailbox's own test checks the coalescing itself), so a burst is tried up to 3 times.
+        std::size_t received = 30;
+        for (int burst = 0; burst < 3 && received >= 30; ++burst) {
+            before = recorder.snapshots.size();
+            const double last = 30.0 + 100.0 * burst;
+            for (int i = 1; i <= 30; ++i) {
+                params[2].minActivated = double(i) + 100.0 * burst;
+                controller.setParams(names, params);
+            }
+            QTRY_VERIFY_WITH_TIMEOUT(!recorder.snapshots.empty()
+                                         && recorder.snapshots.back()->layers[2].coverage.params.minActivated == last,
+                                     kWaitMs);
+            QTest::qWait(200);
+            received = recorder.snapshots.size() - before;
+            qInfo("30 parameter posts produced %zu snapshots", received);
+            QCOMPARE(recorder.snapshots.back()->layers[2].coverage.params.minActivated, last);
         }
-        QTRY_VERIFY_WITH_TIMEOUT(!recorder.snapshots.empty() && recorder.snapshots.back()->layers[2].coverage.params.minActivated == 30.0,
-                                 kWaitMs);
-        QTest::qWait(200);
-        const std::size_t received = recorder.snapshots.size() - before;
-        qInfo("30 parameter posts produced %zu snapshots", received);
         QVERIFY(received < 30);
-        QCOMPARE(recorder.snapshots.back()->layers[2].coverage.params.minActivated, 30.0);
     }
 
     void scoringReportsEveryFile()
