@@ -57,7 +57,7 @@ mkdir -p "$out"
 "$nac" layers --model "$model" --device cuda > "$out/layers.txt"
 head -n 5 "$out/layers.txt"
 
-for batch in 64 256; do
+for batch in 64 256 auto; do
   echo "== nac bench, cuda, batch $batch"
   "$nac" bench --model "$model" --device cuda --data noise:uniform:8192 --samples 8192 --batch "$batch" --rounds 3
 done
