@@ -47,6 +47,24 @@ SampleSet computeAll(Model& model, const std::vector<float>& pixels, int count, 
     return out;
 }
 
+// The probe batch of tools/make_test_models.py's eager_expected(): two images,
+// x[i] = sin(0.37 i) + 0.25 cos(0.011 i) over the flat [2, C, H, W] index i.
+std::vector<float> probeBatch(const InputSpec& spec)
+{
+    std::vector<float> probe(2 * spec.valuesPerImage());
+    for (std::size_t i = 0; i < probe.size(); ++i)
+        probe[i] = float(std::sin(0.37 * double(i)) + 0.25 * std::cos(0.011 * double(i)));
+    return probe;
+}
+
+std::vector<float> jsonFloats(const QJsonArray& array)
+{
+    std::vector<float> out;
+    for (const QJsonValue& v : array)
+        out.push_back(float(v.toDouble()));
+    return out;
+}
+
 // Images already in memory, for the fitter's batch loop.
 class VectorDataset final : public Dataset {
 public:
@@ -423,21 +441,12 @@ void TestModel::vitTokenPooling()
     QFile file(modelPath("vit_tiny.expected.json"));
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QJsonObject expected = QJsonDocument::fromJson(file.readAll()).object();
-    const std::size_t per = model->inputSpec().valuesPerImage();
-    std::vector<float> probe(2 * per);
-    for (std::size_t i = 0; i < probe.size(); ++i)
-        probe[i] = float(std::sin(0.37 * double(i)) + 0.25 * std::cos(0.011 * double(i)));
+    const std::vector<float> probe = probeBatch(model->inputSpec());
     const SampleSet states = computeAll(*model, probe, 2, 2);
-    auto values = [](const QJsonArray& array) {
-        std::vector<float> out;
-        for (const QJsonValue& v : array)
-            out.push_back(float(v.toDouble()));
-        return out;
-    };
-    QVERIFY(closeRelative(states.logits, values(expected["logits"].toArray()), 1e-4f));
+    QVERIFY(closeRelative(states.logits, jsonFloats(expected["logits"].toArray()), 1e-4f));
     const QJsonObject raw = expected["raw_products"].toObject();
-    QVERIFY2(closeRelative(states.rawProducts[0], values(raw[QString::fromStdString(ln)].toArray()), 1e-4f), "encoder.ln");
-    QVERIFY2(closeRelative(states.rawProducts[1], values(raw[QString::fromStdString(block)].toArray()), 1e-4f), "ln_2");
+    QVERIFY2(closeRelative(states.rawProducts[0], jsonFloats(raw[QString::fromStdString(ln)].toArray()), 1e-4f), "encoder.ln");
+    QVERIFY2(closeRelative(states.rawProducts[1], jsonFloats(raw[QString::fromStdString(block)].toArray()), 1e-4f), "ln_2");
 
     // A profile's pooling is kept when scoring: an explicit choice overrides the automatic one.
     model->setTappedLayers({ln}, {Pooling::Spatial});
@@ -462,24 +471,15 @@ void TestModel::inplaceAfterTap()
     QFile file(modelPath("inplace_after_tap.expected.json"));
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QJsonObject expected = QJsonDocument::fromJson(file.readAll()).object();
-    auto values = [](const QJsonArray& array) {
-        std::vector<float> out;
-        for (const QJsonValue& v : array)
-            out.push_back(float(v.toDouble()));
-        return out;
-    };
     auto model = Model::load(modelPath("inplace_after_tap.pt").toStdString(), "cpu");
     model->setGraphMode(Model::GraphMode(graph));
-    const std::size_t per = model->inputSpec().valuesPerImage();
-    std::vector<float> probe(2 * per);
-    for (std::size_t i = 0; i < probe.size(); ++i)
-        probe[i] = float(std::sin(0.37 * double(i)) + 0.25 * std::cos(0.011 * double(i)));
-    const std::vector<float> raw = values(expected["raw_products"].toObject()["features"].toArray());
+    const std::vector<float> probe = probeBatch(model->inputSpec());
+    const std::vector<float> raw = jsonFloats(expected["raw_products"].toObject()["features"].toArray());
     QCOMPARE(raw.size(), std::size_t(2 * 16));
 
     model->setTappedLayers({"features"});
     const SampleSet single = computeAll(*model, probe, 2, 2);
-    QVERIFY(closeRelative(single.logits, values(expected["logits"].toArray()), 1e-4f));
+    QVERIFY(closeRelative(single.logits, jsonFloats(expected["logits"].toArray()), 1e-4f));
     QVERIFY2(closeRelative(single.rawProducts[0], raw, 1e-4f), "features alone");
 
     model->setTappedLayers({"stem", "features"});
