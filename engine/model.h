@@ -66,7 +66,7 @@ public:
     void setThreads(int threads);
 
     // How the tapped graph runs; both take effect at setTappedLayers(), which checks every
-    // choice on a test batch: logits and states must match the plain contiguous run within 1e-4
+    // choice on a test batch: logits and states must match the plain contiguous run within 1e-5
     // of their scale, or the next choice is tried (a note on stderr when a forced one failed).
     //
     // Frozen clones the model, makes its parameters constants and folds eval-mode BatchNorm into
