@@ -4,7 +4,7 @@
 # each step worked, the memory format nac settled on, and the first error line otherwise.
 #   scripts/check-model-zoo.sh [WORK_DIR]      (about 11 minutes on 2 cores)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 nac=${NAC:-build-release/app/cli/nac}
 [ -x "$nac" ] || nac=build/app/cli/nac
 work=${1:-build/model-zoo}
