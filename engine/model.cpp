@@ -410,6 +410,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const std::string& d
     // Dry run: the output must be [batch, classes] for the input spec.
     try {
         torch::NoGradGuard noGrad;
+        torch::jit::GraphOptimizerEnabledGuard unoptimised(false);  // one-off run: no executor optimisation
         constexpr int kDryBatch = 2;
         const torch::jit::IValue out = impl->module.forward({impl->zerosInput(kDryBatch)});
         if (!out.isTensor())
@@ -461,6 +462,7 @@ const std::vector<ModuleNode>& Model::moduleTree()
     std::map<std::string, std::vector<std::int64_t>> shapes;
     try {
         torch::NoGradGuard noGrad;
+        torch::jit::GraphOptimizerEnabledGuard unoptimised(false);  // one-off run: no executor optimisation
         auto function = makeFunction(taps.graph);
         const auto outputs = m_impl->run(m_impl->zerosInput(1), function.get());
         for (std::size_t i = 0; i < taps.tapped.size(); ++i)
@@ -518,6 +520,7 @@ void Model::setTappedLayers(const std::vector<std::string>& layerNames, const st
     std::vector<LayerInfo> infos;
     try {
         torch::NoGradGuard noGrad;
+        torch::jit::GraphOptimizerEnabledGuard unoptimised(false);  // one-off run: no executor optimisation
         const auto outputs = m_impl->run(m_impl->zerosInput(2), function.get());
         for (std::size_t i = 0; i < taps.tapped.size(); ++i) {
             LayerInfo info;
