@@ -7,6 +7,7 @@
 #include "engine/sha256.h"
 
 #include <ATen/Context.h>
+#include <c10/core/Allocator.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/passes/frozen_graph_optimizations.h>
 #include <torch/csrc/jit/runtime/graph_executor.h>
@@ -31,7 +32,30 @@ using detail::describeTorchError;
 
 namespace {
 std::string shapeText(const std::vector<std::int64_t>& shape);
-}
+
+// Peak of the bytes LibTorch's allocators hand out while it is installed on a thread
+// (c10::DebugInfoGuard(c10::DebugInfoKind::PROFILER_STATE, probe)): the CPU and CUDA allocators
+// report every allocation (+size) and release (-size) to it, as they do to the profiler.
+class PeakMemoryProbe : public c10::MemoryReportingInfoBase {
+public:
+    // LibTorch 1.x passes the totals as int64_t, 2.x as size_t; one of these overrides.
+    void reportMemoryUsage(void*, std::int64_t size, std::int64_t, std::int64_t, c10::Device) { record(size); }
+    void reportMemoryUsage(void*, std::int64_t size, std::size_t, std::size_t, c10::Device) { record(size); }
+    bool memoryProfilingEnabled() const override { return true; }
+    std::int64_t peakBytes() const { return m_peak.load(); }
+
+private:
+    void record(std::int64_t size)
+    {
+        const std::int64_t now = m_current.fetch_add(size) + size;
+        std::int64_t peak = m_peak.load();
+        while (now > peak && !m_peak.compare_exchange_weak(peak, now)) {
+        }
+    }
+    std::atomic<std::int64_t> m_current{0};
+    std::atomic<std::int64_t> m_peak{0};
+};
+}  // namespace
 
 struct Model::Impl {
     std::string path;
@@ -104,8 +128,6 @@ struct Model::Impl {
         // torch::jit::freeze() runs its folding passes on `forward` only; the tap method is ours.
         std::shared_ptr<torch::jit::Graph> graph = result.get_method(kTapMethod).graph();
         torch::jit::OptimizeFrozenGraph(graph, /*optimize_numerics=*/true);
-        if (std::getenv("NAC_DUMP_GRAPH"))
-            std::cerr << *graph << "\n";
         return result;
     }
 
@@ -239,7 +261,7 @@ struct Model::Impl {
             // Peak allocator bytes at two batch sizes: their difference leaves out what does not
             // grow with the batch (reordered weights, workspaces).
             auto peakOf = [&](int batch, std::vector<torch::Tensor>* keep) {
-                const auto probe = std::make_shared<detail::PeakMemoryProbe>();
+                const auto probe = std::make_shared<PeakMemoryProbe>();
                 c10::DebugInfoGuard guard(c10::DebugInfoKind::PROFILER_STATE, probe);
                 std::vector<torch::Tensor> out = logitsAndProducts(inputTensor(pattern.data(), batch));
                 if (keep)
@@ -526,10 +548,10 @@ void Model::setTappedLayers(const std::vector<std::string>& layerNames, const st
             LayerInfo info;
             info.name = taps.tapped[i];
             info.outputShape = outputs[i + 1].sizes().vec();
-            info.outputShape[0] = 1;  // shapes are reported for one image
             if (info.outputShape.size() < 2)
                 throw badInput("layer '" + info.name + "' outputs shape " + shapeText(info.outputShape)
                                + ", which has no neuron dimension; choose a layer with output [batch, channels, ...]");
+            info.outputShape[0] = 1;  // shapes are reported for one image
             info.pooling = pooling.empty() ? m_impl->autoPooling(info.name, m_impl->typeNameOf(info.name), info.outputShape.size())
                                            : pooling[i];
             if (info.pooling != Pooling::Spatial && info.outputShape.size() != 3)

@@ -177,20 +177,27 @@ class NanOutput(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
+class MeanSquare(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.pow(2).mean()
+
+
 class OddModules(nn.Module):
-    """Has a submodule forward never calls (`unused`) and one that returns a tuple (`pair`)."""
+    """Has a submodule forward never calls (`unused`), one that returns a tuple (`pair`) and one
+    that returns a 0-dimensional tensor (`energy`)."""
 
     def __init__(self):
         super().__init__()
         self.features = nn.Sequential(nn.Conv2d(1, 8, 3, 2, 1), nn.ReLU())
         self.pair = SplitHalves()
+        self.energy = MeanSquare()
         self.unused = nn.Conv2d(8, 8, 1)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(8, 10)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         a, b = self.pair(self.features(x))
-        return self.fc(torch.flatten(self.avgpool(a + b), 1))
+        return self.fc(torch.flatten(self.avgpool(a + b), 1)) + 0.0 * self.energy(a)
 
 
 class ViewFlatten(nn.Module):
@@ -393,7 +400,8 @@ def build(out: str) -> list:
     meta = metadata("CNN with an unused and a tuple-returning module", shape, [0.2860], [0.3530], DIGITS,
                     [("avgpool", 50, 50, 100)], 9)
     save_module(torch.jit.script(om), os.path.join(out, "odd_modules.pt"), meta)
-    add("odd_modules.pt", shape, 10, "`unused` is never called by forward; `pair` returns a tuple, not a tensor")
+    add("odd_modules.pt", shape, 10, "`unused` is never called by forward; `pair` returns a tuple, not a tensor; `energy` returns a "
+        "0-dimensional tensor")
 
     # --- a tiny torchvision ViT, with its states computed here by hooks + autograd.grad, pooled as
     # SPEC §1.5 says (tokens summed; the CLS token of encoder.ln), for the C++ test to match.

@@ -18,10 +18,10 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
-#include <ctime>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -40,6 +40,9 @@ constexpr int kExitUsage = 2;
 constexpr int kExitBadInput = 3;
 constexpr int kExitCanceled = 130;
 
+constexpr int kDefaultFitSamples = 1000;   // the reference's valid_num (SPEC §3)
+constexpr std::uint32_t kDefaultSeed = 1;  // the reference's RandomState(1)
+
 // NAC_TIMINGS=1 prints, on stderr, when each stage of a command ends: wall seconds since main()
 // and the process's CPU seconds so far (which include LibTorch's start-up before main()).
 void stage(const char* name)
@@ -52,8 +55,6 @@ void stage(const char* name)
     std::cerr << "[timing] " << std::fixed << std::setprecision(3) << wall << " s wall, "
               << double(std::clock()) / CLOCKS_PER_SEC << " s cpu: " << name << "\n" << std::defaultfloat;
 }
-constexpr int kDefaultFitSamples = 1000;   // the reference's valid_num (SPEC §3)
-constexpr std::uint32_t kDefaultSeed = 1;  // the reference's RandomState(1)
 
 CancelToken g_cancel = makeCancelToken();
 

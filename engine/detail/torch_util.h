@@ -3,12 +3,8 @@
 
 #include "engine/layer_params.h"
 
-#include <c10/core/Allocator.h>
 #include <torch/script.h>
 
-#include <algorithm>
-#include <atomic>
-#include <cstdint>
 #include <string>
 
 namespace nac::engine::detail {
@@ -29,28 +25,5 @@ torch::Tensor sumPool(const torch::Tensor& tensor);
 // One value per neuron (SPEC §1.5): sumPool for Spatial; for a token sequence [B, T, D] the sum
 // over T (TokenSum) or token 0 (ClsToken), giving [B, D].
 torch::Tensor poolLayer(const torch::Tensor& tensor, Pooling pooling);
-
-// Peak of the bytes LibTorch's allocators hand out while it is installed on a thread
-// (c10::DebugInfoGuard(c10::DebugInfoKind::PROFILER_STATE, probe)): the CPU and CUDA allocators
-// report every allocation (+size) and release (-size) to it, as they do to the profiler.
-class PeakMemoryProbe : public c10::MemoryReportingInfoBase {
-public:
-    // LibTorch 1.x passes the totals as int64_t, 2.x as size_t; one of these overrides.
-    void reportMemoryUsage(void*, std::int64_t size, std::int64_t, std::int64_t, c10::Device) { record(size); }
-    void reportMemoryUsage(void*, std::int64_t size, std::size_t, std::size_t, c10::Device) { record(size); }
-    bool memoryProfilingEnabled() const override { return true; }
-    std::int64_t peakBytes() const { return m_peak.load(); }
-
-private:
-    void record(std::int64_t size)
-    {
-        const std::int64_t now = m_current.fetch_add(size) + size;
-        std::int64_t peak = m_peak.load();
-        while (now > peak && !m_peak.compare_exchange_weak(peak, now)) {
-        }
-    }
-    std::atomic<std::int64_t> m_current{0};
-    std::atomic<std::int64_t> m_peak{0};
-};
 
 }  // namespace nac::engine::detail

@@ -298,6 +298,7 @@ void TestModel::untappableModules()
     auto model = Model::load(modelPath("odd_modules.pt").toStdString(), "cpu");
     expectBadInput([&] { model->setTappedLayers({"unused"}); }, {"unused", "never called", "Layers that can be tapped", "avgpool"});
     expectBadInput([&] { model->setTappedLayers({"pair"}); }, {"pair", "not a tensor"});
+    expectBadInput([&] { model->setTappedLayers({"energy"}); }, {"energy", "[]", "no neuron dimension"});
     model->setTappedLayers({"features", "avgpool"});
     QCOMPARE(model->tappedLayers().size(), std::size_t(2));
 }
