@@ -4,6 +4,7 @@
 #include "engine/error.h"
 
 #include <algorithm>
+#include <unordered_set>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -79,7 +80,8 @@ CoverageProfile& CoverageProfile::operator=(CoverageProfile&&) noexcept = defaul
 
 CoverageProfile::CoverageProfile(const CoverageProfile& other)
     : modelSha256(other.modelSha256), modelPath(other.modelPath), datasetDescription(other.datasetDescription),
-      createdBy(other.createdBy), m_layers(other.m_layers), m_fit(other.m_fit), m_heldout(other.m_heldout),
+      createdBy(other.createdBy), input(other.input), hasInput(other.hasInput), conversionRules(other.conversionRules),
+      m_layers(other.m_layers), m_fit(other.m_fit), m_heldout(other.m_heldout),
       m_coverage(other.m_coverage), m_cache(std::make_unique<Cache>(*other.m_cache))
 {
 }
@@ -368,7 +370,35 @@ CoverageProfile CoverageProfile::withLayers(const std::vector<std::string>& name
     out.modelPath = modelPath;
     out.datasetDescription = datasetDescription;
     out.createdBy = createdBy;
+    out.input = input;
+    out.hasInput = hasInput;
+    out.conversionRules = conversionRules;
     return out;
+}
+
+void CoverageProfile::checkDisjoint(const CoverageProfile& other) const
+{
+    // Identities (canonical paths) when both sides have them for every sample, else source names.
+    auto complete = [](const SampleSet& s) { return s.identities.size() == s.sampleCount(); };
+    const bool byIdentity = complete(m_fit) && complete(m_heldout) && complete(other.m_fit) && complete(other.m_heldout);
+    auto keys = [byIdentity](const SampleSet& s) -> const std::vector<std::string>& { return byIdentity ? s.identities : s.sources; };
+    std::unordered_set<std::string> mine;
+    mine.reserve(m_fit.sampleCount() + m_heldout.sampleCount());
+    for (const SampleSet* set : {&m_fit, &m_heldout})
+        mine.insert(keys(*set).begin(), keys(*set).end());
+    std::size_t shared = 0;
+    std::string example;
+    for (const SampleSet* set : {&other.m_fit, &other.m_heldout}) {
+        for (const std::string& key : keys(*set)) {
+            if (mine.count(key)) {
+                if (shared++ == 0)
+                    example = key;
+            }
+        }
+    }
+    if (shared > 0)
+        throw badInput("cannot merge profiles that share images: " + std::to_string(shared) + (shared == 1 ? " image is" : " images are")
+                       + " in both (for example " + example + "); fit shards on disjoint images (e.g. DATA@0-29999 and DATA@30000-59999)");
 }
 
 void CoverageProfile::merge(const CoverageProfile& other)
@@ -385,6 +415,13 @@ void CoverageProfile::merge(const CoverageProfile& other)
     if (other.allParams() != allParams())
         throw badInput("cannot merge profiles with different layer parameters (M, O, alpha, bins); "
                        "set the same parameters first");
+    if (hasInput != other.hasInput || (hasInput && input != other.input))
+        throw badInput("cannot merge profiles fitted with different preprocessing ("
+                       + (hasInput ? describeInputSpec(input) : std::string("not recorded")) + " vs "
+                       + (other.hasInput ? describeInputSpec(other.input) : std::string("not recorded")) + ")");
+    if (conversionRules != other.conversionRules)
+        throw badInput("cannot merge profiles whose images were converted by different rules (made by different versions)");
+    checkDisjoint(other);
     m_fit.append(other.m_fit);
     if (other.m_heldout.sampleCount() > 0) {
         if (m_heldout.sampleCount() == 0)

@@ -2,6 +2,7 @@
 // parameters, and the histograms (counts, Phi) derived from them; scores new samples (NAC-UE).
 #pragma once
 
+#include "engine/dataset.h"
 #include "engine/layer_params.h"
 #include "engine/sample_set.h"
 
@@ -80,9 +81,17 @@ public:
 
     // Identity, stored in .nacprofile files.
     std::string modelSha256;
+    // The model file: absolute when fitted; loadProfile() resolves it (the path relative to the
+    // profile's folder first, so that a profile moved together with its model still finds it).
     std::string modelPath;
     std::string datasetDescription;
     std::string createdBy;
+    // The preprocessing the fit used (size, channels, mean, std) and the conversion rules of the
+    // readers (kImageConversionRules). Scoring must use the same; hasInput is false only for
+    // profiles written before it was stored.
+    InputSpec input;
+    bool hasInput = false;
+    std::string conversionRules;
 
     const std::vector<LayerInfo>& layers() const { return m_layers; }
     std::size_t layerCount() const { return m_layers.size(); }
@@ -108,7 +117,10 @@ public:
     SampleExplanation explain(const SampleSet& samples, std::size_t sampleIndex) const;
 
     // Appends the fit samples of other (a profile fitted on a disjoint shard with the same model,
-    // layers and parameters); the result equals a profile fitted on the union.
+    // layers, parameters and preprocessing); the result equals a profile fitted on the union.
+    // Throws Error(BadInput) when the two differ, or when they share an image (by
+    // Dataset::sampleIdentity, or by source name for profiles without identities): a shard
+    // merged with itself or with an overlapping one would count those images twice.
     void merge(const CoverageProfile& other);
 
     // A profile with only the named layers, in the given order (layer ablations). Throws
@@ -121,6 +133,7 @@ public:
 private:
     struct Cache;
     void rebuildLayer(std::size_t layer);
+    void checkDisjoint(const CoverageProfile& other) const;
     void recomputePhi(std::size_t layer);
 
     std::vector<LayerInfo> m_layers;

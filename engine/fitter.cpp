@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -23,7 +24,9 @@ struct Batch {
     std::vector<float> pixels;
     std::vector<int> labels;
     std::vector<std::string> sources;
+    std::vector<std::string> identities;
     std::vector<std::string> warnings;
+    std::vector<std::string> notes;  // conversions (resizing, colour), one per converted image
     int count = 0;
 };
 
@@ -36,9 +39,13 @@ Batch loadBatch(const Dataset& dataset, const InputSpec& spec, const std::vector
     for (std::size_t k = begin; k < end; ++k) {
         const std::size_t index = indices[k];
         try {
-            dataset.load(index, spec, batch.pixels.data() + std::size_t(batch.count) * perImage);
+            std::string note;
+            dataset.load(index, spec, batch.pixels.data() + std::size_t(batch.count) * perImage, &note);
+            if (!note.empty())
+                batch.notes.push_back(std::move(note));
             batch.labels.push_back(dataset.label(index));
             batch.sources.push_back(dataset.sourceName(index));
+            batch.identities.push_back(dataset.sampleIdentity(index));
             ++batch.count;
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::BadInput)
@@ -85,6 +92,28 @@ private:
     std::size_t m_next = 0;
     std::mutex m_mutex;
 };
+
+// One note per kind of conversion ("resized from 28x28 to 224x224 pixels; gray image repeated
+// over 3 channels"), with how many images it applied to, in the order first seen.
+void reportConversions(const std::vector<std::vector<std::string>>& notes, const Dataset& dataset, const NoteCallback& note)
+{
+    std::vector<std::pair<std::string, std::size_t>> kinds;
+    for (const auto& batchNotes : notes) {
+        for (const std::string& text : batchNotes) {
+            auto found = std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == text; });
+            if (found != kinds.end())
+                ++found->second;
+            else
+                kinds.emplace_back(text, 1);
+        }
+    }
+    constexpr std::size_t kMaxKinds = 5;
+    for (std::size_t k = 0; k < kinds.size() && k < kMaxKinds; ++k)
+        note(dataset.description() + ": " + std::to_string(kinds[k].second) + (kinds[k].second == 1 ? " image " : " images ")
+             + kinds[k].first);
+    if (kinds.size() > kMaxKinds)
+        note(dataset.description() + ": " + std::to_string(kinds.size() - kMaxKinds) + " more kinds of conversion");
+}
 
 }  // namespace
 
@@ -155,6 +184,7 @@ SampleSet runBatches(Model& model, const Dataset& dataset, const std::vector<std
 
     std::vector<SampleSet> parts(queue.batchCount());
     std::vector<std::vector<std::string>> warnings(queue.batchCount());
+    std::vector<std::vector<std::string>> notes(queue.batchCount());
     std::atomic<std::size_t> done{0};
     std::atomic<bool> failed{false};
     std::mutex errorMutex;
@@ -187,6 +217,9 @@ SampleSet runBatches(Model& model, const Dataset& dataset, const std::vector<std
                     model.runForwardAndGradient(batch.pixels.data(), batch.count);
                 else if (batch.count > 0)
                     model.computeStates(batch.pixels.data(), batch.count, batch.labels, batch.sources, part);
+                if (!plainOnly && part.sampleCount() == batch.identities.size())
+                    part.identities = std::move(batch.identities);
+                notes[batchIndex] = std::move(batch.notes);
                 parts[batchIndex] = std::move(part);
                 done += queue.imagesIn(batchIndex);
                 if (reportsProgress)
@@ -229,6 +262,8 @@ SampleSet runBatches(Model& model, const Dataset& dataset, const std::vector<std
     if (out.sampleCount() == 0)
         throw badInput("none of the " + std::to_string(total) + " images in " + dataset.description()
                        + " could be read (" + std::to_string(skipped) + " skipped)");
+    if (options.note)
+        reportConversions(notes, dataset, options.note);
     return out;
 }
 
@@ -269,10 +304,21 @@ CoverageProfile fitProfile(Model& model, const Dataset& dataset, const std::vect
     }
     CoverageProfile profile(layers, std::move(fit), params);
     profile.setHeldoutSamples(std::move(heldout));
-    profile.modelSha256 = model.sha256();
-    profile.modelPath = model.path();
-    profile.datasetDescription = dataset.description();
+    stampProfile(profile, model, dataset);
+    profile.createdBy = "nac fit";
     return profile;
+}
+
+void stampProfile(CoverageProfile& profile, const Model& model, const Dataset& dataset)
+{
+    profile.modelSha256 = model.sha256();
+    std::error_code error;
+    const std::filesystem::path absolute = std::filesystem::absolute(model.path(), error);
+    profile.modelPath = error ? model.path() : absolute.lexically_normal().string();
+    profile.datasetDescription = dataset.description();
+    profile.input = model.inputSpec();
+    profile.hasInput = true;
+    profile.conversionRules = kImageConversionRules;
 }
 
 }  // namespace nac::engine

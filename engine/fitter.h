@@ -24,6 +24,9 @@ struct RunOptions {
     CancelToken cancel;
     ProgressCallback progress;   // throttled to about 10 calls a second, plus one at the end
     WarningCallback warning;     // a skipped image, named
+    // Conversions the images needed to fit the model's input (resizing, gray to colour, colour
+    // to gray): one call per kind, after the run, with the number of images it applied to.
+    NoteCallback note;
     std::string stage = "states";
 };
 
@@ -61,5 +64,9 @@ double timePlainPasses(Model& model, const Dataset& dataset, const std::vector<s
 CoverageProfile fitProfile(Model& model, const Dataset& dataset, const std::vector<std::size_t>& fitIndices,
                            const std::vector<std::size_t>& heldoutIndices, const std::vector<LayerParams>& params,
                            const RunOptions& options);
+
+// Records in a profile what it was fitted with: the model (SHA-256 and absolute path), the data
+// set, and the preprocessing (input spec and conversion rules) that scoring must use again.
+void stampProfile(CoverageProfile& profile, const Model& model, const Dataset& dataset);
 
 }  // namespace nac::engine

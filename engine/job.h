@@ -47,5 +47,7 @@ using ProgressCallback = std::function<void(const Progress&)>;
 
 // Called on the job's own thread for input that was skipped (a corrupt image among good ones).
 using WarningCallback = std::function<void(const std::string&)>;
+// A conversion or choice the user should know about ("note: ..." on the CLI, the message bar in the app).
+using NoteCallback = std::function<void(const std::string&)>;
 
 }  // namespace nac::engine

@@ -142,15 +142,25 @@ double areaUnderPrecisionRecall(const BinaryCurve& curve) {
 }
 
 // Ranks 0..n-1 by a stable ascending sort (numpy's argsort().argsort(), ties broken by position).
-std::vector<std::int64_t> positionalRanks(const std::vector<double>& values) {
+// Ranks 1..n with tied values sharing the mean of their positions (scipy.stats.rankdata's
+// "average"), so the result does not depend on the order the values come in.
+std::vector<double> averageRanks(const std::vector<double>& values) {
     std::vector<std::size_t> order(values.size());
     for (std::size_t i = 0; i < order.size(); ++i) {
         order[i] = i;
     }
-    std::stable_sort(order.begin(), order.end(), [&values](std::size_t a, std::size_t b) { return values[a] < values[b]; });
-    std::vector<std::int64_t> ranks(values.size());
-    for (std::size_t rank = 0; rank < order.size(); ++rank) {
-        ranks[order[rank]] = static_cast<std::int64_t>(rank);
+    std::sort(order.begin(), order.end(), [&values](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+    std::vector<double> ranks(values.size());
+    for (std::size_t first = 0; first < order.size();) {
+        std::size_t last = first;
+        while (last + 1 < order.size() && values[order[last + 1]] == values[order[first]]) {
+            ++last;
+        }
+        const double shared = 0.5 * static_cast<double>(first + last) + 1.0;
+        for (std::size_t k = first; k <= last; ++k) {
+            ranks[order[k]] = shared;
+        }
+        first = last + 1;
     }
     return ranks;
 }
@@ -226,17 +236,24 @@ double spearmanCorrelation(const std::vector<double>& x, const std::vector<doubl
     if (isConstant(x) || isConstant(y)) {
         return std::numeric_limits<double>::quiet_NaN();
     }
-    // With ranks forming a permutation, Pearson's r of the ranks equals [OC]'s closed form
-    // 1 - 6 * sum d^2 / (n (n^2 - 1)), which is exact in integers up to the final division.
-    const std::vector<std::int64_t> xRanks = positionalRanks(x);
-    const std::vector<std::int64_t> yRanks = positionalRanks(y);
-    double squaredRankDifferences = 0.0;
-    for (std::size_t i = 0; i < xRanks.size(); ++i) {
-        const double difference = static_cast<double>(xRanks[i] - yRanks[i]);
-        squaredRankDifferences += difference * difference;
-    }
+    // Pearson's r of the average ranks. Without ties it equals [OC]'s closed form
+    // 1 - 6 * sum d^2 / (n (n^2 - 1)); with ties it is scipy.stats.spearmanr's value, which does
+    // not depend on the order of the checkpoints (the closed form over an argsort does).
+    const std::vector<double> xRanks = averageRanks(x);
+    const std::vector<double> yRanks = averageRanks(y);
     const double n = static_cast<double>(x.size());
-    return 1.0 - 6.0 * squaredRankDifferences / (n * (n * n - 1.0));
+    const double meanRank = (n + 1.0) / 2.0;
+    double covariance = 0.0;
+    double xVariance = 0.0;
+    double yVariance = 0.0;
+    for (std::size_t i = 0; i < xRanks.size(); ++i) {
+        const double dx = xRanks[i] - meanRank;
+        const double dy = yRanks[i] - meanRank;
+        covariance += dx * dy;
+        xVariance += dx * dx;
+        yVariance += dy * dy;
+    }
+    return covariance / std::sqrt(xVariance * yVariance);
 }
 
 }  // namespace nac::engine

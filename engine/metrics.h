@@ -34,9 +34,11 @@ OodMetrics computeOodMetrics(const std::vector<double>& indConfidence, const std
 // when keepFraction is outside (0, 1] or the set is empty or holds NaN.
 double thresholdKeepingInd(std::vector<double> indConfidence, double keepFraction);
 
-// Spearman rank correlation as [OC] NAC-ME computes it: ranks by a double (stable) argsort, so ties
-// are broken by position, then the Pearson correlation of the ranks. NaN when either side is constant
-// (including fewer than two values). Throws Error(BadInput) when the sizes differ or a value is NaN.
+// Spearman rank correlation: the Pearson correlation of the ranks, tied values sharing their
+// average rank (scipy.stats.spearmanr). Without ties this is [OC]'s 1 - 6 sum d^2 / (n (n^2 - 1));
+// with ties it does not depend on the order of the values, as [OC]'s argsort ranks do. NaN when
+// either side is constant (including fewer than two values). Throws Error(BadInput) when the sizes
+// differ or a value is NaN.
 double spearmanCorrelation(const std::vector<double>& x, const std::vector<double>& y);
 
 }  // namespace nac::engine

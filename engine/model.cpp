@@ -10,6 +10,7 @@
 #include <c10/core/Allocator.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/passes/frozen_graph_optimizations.h>
+#include <torch/csrc/jit/passes/inliner.h>
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
@@ -23,7 +24,9 @@
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 namespace nac::engine {
@@ -73,7 +76,7 @@ struct Model::Impl {
     std::shared_ptr<torch::jit::GraphFunction> tapFunction;  // Plain mode: runs on `module`
     c10::optional<torch::jit::Module> frozen;                // Frozen mode: owns method kTapMethod
     GraphMode mode = GraphMode::Plain;
-    MemoryFormat formatChoice = MemoryFormat::Auto;
+    MemoryFormat formatChoice = MemoryFormat::Contiguous;
     std::vector<Pooling> pooling;  // per tapped output of tapFunction (set with it)
     bool channelsLast = false;  // settled by setTappedLayers()
     std::atomic<bool> inputRequiresGrad{false};  // see forwardAndGrads()
@@ -248,6 +251,7 @@ struct Model::Impl {
     {
         inputRequiresGrad = false;  // other layers may not need the fallback
         bytesPerImage = 0;
+        trainingModeProblem.clear();
         configure(Execution{}, layerNames);
         // A deterministic, non-constant test batch (zeros would hide layout mistakes). Its plain
         // run is also where the memory one image needs is measured (Model::bytesPerImage).
@@ -268,12 +272,22 @@ struct Model::Impl {
                     *keep = std::move(out);
                 return probe->peakBytes();
             };
-            const std::int64_t small = peakOf(kBatch, &reference);
-            const std::int64_t larger = peakOf(kLargerBatch, nullptr);
-            bytesPerImage = std::size_t(std::max<std::int64_t>(larger - small, 0) / (kLargerBatch - kBatch));
+            std::vector<torch::Tensor> larger;
+            const std::int64_t smallBytes = peakOf(kBatch, &reference);
+            const std::int64_t largerBytes = peakOf(kLargerBatch, &larger);
+            bytesPerImage = std::size_t(std::max<std::int64_t>(largerBytes - smallBytes, 0) / (kLargerBatch - kBatch));
+            // The first kBatch images of the larger batch are the same images: in eval mode each
+            // image's outputs are its own (SPEC §1.3). Dropout or BatchNorm left in training
+            // mode (a model traced before model.eval()) makes them random or batch-dependent.
+            std::vector<torch::Tensor> firstImages;
+            for (const torch::Tensor& t : larger)
+                firstImages.push_back(t.narrow(0, 0, kBatch));
+            trainingModeProblem = batchDependence(reference, firstImages);
         } catch (const std::exception&) {
             return "";  // the plain run fails too; setTappedLayers() reports that
         }
+        if (!trainingModeProblem.empty())
+            return "";
         if (!wantFrozen && !wantChannelsLast)
             return "";
         std::vector<Execution> candidates;
@@ -296,6 +310,27 @@ struct Model::Impl {
         }
         configure(Execution{}, layerNames);
         return problems;
+    }
+
+    // How far the same images' outputs may move when they run in a larger batch: oneDNN may pick
+    // other kernels for another batch size (rounding, about 1e-6 relative), but dropout or
+    // batch statistics move them by whole percents.
+    static constexpr double kBatchDependenceTolerance = 1e-3;
+    std::string trainingModeProblem;  // set by settleExecution()
+
+    static std::string batchDependence(const std::vector<torch::Tensor>& alone, const std::vector<torch::Tensor>& inBatch)
+    {
+        for (std::size_t i = 0; i < alone.size() && i < inBatch.size(); ++i) {
+            const double scale = alone[i].abs().max().item<double>();
+            const double diff = (inBatch[i] - alone[i]).abs().max().item<double>();
+            if (diff > kBatchDependenceTolerance * scale) {
+                std::ostringstream text;
+                text << (i == 0 ? "its logits" : "its layer states") << " for the same images changed by " << diff
+                     << " (of " << scale << ") when they ran in a larger batch";
+                return text.str();
+            }
+        }
+        return "";
     }
 
     static std::string differenceFrom(const std::vector<torch::Tensor>& reference, const std::vector<torch::Tensor>& got)
@@ -356,6 +391,50 @@ std::string shapeText(const std::vector<std::int64_t>& shape)
     for (std::size_t i = 0; i < shape.size(); ++i)
         text += (i ? ", " : "") + std::to_string(shape[i]);
     return text + "]";
+}
+
+// The first operation of the (inlined) forward graph that is fixed to training behaviour: dropout
+// with train=True or batch_norm with training=True as constants (what tracing a model in training
+// mode records; a scripted model reads self.training instead, which eval() switched off), or a
+// random-number operation. Only the graph's top level is searched: a traced graph has no
+// branches, and an operation inside a branch of a scripted model (torchvision's attention
+// dropout or stochastic depth, which run only when training) may never run; the test batches of
+// setTappedLayers() catch what runs. "" when there is none.
+std::string trainingModeOperation(const torch::jit::Module& module)
+{
+    std::shared_ptr<torch::jit::Graph> graph;
+    try {
+        graph = module.get_method("forward").graph()->copy();
+        torch::jit::Inline(*graph);
+    } catch (const std::exception&) {
+        return "";  // the dry run reports a model it cannot run
+    }
+    static const std::map<std::string, std::size_t> kTrainFlagInput{
+        {"aten::dropout", 2},       {"aten::dropout_", 2},        {"aten::feature_dropout", 2},
+        {"aten::alpha_dropout", 2}, {"aten::feature_alpha_dropout", 2}, {"aten::batch_norm", 5},
+        {"aten::native_batch_norm", 5}, {"aten::_batch_norm_impl_index", 5}};
+    static const std::set<std::string> kRandom{"aten::bernoulli", "aten::bernoulli_", "aten::rand", "aten::rand_like",
+                                               "aten::randn", "aten::randn_like", "aten::randint", "aten::randint_like",
+                                               "aten::normal", "aten::normal_", "aten::uniform_", "aten::multinomial",
+                                               "aten::randperm"};
+    for (torch::jit::Node* node : graph->block()->nodes()) {
+        const std::string kind = node->kind().toQualString();
+        if (kRandom.count(kind))
+            return kind;
+        const auto flag = kTrainFlagInput.find(kind);
+        if (flag == kTrainFlagInput.end() || flag->second >= node->inputs().size())
+            continue;
+        const c10::optional<torch::jit::IValue> value = torch::jit::toIValue(node->input(flag->second));
+        if (!value || !value->isBool() || !value->toBool())
+            continue;
+        // dropout(input, p, train): a constant p of 0 drops nothing.
+        const c10::optional<torch::jit::IValue> p = kind.find("dropout") != std::string::npos
+            ? torch::jit::toIValue(node->input(1)) : c10::nullopt;
+        if (p && p->isDouble() && p->toDouble() == 0.0)
+            continue;
+        return kind + " with training=True";
+    }
+    return "";
 }
 
 std::shared_ptr<torch::jit::GraphFunction> makeFunction(const std::shared_ptr<torch::jit::Graph>& graph)
@@ -424,6 +503,10 @@ std::unique_ptr<Model> Model::load(const std::string& path, const std::string& d
     }
 
     impl->module.eval();
+    if (const std::string op = trainingModeOperation(impl->module); !op.empty())
+        throw badInput("model " + path + " was saved in training mode: its forward graph calls " + op
+                       + ", so its outputs are random or depend on the other images of the batch. Call model.eval() before "
+                         "torch.jit.trace or torch.jit.script and save it again");
     // NAC differentiates with respect to layer outputs only (SPEC §1.3). Parameters that require
     // grad would make autograd record every layer from the input on; the tap graph starts
     // recording at the taps instead (detail::buildTapGraph).
@@ -575,6 +658,10 @@ void Model::setTappedLayers(const std::vector<std::string>& layerNames, const st
                                   || (m_impl->formatChoice == MemoryFormat::Auto && cpu && m_impl->hasFourDimensionalWeights());
     const bool wantFrozen = m_impl->mode == GraphMode::Frozen;
     const std::string problems = m_impl->settleExecution(taps.tapped, wantFrozen, wantChannelsLast);
+    if (!m_impl->trainingModeProblem.empty())
+        throw badInput("model " + m_impl->path + " behaves as if in training mode: " + m_impl->trainingModeProblem
+                       + ". Dropout or BatchNorm that use the batch or randomness make NAC's states meaningless; "
+                         "call model.eval() before torch.jit.trace or torch.jit.script and save it again");
     const bool refused = (m_impl->mode == GraphMode::Frozen && !m_impl->frozen)
                          || (m_impl->formatChoice == MemoryFormat::ChannelsLast && !m_impl->channelsLast);
     if (refused)

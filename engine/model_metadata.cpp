@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <locale>
 #include <sstream>
 
 namespace nac::engine {
@@ -34,6 +35,19 @@ std::vector<float> floatArray(const Json& value, const std::string& key, const s
 }
 
 }  // namespace
+
+std::string describeInputSpec(const InputSpec& spec)
+{
+    auto list = [](const std::vector<float>& values) {
+        std::ostringstream out;
+        out.imbue(std::locale::classic());
+        for (std::size_t i = 0; i < values.size(); ++i)
+            out << (i ? "," : "") << values[i];
+        return out.str();
+    };
+    return std::to_string(spec.channels) + "x" + std::to_string(spec.height) + "x" + std::to_string(spec.width) + ", mean "
+        + list(spec.mean) + ", std " + list(spec.std);
+}
 
 void validateInputSpec(const InputSpec& spec)
 {

@@ -11,6 +11,7 @@
 #include "engine/profile_io.h"
 
 #include "engine/error.h"
+#include "engine/model_metadata.h"
 #include "engine/sha256.h"
 
 #include <nlohmann/json.hpp>
@@ -60,7 +61,40 @@ std::string digestBytes(const std::string& hex)
 
 Json sampleHeader(const SampleSet& s)
 {
-    return {{"count", s.sampleCount()}, {"labels", s.labels}, {"sources", s.sources}};
+    Json out{{"count", s.sampleCount()}, {"labels", s.labels}, {"sources", s.sources}};
+    if (s.identities.size() == s.sampleCount())
+        out["identities"] = s.identities;
+    return out;
+}
+
+namespace fs = std::filesystem;
+
+// The model's path relative to the folder the profile is saved in ("" when there is none, e.g.
+// another drive).
+std::string modelPathRelativeTo(const std::string& modelPath, const std::string& profilePath)
+{
+    if (modelPath.empty())
+        return {};
+    std::error_code error;
+    const fs::path model = fs::absolute(modelPath, error);
+    const fs::path folder = fs::absolute(profilePath, error).parent_path();
+    if (error)
+        return {};
+    const fs::path relative = model.lexically_normal().lexically_relative(folder.lexically_normal());
+    return relative.empty() ? std::string() : relative.string();
+}
+
+// Where the model is now: beside the profile as it was when saved (the profile and its model
+// moved together), else the absolute path it was fitted with.
+std::string resolveModelPath(const std::string& absolutePath, const std::string& relativePath, const std::string& profilePath)
+{
+    if (!relativePath.empty()) {
+        std::error_code error;
+        const fs::path candidate = fs::path(profilePath).parent_path() / relativePath;
+        if (fs::is_regular_file(candidate, error))
+            return candidate.lexically_normal().string();
+    }
+    return absolutePath;
 }
 
 // Reads consecutive blocks from the loaded file, checking every length.
@@ -100,6 +134,12 @@ void saveProfile(const CoverageProfile& profile, const std::string& path)
     header["created_by"] = profile.createdBy;
     header["model_sha256"] = profile.modelSha256;
     header["model_path"] = profile.modelPath;
+    header["model_path_relative"] = modelPathRelativeTo(profile.modelPath, path);
+    if (profile.hasInput) {
+        const InputSpec& in = profile.input;
+        header["input"] = {{"channels", in.channels}, {"height", in.height}, {"width", in.width}, {"mean", in.mean},
+                           {"std", in.std}, {"conversion", profile.conversionRules}};
+    }
     header["dataset"] = profile.datasetDescription;
     header["class_count"] = fit.classCount;
     Json layers = Json::array();
@@ -220,6 +260,11 @@ CoverageProfile loadProfile(const std::string& path)
             s.classCount = classCount;
             s.labels = h.at("labels").get<std::vector<int>>();
             s.sources = h.at("sources").get<std::vector<std::string>>();
+            if (h.contains("identities"))
+                s.identities = h.at("identities").get<std::vector<std::string>>();
+            if (!s.identities.empty() && s.identities.size() != s.labels.size())
+                throw badInput(path + " is damaged: it lists " + std::to_string(s.identities.size()) + " sample identities for "
+                               + std::to_string(s.labels.size()) + " samples");
             if (h.at("count").get<std::size_t>() != s.labels.size())
                 throw badInput(path + " is damaged: sample counts disagree");
             return s;
@@ -249,7 +294,26 @@ CoverageProfile loadProfile(const std::string& path)
         profile.setHeldoutSamples(std::move(heldout));
         profile.createdBy = header.value("created_by", std::string());
         profile.modelSha256 = header.value("model_sha256", std::string());
-        profile.modelPath = header.value("model_path", std::string());
+        profile.modelPath = resolveModelPath(header.value("model_path", std::string()),
+                                             header.value("model_path_relative", std::string()), path);
+        if (header.contains("input")) {
+            const Json& in = header.at("input");
+            profile.input.channels = in.at("channels").get<int>();
+            profile.input.height = in.at("height").get<int>();
+            profile.input.width = in.at("width").get<int>();
+            profile.input.mean = in.at("mean").get<std::vector<float>>();
+            profile.input.std = in.at("std").get<std::vector<float>>();
+            try {
+                validateInputSpec(profile.input);
+            } catch (const Error& e) {
+                throw badInput(path + " is damaged: its input spec is invalid (" + e.what() + ")");
+            }
+            profile.conversionRules = in.value("conversion", std::string());
+            if (profile.conversionRules != kImageConversionRules)
+                throw badInput(path + " was fitted with image conversion rules this version of NAC Studio does not implement ("
+                               + profile.conversionRules + "); fit it again with this version");
+            profile.hasInput = true;
+        }
         profile.datasetDescription = header.value("dataset", std::string());
         return profile;
     } catch (const Json::exception& e) {

@@ -32,8 +32,15 @@ void SampleSet::append(const SampleSet& other)
     for (std::size_t l = 0; l < rawProducts.size(); ++l)
         rawProducts[l].insert(rawProducts[l].end(), other.rawProducts[l].begin(), other.rawProducts[l].end());
     logits.insert(logits.end(), other.logits.begin(), other.logits.end());
+    // Identities stay only while every sample has one.
+    const bool keepIdentities = (identities.size() == labels.size() || labels.empty())
+        && other.identities.size() == other.labels.size();
     labels.insert(labels.end(), other.labels.begin(), other.labels.end());
     sources.insert(sources.end(), other.sources.begin(), other.sources.end());
+    if (keepIdentities)
+        identities.insert(identities.end(), other.identities.begin(), other.identities.end());
+    else
+        identities.clear();
 }
 
 SampleSet SampleSet::subset(const std::vector<std::size_t>& indices) const
@@ -49,6 +56,8 @@ SampleSet SampleSet::subset(const std::vector<std::size_t>& indices) const
         out.logits.insert(out.logits.end(), logitRow(i), logitRow(i) + classCount);
         out.labels.push_back(labels[i]);
         out.sources.push_back(i < sources.size() ? sources[i] : std::string());
+        if (identities.size() == labels.size())
+            out.identities.push_back(identities[i]);
     }
     return out;
 }
@@ -65,6 +74,7 @@ SampleSet SampleSet::withLayers(const std::vector<std::size_t>& layers) const
     out.logits = logits;
     out.labels = labels;
     out.sources = sources;
+    out.identities = identities;
     return out;
 }
 
@@ -72,7 +82,8 @@ void SampleSet::checkConsistent() const
 {
     const std::size_t count = sampleCount();
     bool ok = neuronCounts.size() == layerNames.size() && rawProducts.size() == layerNames.size()
-        && logits.size() == count * std::size_t(classCount) && (sources.empty() || sources.size() == count);
+        && logits.size() == count * std::size_t(classCount) && (sources.empty() || sources.size() == count)
+        && (identities.empty() || identities.size() == count);
     for (std::size_t l = 0; ok && l < rawProducts.size(); ++l)
         ok = rawProducts[l].size() == count * std::size_t(neuronCounts[l]);
     if (!ok)

@@ -18,6 +18,9 @@ struct SampleSet {
     std::vector<float> logits;                    // row-major [sampleCount x classCount]
     std::vector<int> labels;                      // data-set labels, -1 when unknown
     std::vector<std::string> sources;             // where each sample came from
+    // Dataset::sampleIdentity of each sample (canonical paths), or empty when unknown (profiles
+    // written before identities were stored). Used to refuse merging shards that share images.
+    std::vector<std::string> identities;
 
     std::size_t sampleCount() const { return labels.size(); }
     std::size_t layerCount() const { return layerNames.size(); }

@@ -143,6 +143,38 @@ class SmallCNN(nn.Module):
         return self.fc(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
+class DropoutCNN(SmallCNN):
+    """SmallCNN with dropout before the classifier (traced in training mode for a test)."""
+
+    def __init__(self):
+        super().__init__()
+        self.drop = nn.Dropout(0.5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.drop(torch.flatten(self.avgpool(self.features(x)), 1)))
+
+
+class BatchNormCNN(SmallCNN):
+    """SmallCNN with BatchNorm after the convolutions (traced in training mode for a test)."""
+
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(16)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(torch.flatten(self.avgpool(self.bn(self.features(x))), 1))
+
+
+class BatchStatisticsCNN(SmallCNN):
+    """Centres its features on the batch mean by hand: no dropout or BatchNorm node to find in
+    the graph, but every image's output depends on the rest of its batch."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        f = self.features(x)
+        f = f - f.mean(0, keepdim=True)
+        return self.fc(torch.flatten(self.avgpool(f), 1))
+
+
 class TupleOutput(SmallCNN):
     def forward(self, x: torch.Tensor):  # -> Tuple[Tensor, Tensor]
         f = torch.flatten(self.avgpool(self.features(x)), 1)
@@ -442,6 +474,23 @@ def build(out: str) -> list:
                        (json.dumps(eager_expected(ia, shape, ["features"])) + "\n").encode())
     add("inplace_after_tap.pt", shape, 10, "forward applies relu_ to the output of `features` (as DenseNet does); "
         "inplace_after_tap.expected.json holds a probe batch's eager logits and raw products")
+
+    # --- models left in training mode (refused: their states would be random or batch-dependent)
+    shape = (1, 28, 28)
+    probe = torch.rand(4, *shape, generator=torch.Generator().manual_seed(12))
+    for file, cls, seed in [("train_dropout_traced.pt", DropoutCNN, 12), ("train_batchnorm_traced.pt", BatchNormCNN, 13)]:
+        torch.manual_seed(seed)
+        m = cls().train()
+        meta = metadata(f"{cls.__name__} traced in training mode", shape, [0.2860], [0.3530], DIGITS,
+                        [("avgpool", 50, 50, 100)], seed)
+        save_module(torch.jit.trace(m, probe, check_trace=False), os.path.join(out, file), meta)
+        add(file, shape, 10, f"{cls.__name__} traced in training mode: the graph has a training=True constant",
+            expect="error")
+    bs = seeded(14, BatchStatisticsCNN)
+    meta = metadata("CNN centred on batch statistics", shape, [0.2860], [0.3530], DIGITS, [("avgpool", 50, 50, 100)], 14)
+    save_module(torch.jit.script(bs), os.path.join(out, "batch_statistics.pt"), meta)
+    add("batch_statistics.pt", shape, 10, "subtracts the batch mean of its features: loads, refused when layers are tapped",
+        expect="batch-dependent")
 
     atomic_write_bytes(os.path.join(out, "not_a_model.pt"),
                        b"This is a text file, not a TorchScript archive.\n")

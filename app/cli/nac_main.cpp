@@ -5,6 +5,7 @@
 
 #include "engine/coverage_profile.h"
 #include "engine/data/data_source.h"
+#include "engine/data/fit_plan.h"
 #include "engine/error.h"
 #include "engine/fitter.h"
 #include "engine/metrics.h"
@@ -16,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -71,7 +73,7 @@ usage:
   nac eval   --profile P --id D --ood NAME=D [--ood NAME=D]... [--model M.pt] [--layer ...]
              [--layers avgpool,layer3 (ablation: only these layers)] [--json FILE]
   nac merge  -o OUT.nacprofile P1 P2 ...
-  nac me     --data D --layer NAME[:params] [--samples N|all] [--all-samples] M1.pt M2.pt ...
+  nac me     --data D --layer NAME[:params] [--samples N|all] [--all-samples] [--json FILE] M1.pt M2.pt ...
   nac tune   --profile P --id-val D --ood-val D [--ood-val D]... --grid LAYER:O=10/50,M=50/500,alpha=100/3000 ...
              [-o TUNED.nacprofile] [--write-model OUT.pt] [--json FILE]
   nac bench  --model M.pt [--data D] [--samples N] [--layer ...] [--image FILE] [--rounds R] [--json FILE]
@@ -80,7 +82,7 @@ data D: an IDX file (.gz too), a folder of images (class = subfolder), an image 
         noise:gaussian:N[:seed=S] / noise:uniform:N[:seed=S]
 common: --batch B|auto (auto) --threads T (all cores) --workers K (batches at once; 0: auto)
         --device auto|cpu|cuda[:N] --graph plain|frozen
-        --memory-format auto|channels-last|contiguous --quiet
+        --memory-format contiguous|channels-last|auto (contiguous: rounds as eager PyTorch) --quiet
 exit codes: 0 ok, 2 usage error, 3 bad input, 1 internal error, 130 canceled
 )";
 
@@ -114,6 +116,16 @@ public:
             std::cerr << "warning: " << text << "\n";
         };
     }
+    // Conversions and choices the user did not spell out: printed even with --quiet, since they
+    // change what the numbers mean.
+    NoteCallback note()
+    {
+        return [this](const std::string& text) {
+            if (m_tty && !m_quiet)
+                std::cerr << "\r";
+            std::cerr << "note: " << text << "\n";
+        };
+    }
 
 private:
     bool m_quiet;
@@ -130,24 +142,59 @@ std::set<std::string> withModelOptions(std::set<std::string> options)
     return options;
 }
 
-std::unique_ptr<Model> loadModel(const CliArgs& args, const std::string& path)
+void printNote(const std::string& text) { std::cerr << "note: " << text << "\n"; }
+
+// The input spec that --input/--mean/--std describe, starting from base for what they leave out.
+InputSpec inputFromOptions(const CliArgs& args, const InputSpec& base)
+{
+    InputSpec spec = base;
+    if (args.has("--input")) {
+        parseInputShape(args.value("--input"), spec);
+        if (!args.has("--mean") && spec.mean.size() != 1 && spec.mean.size() != std::size_t(spec.channels))
+            spec.mean = {0.0f};
+        if (!args.has("--std") && spec.std.size() != 1 && spec.std.size() != std::size_t(spec.channels))
+            spec.std = {1.0f};
+    }
+    if (args.has("--mean"))
+        spec.mean = parseFloatList(args.value("--mean"), "--mean");
+    if (args.has("--std"))
+        spec.std = parseFloatList(args.value("--std"), "--std");
+    validateInputSpec(spec);
+    return spec;
+}
+
+// Loads a model with the common options. With a profile, the model gets the preprocessing the
+// profile was fitted with (scores are only comparable with the same), and --input/--mean/--std
+// that say otherwise are refused.
+std::unique_ptr<Model> loadModel(const CliArgs& args, const std::string& path, const CoverageProfile* profile = nullptr)
 {
     InputSpec spec;
     bool overrideInput = false;
-    if (args.has("--input") || args.has("--mean") || args.has("--std")) {
+    const bool inputOptions = args.has("--input") || args.has("--mean") || args.has("--std");
+    if (profile && profile->hasInput) {
+        if (inputOptions) {
+            const InputSpec asked = inputFromOptions(args, profile->input);
+            if (asked != profile->input)
+                throw badInput("--input/--mean/--std (" + describeInputSpec(asked) + ") conflict with the preprocessing the profile "
+                               "was fitted with (" + describeInputSpec(profile->input) + "); scores are only meaningful with "
+                               "the fit's preprocessing: leave these options out, or fit a new profile");
+        }
+        spec = profile->input;
+        overrideInput = true;
+    } else if (inputOptions) {
+        if (profile)
+            printNote("the profile does not record the preprocessing it was fitted with (it was written by an older version); "
+                      "using --input/--mean/--std as given");
         if (!args.has("--input")) {
             // Start from the metadata's spec: load once to read it.
             auto probe = Model::load(path, args.value("--device", "auto"));
             spec = probe->inputSpec();
-        } else {
-            parseInputShape(args.value("--input"), spec);
         }
-        if (args.has("--mean"))
-            spec.mean = parseFloatList(args.value("--mean"), "--mean");
-        if (args.has("--std"))
-            spec.std = parseFloatList(args.value("--std"), "--std");
-        validateInputSpec(spec);
+        spec = inputFromOptions(args, spec);
         overrideInput = true;
+    } else if (profile) {
+        printNote("the profile does not record the preprocessing it was fitted with (it was written by an older version); "
+                  "using the model's metadata");
     }
     auto model = Model::load(path, args.value("--device", "auto"), overrideInput ? &spec : nullptr);
     model->setThreads(args.intValue("--threads", 0, 0, 1024));
@@ -155,7 +202,8 @@ std::unique_ptr<Model> loadModel(const CliArgs& args, const std::string& path)
     if (graph != "frozen" && graph != "plain")
         throw UsageError("--graph must be plain or frozen");
     model->setGraphMode(graph == "plain" ? Model::GraphMode::Plain : Model::GraphMode::Frozen);
-    const std::string format = args.value("--memory-format", "auto");
+    // Contiguous by default: it rounds as eager PyTorch does (docs/faithfulness.md).
+    const std::string format = args.value("--memory-format", "contiguous");
     if (format == "auto")
         model->setMemoryFormat(Model::MemoryFormat::Auto);
     else if (format == "channels-last")
@@ -225,16 +273,28 @@ std::vector<std::size_t> allIndices(const Dataset& dataset)
     return indices;
 }
 
-// --samples N|all (default: the reference's 1000, class-balanced with --seed).
-std::vector<std::size_t> chooseSamples(const CliArgs& args, const Dataset& dataset, std::size_t defaultCount,
-                                       const std::vector<std::size_t>& exclude = {})
+// Opens a data set for a model: image-folder labels are matched to the model's class names, and
+// what opening it left out or decided is printed as notes.
+std::unique_ptr<Dataset> openDataFor(const std::string& spec, const Model& model)
 {
-    const std::string text = args.value("--samples", std::to_string(defaultCount));
-    const std::uint32_t seed = std::uint32_t(args.intValue("--seed", int(kDefaultSeed), 0, 2147483647));
+    std::vector<std::string> notes;
+    std::unique_ptr<Dataset> dataset = alignLabelsToModel(openDataset(spec), model.metadata().classes, model.classCount(), notes);
+    for (const std::string& text : dataset->openingNotes())
+        printNote(text);
+    for (const std::string& text : notes)
+        printNote(text);
+    return dataset;
+}
+
+// --samples N|all (default: defaultCount; 0 means all) as a fit plan request.
+FitPlanRequest samplesRequest(const CliArgs& args, std::size_t defaultCount)
+{
+    FitPlanRequest request;
+    request.seed = std::uint32_t(args.intValue("--seed", int(kDefaultSeed), 0, 2147483647));
+    const std::string text = args.value("--samples", defaultCount == 0 ? std::string("all") : std::to_string(defaultCount));
     if (text == "all") {
-        if (exclude.empty())
-            return allIndices(dataset);
-        return classBalancedSubset(dataset, dataset.size(), seed, exclude);
+        request.allSamples = true;
+        return request;
     }
     long count = 0;
     try {
@@ -247,7 +307,8 @@ std::vector<std::size_t> chooseSamples(const CliArgs& args, const Dataset& datas
     }
     if (count < 1)
         throw UsageError("--samples must be at least 1");
-    return classBalancedSubset(dataset, std::size_t(count), seed, exclude);
+    request.sampleCount = std::size_t(count);
+    return request;
 }
 
 RunOptions runOptions(const CliArgs& args, ProgressPrinter& printer)
@@ -259,6 +320,7 @@ RunOptions runOptions(const CliArgs& args, ProgressPrinter& printer)
     options.cancel = g_cancel;
     options.progress = printer.callback();
     options.warning = printer.warning();
+    options.note = printer.note();
     return options;
 }
 
@@ -270,6 +332,27 @@ std::string csvField(const std::string& text)
     for (char c : text)
         quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
     return quoted + "\"";
+}
+
+// Writes a text file whole or not at all (a temporary file beside it, then a rename).
+void writeTextFile(const std::string& path, const std::string& text)
+{
+    const std::string temp = path + ".tmp-" + std::to_string(::getpid());
+    {
+        std::ofstream file(temp, std::ios::trunc);
+        if (!file)
+            throw badInput("cannot write " + path + ": the folder does not exist or is not writable");
+        file << text;
+        if (!file.flush()) {
+            file.close();
+            std::remove(temp.c_str());
+            throw badInput("cannot write " + path + ": the disk may be full");
+        }
+    }
+    if (std::rename(temp.c_str(), path.c_str()) != 0) {
+        std::remove(temp.c_str());
+        throw badInput("cannot write " + path);
+    }
 }
 
 std::string formatDouble(double value, int digits = 8)
@@ -361,31 +444,27 @@ int commandFit(const std::vector<std::string>& argv)
     const LayerChoice layers = chooseLayers(args, model->metadata());
     model->setTappedLayers(layers.names);
     stage("layers tapped");
-    auto dataset = openDataset(args.required("--data"));
-    const std::vector<std::size_t> fitIndices = chooseSamples(args, *dataset, kDefaultFitSamples);
-    stage("data opened");
-    std::vector<std::size_t> heldoutIndices;
-    const int heldout = args.intValue("--holdout", 0, 0, 100000000);
+    auto dataset = openDataFor(args.required("--data"), *model);
+    FitPlanRequest request = samplesRequest(args, kDefaultFitSamples);
+    request.heldoutCount = std::size_t(args.intValue("--holdout", 0, 0, 100000000));
     std::unique_ptr<Dataset> heldoutData;
     if (args.has("--holdout-data")) {
         // Held-out images from their own data set (e.g. training images the model never saw).
-        heldoutData = openDataset(args.value("--holdout-data"));
-        const std::uint32_t seed = std::uint32_t(args.intValue("--seed", int(kDefaultSeed), 0, 2147483647)) + 1;
-        heldoutIndices = heldout > 0 ? classBalancedSubset(*heldoutData, std::size_t(heldout), seed) : allIndices(*heldoutData);
-    } else if (heldout > 0) {
-        const std::uint32_t seed = std::uint32_t(args.intValue("--seed", int(kDefaultSeed), 0, 2147483647)) + 1;
-        heldoutIndices = classBalancedSubset(*dataset, std::size_t(heldout), seed, fitIndices);
-        if (heldoutIndices.empty())
-            throw badInput("--holdout " + std::to_string(heldout) + ": no images are left in " + dataset->description()
-                           + " after the fit samples");
+        heldoutData = openDataFor(args.value("--holdout-data"), *model);
+        request.heldoutData = heldoutData.get();
     }
+    // The same plan as NAC Studio's: the same settings fit the same images.
+    const FitPlan plan = planFit(*dataset, request, &model->metadata());
+    for (const std::string& text : plan.notes)
+        printNote(text);
+    stage("data opened");
     ProgressPrinter printer(args.flag("--quiet"));
-    CoverageProfile profile = fitProfile(*model, *dataset, fitIndices, heldoutData ? std::vector<std::size_t>() : heldoutIndices,
+    CoverageProfile profile = fitProfile(*model, *dataset, plan.fitIndices, heldoutData ? std::vector<std::size_t>() : plan.heldoutIndices,
                                          layers.params, runOptions(args, printer));
     if (heldoutData) {
         RunOptions options = runOptions(args, printer);
         options.stage = "held-out";
-        profile.setHeldoutSamples(computeSampleSet(*model, *heldoutData, heldoutIndices, options));
+        profile.setHeldoutSamples(computeSampleSet(*model, *heldoutData, plan.heldoutIndices, options));
     }
     profile.createdBy = "nac fit";
     stage("fitted");
@@ -416,7 +495,7 @@ std::unique_ptr<Model> modelForProfile(const CliArgs& args, const CoverageProfil
     const std::string path = args.value("--model", profile.modelPath);
     if (path.empty())
         throw badInput("the profile does not name its model file; give --model");
-    auto model = loadModel(args, path);
+    auto model = loadModel(args, path, &profile);
     checkProfileMatchesModel(profile, model->sha256(), path);
     model->tapLayersOf(profile.layers());
     return model;
@@ -441,7 +520,7 @@ int commandScore(const std::vector<std::string>& argv)
     applyLayerOverrides(args, profile);
     auto model = modelForProfile(args, profile);
     stage("model loaded and tapped");
-    auto dataset = openDataset(args.required("--data"));
+    auto dataset = openDataFor(args.required("--data"), *model);
     stage("data opened");
     ProgressPrinter printer(args.flag("--quiet"));
     RunOptions options = runOptions(args, printer);
@@ -533,7 +612,7 @@ int commandEval(const std::vector<std::string>& argv)
     ProgressPrinter printer(args.flag("--quiet"));
     RunOptions options = runOptions(args, printer);
 
-    auto idData = openDataset(args.required("--id"));
+    auto idData = openDataFor(args.required("--id"), *model);
     options.stage = "InD";
     const ScoredSet ind = scoreDataset(*model, profile, *idData, allIndices(*idData), options);
 
@@ -561,7 +640,7 @@ int commandEval(const std::vector<std::string>& argv)
               << std::setw(9) << "FPR@95" << std::setw(10) << "AUPR-In" << std::setw(10) << "AUPR-Out" << "\n";
     Json sets = Json::array();
     for (const auto& [name, spec] : oodSets) {
-        auto data = openDataset(spec);
+        auto data = openDataFor(spec, *model);
         options.stage = name;
         const ScoredSet ood = scoreDataset(*model, profile, *data, allIndices(*data), options);
         Json setJson{{"name", name}, {"data", data->description()}, {"count", ood.samples.sampleCount()}};
@@ -640,9 +719,11 @@ int commandMerge(const std::vector<std::string>& argv)
 
 int commandMe(const std::vector<std::string>& argv)
 {
-    const CliArgs args(argv, {"--data", "--layer", "--samples", "--seed", "--batch", "--threads", "--device", "--input",
-                              "--mean", "--std"},
-                       {"--all-samples", "--quiet"});
+    std::set<std::string> options{"--data", "--layer", "--samples", "--seed", "--json"};
+    for (const std::string& option : kModelOptions)
+        if (option != "--model")  // the checkpoints are the positional arguments
+            options.insert(option);
+    const CliArgs args(argv, options, {"--all-samples", "--quiet"});
     const auto& checkpoints = args.positionals();
     if (checkpoints.empty())
         throw UsageError("give one or more model checkpoints (.pt)");
@@ -652,20 +733,30 @@ int commandMe(const std::vector<std::string>& argv)
     const LayerParams params = colon == std::string::npos ? nacMeDefaultParams()
                                                           : parseLayerParams(layerText.substr(colon + 1), nacMeDefaultParams());
     validateLayerParams(layer, params);
-    auto dataset = openDataset(args.required("--data"));
-    const std::vector<std::size_t> indices = chooseSamples(args, *dataset, dataset->size());
+    const bool correctOnly = !args.flag("--all-samples");
     ProgressPrinter printer(args.flag("--quiet"));
+    std::unique_ptr<Dataset> dataset;
+    std::vector<std::size_t> indices;
     std::vector<double> coverages;
     std::vector<double> accuracies;
+    Json rows = Json::array();
     std::cout << std::left << std::setw(40) << "checkpoint" << std::right << std::setw(12) << "G" << std::setw(12) << "accuracy"
               << std::setw(10) << "samples" << "\n";
     for (const std::string& path : checkpoints) {
         auto model = loadModel(args, path);
         model->setTappedLayers({layer});
+        if (!dataset) {
+            // Checkpoints of one model share its classes: the data is opened once.
+            dataset = openDataFor(args.required("--data"), *model);
+            const FitPlan plan = planFit(*dataset, samplesRequest(args, 0), nullptr);
+            for (const std::string& text : plan.notes)
+                printNote(text);
+            indices = plan.fitIndices;
+        }
         RunOptions options = runOptions(args, printer);
         options.stage = path;
         const SampleSet samples = computeSampleSet(*model, *dataset, indices, options);
-        const NacMeResult result = nacMeScore(samples, params, !args.flag("--all-samples"));
+        const NacMeResult result = nacMeScore(samples, params, correctOnly);
         coverages.push_back(result.coverage);
         accuracies.push_back(result.accuracy);
         std::cout << std::left << std::setw(40) << path << std::right << std::fixed << std::setprecision(6) << std::setw(12)
@@ -675,11 +766,26 @@ int commandMe(const std::vector<std::string>& argv)
         else
             std::cout << "-";
         std::cout << std::setw(10) << result.samplesUsed << "\n";
+        Json row{{"checkpoint", path}, {"sha256", model->sha256()}, {"G", result.coverage},
+                 {"samples_used", result.samplesUsed}, {"samples_total", result.samplesTotal}};
+        row["accuracy"] = result.accuracy >= 0 ? Json(result.accuracy) : Json(nullptr);
+        rows.push_back(row);
     }
-    if (checkpoints.size() >= 2 && accuracies.front() >= 0) {
+    Json report{{"layer", layer}, {"params", formatLayerParams(params)}, {"correct_only", correctOnly},
+                {"data", dataset->description()}, {"checkpoints", rows}, {"spearman", nullptr}};
+    const bool labelled = std::all_of(accuracies.begin(), accuracies.end(), [](double a) { return a >= 0; });
+    if (checkpoints.size() >= 2 && labelled) {
         const double rho = spearmanCorrelation(coverages, accuracies);
-        std::cout << "Spearman rank correlation of G with accuracy: " << std::setprecision(4) << rho << "\n";
+        std::cout << "Spearman rank correlation of G with accuracy (tied values share their average rank): ";
+        if (std::isnan(rho))
+            std::cout << "undefined (G or accuracy is the same for every checkpoint)\n";
+        else
+            std::cout << std::setprecision(4) << rho << "\n";
+        if (!std::isnan(rho))
+            report["spearman"] = rho;
     }
+    if (args.has("--json"))
+        writeTextFile(args.value("--json"), report.dump(2) + "\n");
     return kExitOk;
 }
 
@@ -700,12 +806,12 @@ int commandTune(const std::vector<std::string>& argv)
     auto model = modelForProfile(args, profile);
     ProgressPrinter printer(args.flag("--quiet"));
     RunOptions options = runOptions(args, printer);
-    auto idData = openDataset(args.required("--id-val"));
+    auto idData = openDataFor(args.required("--id-val"), *model);
     options.stage = "InD val";
     const SampleSet indVal = computeSampleSet(*model, *idData, allIndices(*idData), options);
     SampleSet oodVal = model->emptySampleSet();
     for (const std::string& spec : oodSpecs) {
-        auto data = openDataset(spec);
+        auto data = openDataFor(spec, *model);
         options.stage = "OOD val";
         oodVal.append(computeSampleSet(*model, *data, allIndices(*data), options));
     }
@@ -733,10 +839,9 @@ int commandTune(const std::vector<std::string>& argv)
     }
     if (args.has("--write-model")) {
         ModelMetadata meta = model->metadata();
-        if (!meta.hasInput) {
-            meta.input = model->inputSpec();
-            meta.hasInput = true;
-        }
+        // The preprocessing the profile was fitted with (Model::inputSpec() is the profile's).
+        meta.input = model->inputSpec();
+        meta.hasInput = true;
         meta.layers.clear();
         for (std::size_t l = 0; l < profile.layerCount(); ++l)
             meta.layers.push_back({profile.layers()[l].name, result.best[l]});

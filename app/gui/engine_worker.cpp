@@ -3,6 +3,7 @@
 #include "app/gui/engine_worker.h"
 
 #include "engine/data/data_source.h"
+#include "engine/data/fit_plan.h"
 #include "engine/error.h"
 #include "engine/fitter.h"
 #include "engine/metrics.h"
@@ -13,8 +14,6 @@
 
 #include <QFileInfo>
 #include <QImageReader>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QMetaObject>
 
 #include <algorithm>
@@ -45,41 +44,6 @@ constexpr qint64 kMaxThumbnailSourcePixels = 50'000'000;  // as the engine's ima
 QString fromStd(const std::string& text)
 {
     return QString::fromStdString(text);
-}
-
-// "55000-59999" -> [55000, 59999]; false when it is not a range.
-bool parseRange(const QString& text, std::size_t* first, std::size_t* last)
-{
-    const QStringList parts = text.split(QLatin1Char('-'));
-    if (parts.size() != 2)
-        return false;
-    bool okFirst = false;
-    bool okLast = false;
-    const qulonglong a = parts[0].trimmed().toULongLong(&okFirst);
-    const qulonglong b = parts[1].trimmed().toULongLong(&okLast);
-    if (!okFirst || !okLast || b < a)
-        return false;
-    *first = std::size_t(a);
-    *last = std::size_t(b);
-    return true;
-}
-
-// The training split the metadata names (the demo: train 0-54999, held out 55000-59999), when the
-// data set is large enough to be the training set it talks about.
-struct TrainingSplit {
-    std::size_t heldoutFirst = 0;
-    std::size_t heldoutLast = 0;
-};
-std::optional<TrainingSplit> trainingSplit(const nac::engine::ModelMetadata& metadata, std::size_t datasetSize)
-{
-    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(metadata.extraJson));
-    const QJsonObject training = doc.object().value(QStringLiteral("training")).toObject();
-    TrainingSplit split;
-    if (!parseRange(training.value(QStringLiteral("heldout_indices")).toString(), &split.heldoutFirst, &split.heldoutLast))
-        return std::nullopt;
-    if (split.heldoutLast >= datasetSize)
-        return std::nullopt;
-    return split;
 }
 
 QImage makeThumbnail(const QString& path)
@@ -153,6 +117,7 @@ struct EngineWorker::FitJob {
     std::size_t nextPosition = 0;
     std::unique_ptr<SampleSet> fit;
     bool skippedAny = false;                 // images were skipped: the chunk order cannot be undone
+    bool conversionsNoted = false;           // the images' conversions were told (first chunk)
     std::vector<std::size_t> heldoutIndices;
     std::size_t nextHeldout = 0;
     std::unique_ptr<SampleSet> heldout;
@@ -323,6 +288,8 @@ void EngineWorker::openDataset(int jobId, const QString& spec)
             info->spec = spec;
             info->description = fromStd(dataset->description());
             info->imageCount = std::int64_t(dataset->size());
+            for (const std::string& text : dataset->openingNotes())
+                Q_EMIT warning(fromStd(text));
             m_dataset = std::move(dataset);
             m_datasetInfo = info;
             Q_EMIT datasetOpened(info);
@@ -363,36 +330,21 @@ void EngineWorker::startFit(int jobId, const FitRequest& request, const nac::eng
             job->request = request;
             job->layers = m_model->tappedLayers();
             job->params = request.params;
-            const std::size_t size = m_dataset->size();
-            const auto split = trainingSplit(m_model->metadata(), size);
-            std::vector<std::size_t> notForFit;
-            std::vector<std::size_t> notHeldout;
-            if (split) {
-                for (std::size_t i = split->heldoutFirst; i <= split->heldoutLast; ++i)
-                    notForFit.push_back(i);
-                for (std::size_t i = 0; i < size; ++i)
-                    if (i < split->heldoutFirst || i > split->heldoutLast)
-                        notHeldout.push_back(i);
-            }
-            job->fitIndices = nac::engine::classBalancedSubset(*m_dataset, std::size_t(request.sampleCount), request.seed,
-                                                               notForFit);
-            if (job->fitIndices.empty())
-                throw nac::engine::badInput("no images to fit in " + m_dataset->description());
-            if (request.heldoutCount > 0) {
-                if (!split)
-                    notHeldout = job->fitIndices;
-                job->heldoutIndices = nac::engine::classBalancedSubset(
-                    *m_dataset, std::size_t(request.heldoutCount), request.seed + 1, notHeldout);
-                if (!split) {
-                    // classBalancedSubset excludes by index, but make sure the split is disjoint anyway.
-                    std::vector<std::size_t> sortedFit = job->fitIndices;
-                    std::sort(sortedFit.begin(), sortedFit.end());
-                    job->heldoutIndices.erase(
-                        std::remove_if(job->heldoutIndices.begin(), job->heldoutIndices.end(),
-                                       [&](std::size_t i) { return std::binary_search(sortedFit.begin(), sortedFit.end(), i); }),
-                        job->heldoutIndices.end());
-                }
-            }
+            // One plan with `nac fit`: the same settings fit the same images.
+            std::vector<std::string> labelNotes;
+            m_dataset = nac::engine::alignLabelsToModel(std::move(m_dataset), m_model->metadata().classes,
+                                                        m_model->classCount(), labelNotes);
+            nac::engine::FitPlanRequest planRequest;
+            planRequest.sampleCount = std::size_t(request.sampleCount);
+            planRequest.seed = request.seed;
+            planRequest.heldoutCount = std::size_t(std::max(request.heldoutCount, 0));
+            const nac::engine::FitPlan plan = nac::engine::planFit(*m_dataset, planRequest, &m_model->metadata());
+            job->fitIndices = plan.fitIndices;
+            job->heldoutIndices = plan.heldoutIndices;
+            for (const std::string& text : labelNotes)
+                Q_EMIT warning(fromStd(text));
+            for (const std::string& text : plan.notes)
+                Q_EMIT warning(fromStd(text));
             job->order.resize(job->fitIndices.size());
             std::iota(job->order.begin(), job->order.end(), std::size_t(0));
             std::mt19937 shuffle(request.seed + 7);  // fixed: the same fit fills in the same way
@@ -446,6 +398,13 @@ SampleSet EngineWorker::computeChunk(const std::vector<std::size_t>& indices, co
         Q_EMIT progress(out);
     };
     options.warning = [&job](const std::string& text) { job.skipped.append(QString::fromStdString(text)); };
+    // Conversions (resizing, gray to colour) are the same for every chunk: told once per fit.
+    if (!job.conversionsNoted) {
+        options.note = [this, &job](const std::string& text) {
+            job.conversionsNoted = true;
+            Q_EMIT warning(tr("Images converted for the model: %1").arg(QString::fromStdString(text)));
+        };
+    }
     const int skippedBefore = int(job.skipped.size());
     SampleSet out = nac::engine::computeSampleSet(*m_model, *m_dataset, indices, options);
     job.imagesDone = before + std::int64_t(indices.size());
@@ -489,9 +448,7 @@ void EngineWorker::fitStep()
                 QElapsedTimer build;
                 build.start();
                 auto profile = std::make_unique<CoverageProfile>(job.layers, *job.fit, job.params);
-                profile->modelSha256 = m_model->sha256();
-                profile->modelPath = m_model->path();
-                profile->datasetDescription = m_dataset->description();
+                nac::engine::stampProfile(*profile, *m_model, *m_dataset);
                 profile->createdBy = "nac-studio";
                 m_profile = std::move(profile);
                 m_firingCache.clear();
@@ -526,9 +483,7 @@ void EngineWorker::fitStep()
             auto profile = std::make_unique<CoverageProfile>(job.layers, std::move(fit), job.params);
             if (job.heldout)
                 profile->setHeldoutSamples(std::move(*job.heldout));
-            profile->modelSha256 = m_model->sha256();
-            profile->modelPath = m_model->path();
-            profile->datasetDescription = m_dataset->description();
+            nac::engine::stampProfile(*profile, *m_model, *m_dataset);
             profile->createdBy = "nac-studio";
             m_profile = std::move(profile);
             m_firingCache.clear();
@@ -931,9 +886,14 @@ void EngineWorker::loadProfile(int jobId, const QString& path)
     runJob(jobId, JobKind::LoadProfile,
         [&]() -> QString {
             CoverageProfile profile = nac::engine::loadProfile(path.toStdString());
-            if (!m_model || m_model->sha256() != profile.modelSha256) {
-                // The profile's own model, when it is still where it was fitted.
-                const QString modelPath = fromStd(profile.modelPath);
+            // Scores are only comparable with the preprocessing the fit used: the model runs
+            // with the profile's input spec (older profiles without one keep the model's).
+            const nac::engine::InputSpec* fitted = profile.hasInput ? &profile.input : nullptr;
+            const bool sameModel = m_model && m_model->sha256() == profile.modelSha256;
+            if (!sameModel || (fitted && m_model->inputSpec() != *fitted)) {
+                // The open model with other preprocessing, or the profile's own model, when it is
+                // still where it was fitted.
+                const QString modelPath = sameModel ? fromStd(m_model->path()) : fromStd(profile.modelPath);
                 if (modelPath.isEmpty() || !QFileInfo(modelPath).isFile()) {
                     if (m_model)
                         nac::engine::checkProfileMatchesModel(profile, m_model->sha256(), m_model->path());
@@ -941,7 +901,8 @@ void EngineWorker::loadProfile(int jobId, const QString& path)
                                                 + profile.modelPath + ", which cannot be found; open that model first");
                 }
                 const QString device = m_modelInfo ? m_modelInfo->device : QStringLiteral("cpu");
-                std::unique_ptr<nac::engine::Model> model = nac::engine::Model::load(modelPath.toStdString(), device.toStdString());
+                std::unique_ptr<nac::engine::Model> model =
+                    nac::engine::Model::load(modelPath.toStdString(), device.toStdString(), fitted);
                 nac::engine::checkProfileMatchesModel(profile, model->sha256(), model->path());
                 std::shared_ptr<ModelInfo> info = makeModelInfo(*model, modelPath);
                 if (m_fit)

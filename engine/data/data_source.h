@@ -39,3 +39,18 @@ std::vector<std::size_t> classBalancedSubset(const Dataset& dataset, std::size_t
                                              const std::vector<std::size_t>& exclude = {});
 
 }  // namespace nac::engine
+
+namespace nac::engine {
+
+// Makes an image folder's labels mean the model's classes. A folder's labels follow its sorted
+// subfolder names; a model's metadata may name its classes in another order (or the folders may
+// be digits, where "10" sorts before "2"). When every subfolder matches one of modelClasses
+// (exactly, or ignoring case, spaces and punctuation: "t-shirt_top" is "T-shirt/top"), or, when
+// they do not, every subfolder is a class number below modelClassCount, the returned data set
+// labels each image with the model's class index. Otherwise labels stay in folder order and a
+// note says so. Data sets without class folders are returned as they are. notes receives one line
+// per decision the user should know of.
+std::unique_ptr<Dataset> alignLabelsToModel(std::unique_ptr<Dataset> dataset, const std::vector<std::string>& modelClasses,
+                                            int modelClassCount, std::vector<std::string>& notes);
+
+}  // namespace nac::engine

@@ -316,6 +316,9 @@ bool looksLikeIdxMagic(std::uint32_t magic) {
 
 IdxDataset::IdxDataset(const std::string& path, std::size_t firstImages)
     : m_path(path), m_fileName(std::filesystem::path(path).filename().string()) {
+    std::error_code canonicalError;
+    const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, canonicalError);
+    m_identityPrefix = (canonicalError ? path : canonical.string()) + "#";
     IdxContent images = readIdx(path,
                                 {{kIdxGrayImagesMagic, "idx3 gray images [N,H,W]"},
                                  {kIdxColourImagesMagic, "idx4 images [N,H,W,C]"}},
@@ -342,6 +345,10 @@ std::string IdxDataset::description() const {
 }
 
 std::string IdxDataset::sourceName(std::size_t index) const { return m_fileName + "#" + std::to_string(index); }
+
+std::string IdxDataset::sampleIdentity(std::size_t index) const {
+    return m_identityPrefix + std::to_string(index);
+}
 
 int IdxDataset::label(std::size_t index) const {
     if (index >= m_count)

@@ -40,6 +40,7 @@ public:
     std::size_t size() const override { return m_count; }
     std::string description() const override;
     std::string sourceName(std::size_t index) const override;
+    std::string sampleIdentity(std::size_t index) const override;
     int label(std::size_t index) const override;
     void load(std::size_t index, const InputSpec& spec, float* out, std::string* note) const override;
 
@@ -49,6 +50,7 @@ public:
 private:
     std::string m_path;
     std::string m_fileName;
+    std::string m_identityPrefix;  // canonical path + '#'
     std::string m_labelsPath;
     std::size_t m_count = 0;
     std::size_t m_loadedCount = 0;  // images read into m_pixels (a prefix when firstImages < count)

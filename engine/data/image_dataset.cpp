@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <utility>
 
 #ifdef NAC_WITH_OPENCV
@@ -126,6 +127,14 @@ std::unique_ptr<ImageDataset> ImageDataset::fromFolder(const std::string& folder
     const fs::path root(folder);
     std::vector<Entry> entries;
     std::vector<fs::path> classFolders;
+    std::map<std::string, std::size_t> skippedByExtension;  // files that are not read, by extension
+    auto skipped = [&](const fs::directory_entry& item) {
+        std::error_code error;
+        if (item.is_regular_file(error) && !isHidden(item.path())) {
+            const std::string extension = item.path().extension().string();
+            ++skippedByExtension[extension.empty() ? std::string("(no extension)") : extension];
+        }
+    };
     for (const fs::directory_entry& item : listFolder(root)) {
         std::error_code error;
         if (item.is_directory(error)) {
@@ -133,6 +142,8 @@ std::unique_ptr<ImageDataset> ImageDataset::fromFolder(const std::string& folder
                 classFolders.push_back(item.path());
         } else if (isImageFile(item)) {
             entries.push_back({item.path().string(), -1});
+        } else {
+            skipped(item);
         }
     }
 
@@ -146,6 +157,8 @@ std::unique_ptr<ImageDataset> ImageDataset::fromFolder(const std::string& folder
         for (const fs::directory_entry& item : listFolder(classFolders[label])) {
             if (isImageFile(item))
                 entries.push_back({item.path().string(), int(label)});
+            else
+                skipped(item);
         }
     }
 
@@ -158,7 +171,18 @@ std::unique_ptr<ImageDataset> ImageDataset::fromFolder(const std::string& folder
     if (!classNames.empty())
         description += ", " + std::to_string(classNames.size()) + " classes";
     description += ")";
-    return std::make_unique<ImageDataset>(std::move(entries), std::move(classNames), std::move(description));
+    auto dataset = std::make_unique<ImageDataset>(std::move(entries), std::move(classNames), std::move(description));
+    if (!skippedByExtension.empty()) {
+        std::size_t total = 0;
+        std::string kinds;
+        for (const auto& [extension, count] : skippedByExtension) {
+            total += count;
+            kinds += (kinds.empty() ? "" : ", ") + extension + " (" + std::to_string(count) + ")";
+        }
+        dataset->m_notes.push_back(std::to_string(total) + (total == 1 ? " file" : " files") + " in " + folder
+                                   + " not read: " + kinds + "; NAC Studio reads " + imageExtensionsText());
+    }
+    return dataset;
 }
 
 const ImageDataset::Entry& ImageDataset::entry(std::size_t index) const {
@@ -169,6 +193,12 @@ const ImageDataset::Entry& ImageDataset::entry(std::size_t index) const {
 }
 
 std::string ImageDataset::sourceName(std::size_t index) const { return entry(index).path; }
+
+std::string ImageDataset::sampleIdentity(std::size_t index) const {
+    std::error_code error;
+    const std::filesystem::path canonical = std::filesystem::weakly_canonical(entry(index).path, error);
+    return error ? entry(index).path : canonical.string();
+}
 
 int ImageDataset::label(std::size_t index) const { return entry(index).label; }
 

@@ -29,8 +29,10 @@ public:
     std::size_t size() const override { return m_entries.size(); }
     std::string description() const override { return m_description; }
     std::string sourceName(std::size_t index) const override;
+    std::string sampleIdentity(std::size_t index) const override;
     int label(std::size_t index) const override;
     std::vector<std::string> classNames() const override { return m_classNames; }
+    std::vector<std::string> openingNotes() const override { return m_notes; }
 
     // Checks the header (PNG, JPEG, BMP or WebP, at most kMaxImagePixels) before decoding.
     // Throws Error(BadInput) naming the file when it is missing, not an image, corrupt or too large.
@@ -42,6 +44,7 @@ private:
     std::vector<Entry> m_entries;
     std::vector<std::string> m_classNames;
     std::string m_description;
+    std::vector<std::string> m_notes;
 };
 
 }  // namespace nac::engine

@@ -98,6 +98,10 @@ std::string NoiseDataset::sourceName(std::size_t index) const {
     return std::string("noise:") + kindName() + "#" + std::to_string(index);
 }
 
+std::string NoiseDataset::sampleIdentity(std::size_t index) const {
+    return std::string("noise:") + kindName() + ":seed=" + std::to_string(m_seed) + "#" + std::to_string(index);
+}
+
 int NoiseDataset::label(std::size_t index) const {
     if (index >= m_count)
         throw Error(ErrorKind::Internal, "image index " + std::to_string(index) + " is out of range for " +

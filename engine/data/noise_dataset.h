@@ -26,6 +26,7 @@ public:
     std::size_t size() const override { return m_count; }
     std::string description() const override;
     std::string sourceName(std::size_t index) const override;
+    std::string sampleIdentity(std::size_t index) const override;
     int label(std::size_t index) const override;
     void load(std::size_t index, const InputSpec& spec, float* out, std::string* note) const override;
 

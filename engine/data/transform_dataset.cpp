@@ -16,6 +16,8 @@ public:
     std::size_t size() const override { return m_inner->size(); }
     std::string description() const override { return prefix() + m_inner->description(); }
     std::string sourceName(std::size_t index) const override { return prefix() + m_inner->sourceName(index); }
+    std::string sampleIdentity(std::size_t index) const override { return prefix() + m_inner->sampleIdentity(index); }
+    std::vector<std::string> openingNotes() const override { return m_inner->openingNotes(); }
     int label(std::size_t index) const override { return m_inner->label(index); }
     std::vector<std::string> classNames() const override { return m_inner->classNames(); }
 
@@ -83,6 +85,8 @@ public:
         return m_inner->description() + " images " + std::to_string(m_first) + "-" + std::to_string(m_first + m_count - 1);
     }
     std::string sourceName(std::size_t index) const override { return m_inner->sourceName(m_first + index); }
+    std::string sampleIdentity(std::size_t index) const override { return m_inner->sampleIdentity(m_first + index); }
+    std::vector<std::string> openingNotes() const override { return m_inner->openingNotes(); }
     int label(std::size_t index) const override { return m_inner->label(m_first + index); }
     std::vector<std::string> classNames() const override { return m_inner->classNames(); }
     void load(std::size_t index, const InputSpec& spec, float* out, std::string* note) const override

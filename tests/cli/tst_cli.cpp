@@ -133,6 +133,12 @@ private Q_SLOTS:
     void mergeEqualsUnionFit();
     void nacMe();
     void corruptImageSkipped();
+    void profileCarriesPreprocessing();
+    void mergeRefusesSharedImages();
+    void trainingModeRefused();
+    void classFoldersFollowModelClasses();
+    void notesForConversions();
+    void nacMeJsonAndOptions();
 
 private:
     NacRun runNac(const QStringList& arguments) const;
@@ -852,6 +858,188 @@ void TestCli::corruptImageSkipped()
         QCOMPARE(rows[i + 1][0], indices[i]);
         QCOMPARE(rows[i + 1][1], tmp(u"mixed_images/"_s + files[i]));
     }
+}
+
+// A profile remembers the preprocessing of its fit: scoring without repeating it gives the same
+// numbers as repeating it, and options that say otherwise are refused.
+void TestCli::profileCarriesPreprocessing()
+{
+    const QString data = tmp(u"good-images-idx3-ubyte"_s);
+    const QString profile = tmp(u"mean05.nacprofile"_s);
+    fitHelper(data, profile, {u"--mean"_s, u"0.5"_s, u"--std"_s, u"0.5"_s});
+    const QString plain = tmp(u"mean05_plain.csv"_s);
+    const QString repeated = tmp(u"mean05_repeated.csv"_s);
+    const NacRun scorePlain = runNac({u"score"_s, u"--profile"_s, profile, u"--data"_s, data, u"-o"_s, plain});
+    QVERIFY2(scorePlain.exitCode == kExitOk, qPrintable(scorePlain.describe()));
+    const NacRun scoreRepeated = runNac({u"score"_s, u"--profile"_s, profile, u"--data"_s, data, u"--mean"_s, u"0.5"_s,
+                                         u"--std"_s, u"0.5"_s, u"-o"_s, repeated});
+    QVERIFY2(scoreRepeated.exitCode == kExitOk, qPrintable(scoreRepeated.describe()));
+    QCOMPARE(readFile(plain), readFile(repeated));
+    // The metadata's own normalisation would give other scores: the profile's was used.
+    const QString metadataFit = tmp(u"metadata_norm.nacprofile"_s);
+    fitHelper(data, metadataFit);
+    const QString metadataCsv = tmp(u"metadata_norm.csv"_s);
+    QCOMPARE(runNac({u"score"_s, u"--profile"_s, metadataFit, u"--data"_s, data, u"-o"_s, metadataCsv}).exitCode, kExitOk);
+    QVERIFY(readFile(metadataCsv) != readFile(plain));
+
+    const NacRun conflict = runNac({u"score"_s, u"--profile"_s, profile, u"--data"_s, data, u"--mean"_s, u"0.3"_s,
+                                    u"-o"_s, tmp(u"conflict.csv"_s)});
+    QVERIFY2(conflict.exitCode == kExitBadInput, qPrintable(conflict.describe()));
+    QVERIFY2(conflict.err.contains(u"conflict"_s) && conflict.err.contains(u"mean 0.5"_s) && conflict.err.contains(u"mean 0.3"_s),
+             qPrintable(conflict.describe()));
+    QVERIFY(!QFileInfo::exists(tmp(u"conflict.csv"_s)));
+    for (const QString& command : {u"eval"_s, u"tune"_s}) {
+        QStringList arguments{command, u"--profile"_s, profile, u"--std"_s, u"0.9"_s};
+        arguments += command == u"eval"_s
+            ? QStringList{u"--id"_s, data, u"--ood"_s, u"n=noise:uniform:4"_s}
+            : QStringList{u"--id-val"_s, data, u"--ood-val"_s, u"noise:uniform:4"_s, u"--grid"_s, u"pool:O=1/2"_s};
+        const NacRun refused = runNac(arguments);
+        QVERIFY2(refused.exitCode == kExitBadInput && refused.err.contains(u"conflict"_s), qPrintable(refused.describe()));
+    }
+
+    // A model without metadata: the input given at fit time is enough to score later.
+    const QString noMeta = tmp(u"no_metadata.nacprofile"_s);
+    const NacRun fit = runNac({u"fit"_s, u"--model"_s, model(u"no_metadata.pt"_s), u"--input"_s, u"1x28x28"_s, u"--mean"_s,
+                               u"0.2"_s, u"--layer"_s, u"avgpool"_s, u"--data"_s, data, u"--samples"_s, u"all"_s, u"-o"_s, noMeta});
+    QVERIFY2(fit.exitCode == kExitOk, qPrintable(fit.describe()));
+    const NacRun score = runNac({u"score"_s, u"--profile"_s, noMeta, u"--data"_s, data, u"-o"_s, tmp(u"no_metadata.csv"_s)});
+    QVERIFY2(score.exitCode == kExitOk, qPrintable(score.describe()));
+    QCOMPARE(readCsv(tmp(u"no_metadata.csv"_s)).size(), 9);
+
+    // tune --write-model writes the fitted preprocessing into the model's nac.json.
+    const QString tunedModel = tmp(u"tuned_mean05.pt"_s);
+    const NacRun tune = runNac({u"tune"_s, u"--profile"_s, profile, u"--id-val"_s, data, u"--ood-val"_s, u"noise:uniform:8"_s,
+                                u"--grid"_s, u"pool:O=1/2"_s, u"--write-model"_s, tunedModel});
+    QVERIFY2(tune.exitCode == kExitOk, qPrintable(tune.describe()));
+    const NacRun layers = runNac({u"layers"_s, u"--model"_s, tunedModel, u"--json"_s});
+    QVERIFY2(layers.exitCode == kExitOk, qPrintable(layers.describe()));
+    const QString refit = tmp(u"tuned_refit.nacprofile"_s);
+    const NacRun fitTuned = runNac({u"fit"_s, u"--model"_s, tunedModel, u"--data"_s, data, u"--samples"_s, u"all"_s,
+                                    u"--batch"_s, u"16"_s, u"-o"_s, refit});
+    QVERIFY2(fitTuned.exitCode == kExitOk, qPrintable(fitTuned.describe()));
+    // Its metadata now says mean 0.5: scoring the refit with --mean 0.5 agrees, 0.2860 conflicts.
+    QCOMPARE(runNac({u"score"_s, u"--profile"_s, refit, u"--data"_s, data, u"--mean"_s, u"0.5"_s, u"-o"_s,
+                     tmp(u"tuned.csv"_s)}).exitCode, kExitOk);
+    QCOMPARE(runNac({u"score"_s, u"--profile"_s, refit, u"--data"_s, data, u"--mean"_s, u"0.286"_s, u"-o"_s,
+                     tmp(u"tuned.csv"_s)}).exitCode, kExitBadInput);
+}
+
+void TestCli::mergeRefusesSharedImages()
+{
+    const NacRun self = runNac({u"merge"_s, u"-o"_s, tmp(u"self.nacprofile"_s), m_profileA, m_profileA});
+    QVERIFY2(self.exitCode == kExitBadInput, qPrintable(self.describe()));
+    QVERIFY2(self.err.contains(u"share images"_s) && self.err.contains(u"40 images"_s), qPrintable(self.describe()));
+    QVERIFY(!QFileInfo::exists(tmp(u"self.nacprofile"_s)));
+
+    // Overlapping ranges of one file (named two ways) are refused; disjoint ones merge.
+    const QString data = tmp(u"good-images-idx3-ubyte"_s);
+    const QString viaDot = m_tmp.path() + u"/./good-images-idx3-ubyte"_s;
+    fitHelper(data + u"@0-4"_s, tmp(u"r0-4.nacprofile"_s));
+    fitHelper(viaDot + u"@3-7"_s, tmp(u"r3-7.nacprofile"_s));
+    fitHelper(viaDot + u"@5-7"_s, tmp(u"r5-7.nacprofile"_s));
+    const NacRun overlap = runNac({u"merge"_s, u"-o"_s, tmp(u"overlap.nacprofile"_s), tmp(u"r0-4.nacprofile"_s),
+                                   tmp(u"r3-7.nacprofile"_s)});
+    QVERIFY2(overlap.exitCode == kExitBadInput, qPrintable(overlap.describe()));
+    QVERIFY2(overlap.err.contains(u"2 images"_s) && overlap.err.contains(u"good-images-idx3-ubyte#3"_s), qPrintable(overlap.describe()));
+    const NacRun disjoint = runNac({u"merge"_s, u"-o"_s, tmp(u"disjoint.nacprofile"_s), tmp(u"r0-4.nacprofile"_s),
+                                    tmp(u"r5-7.nacprofile"_s)});
+    QVERIFY2(disjoint.exitCode == kExitOk && disjoint.err.contains(u"8 fit images"_s), qPrintable(disjoint.describe()));
+}
+
+void TestCli::trainingModeRefused()
+{
+    for (const QString& file : {u"train_dropout_traced.pt"_s, u"train_batchnorm_traced.pt"_s}) {
+        const NacRun run = runNac({u"layers"_s, u"--model"_s, model(file)});
+        QVERIFY2(run.exitCode == kExitBadInput, qPrintable(run.describe()));
+        QVERIFY2(run.err.contains(u"training mode"_s) && run.err.contains(u"model.eval()"_s), qPrintable(run.describe()));
+    }
+    const NacRun fit = runNac({u"fit"_s, u"--model"_s, model(u"batch_statistics.pt"_s), u"--data"_s, u"noise:uniform:8"_s,
+                               u"-o"_s, tmp(u"batch_statistics.nacprofile"_s)});
+    QVERIFY2(fit.exitCode == kExitBadInput && fit.err.contains(u"training mode"_s), qPrintable(fit.describe()));
+    QVERIFY(!QFileInfo::exists(tmp(u"batch_statistics.nacprofile"_s)));
+}
+
+// Image-folder labels follow the model's class names, not the sorted folder names.
+void TestCli::classFoldersFollowModelClasses()
+{
+    QDir dir(m_tmp.path());
+    // helper_method.pt names its classes "0".."9": folders "3" and "7" are classes 3 and 7 (not 0, 1).
+    for (const QString& folder : {u"digits/3"_s, u"digits/7"_s, u"animals/cat"_s, u"animals/dog"_s})
+        QVERIFY(dir.mkpath(folder));
+    for (int i = 0; i < 2; ++i) {
+        QVERIFY(writeGrayPng(tmp(u"digits/3/a%1.png"_s.arg(i)), quint32(300 + i)));
+        QVERIFY(writeGrayPng(tmp(u"digits/7/b%1.png"_s.arg(i)), quint32(310 + i)));
+        QVERIFY(writeGrayPng(tmp(u"animals/cat/c%1.png"_s.arg(i)), quint32(320 + i)));
+        QVERIFY(writeGrayPng(tmp(u"animals/dog/d%1.png"_s.arg(i)), quint32(330 + i)));
+    }
+    const QString csv = tmp(u"digits.csv"_s);
+    const NacRun run = runNac({u"score"_s, u"--profile"_s, m_profileA, u"--data"_s, tmp(u"digits"_s), u"-o"_s, csv});
+    QVERIFY2(run.exitCode == kExitOk, qPrintable(run.describe()));
+    QVERIFY2(run.err.contains(u"note:"_s) && run.err.contains(u"class names"_s), qPrintable(run.describe()));
+    const QList<QStringList> rows = readCsv(csv);
+    QCOMPARE(rows.size(), 5);
+    QCOMPARE(rows[1][2], u"3"_s);
+    QCOMPARE(rows[4][2], u"7"_s);
+
+    const NacRun unmatched = runNac({u"score"_s, u"--profile"_s, m_profileA, u"--data"_s, tmp(u"animals"_s), u"-o"_s,
+                                     tmp(u"animals.csv"_s)});
+    QVERIFY2(unmatched.exitCode == kExitOk, qPrintable(unmatched.describe()));
+    QVERIFY2(unmatched.err.contains(u"do not all match"_s) && unmatched.err.contains(u"cat"_s), qPrintable(unmatched.describe()));
+}
+
+// Conversions and choices the user did not spell out are printed as notes.
+void TestCli::notesForConversions()
+{
+    // 28x28 gray images for a 3x32x32 model: resized and repeated over three channels.
+    const NacRun resized = runNac({u"fit"_s, u"--model"_s, model(u"resnet18_scripted.pt"_s), u"--layer"_s, u"avgpool"_s,
+                                   u"--data"_s, tmp(u"good-images-idx3-ubyte"_s), u"-o"_s, tmp(u"resized.nacprofile"_s)});
+    QVERIFY2(resized.exitCode == kExitOk, qPrintable(resized.describe()));
+    QVERIFY2(resized.err.contains(u"note:"_s) && resized.err.contains(u"8 images resized from 28x28 to 32x32"_s)
+                 && resized.err.contains(u"repeated over 3 channels"_s),
+             qPrintable(resized.describe()));
+    // More samples than the data holds.
+    QVERIFY2(resized.err.contains(u"1000 images asked for"_s) && resized.err.contains(u"using all 8"_s),
+             qPrintable(resized.describe()));
+
+    // Files of types that are not read, and the per-class rounding of --samples.
+    QDir dir(m_tmp.path());
+    for (const QString& folder : {u"classes3/0"_s, u"classes3/1"_s, u"classes3/2"_s})
+        QVERIFY(dir.mkpath(folder));
+    for (int c = 0; c < 3; ++c)
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(writeGrayPng(tmp(u"classes3/%1/i%2.png"_s.arg(c).arg(i)), quint32(400 + 10 * c + i)));
+    QVERIFY(writeFile(tmp(u"classes3/0/scan.tif"_s), "II*\0"));
+    QVERIFY(writeFile(tmp(u"classes3/1/anim.gif"_s), "GIF89a"));
+    const NacRun rounded = runNac({u"fit"_s, u"--model"_s, model(u"helper_method.pt"_s), u"--data"_s, tmp(u"classes3"_s),
+                                   u"--samples"_s, u"7"_s, u"-o"_s, tmp(u"rounded.nacprofile"_s)});
+    QVERIFY2(rounded.exitCode == kExitOk, qPrintable(rounded.describe()));
+    QVERIFY2(rounded.err.contains(u"2 files"_s) && rounded.err.contains(u".gif (1)"_s) && rounded.err.contains(u".tif (1)"_s),
+             qPrintable(rounded.describe()));
+    QVERIFY2(rounded.err.contains(u"floor(7 / 3) = 2 per class"_s) && rounded.err.contains(u"6 images"_s),
+             qPrintable(rounded.describe()));
+    QVERIFY2(rounded.err.contains(u"fitted 6 images"_s), qPrintable(rounded.describe()));
+}
+
+void TestCli::nacMeJsonAndOptions()
+{
+    const QString m1 = tmp(u"me1.pt"_s);
+    const QString m2 = tmp(u"me2.pt"_s);
+    QVERIFY(QFile::copy(model(u"helper_method.pt"_s), m1) || QFileInfo::exists(m1));
+    QVERIFY(QFile::copy(model(u"helper_method.pt"_s), m2) || QFileInfo::exists(m2));
+    const QString json = tmp(u"me.json"_s);
+    const NacRun run = runNac({u"me"_s, u"--data"_s, u"noise:uniform:20"_s, u"--layer"_s, u"pool"_s, u"--all-samples"_s,
+                               u"--workers"_s, u"1"_s, u"--graph"_s, u"plain"_s, u"--memory-format"_s, u"contiguous"_s,
+                               u"--json"_s, json, m1, m2});
+    QVERIFY2(run.exitCode == kExitOk, qPrintable(run.describe()));
+    const QJsonObject report = QJsonDocument::fromJson(readFile(json)).object();
+    const QJsonArray rows = report[u"checkpoints"_s].toArray();
+    QCOMPARE(rows.size(), 2);
+    QCOMPARE(rows[0].toObject()[u"checkpoint"_s].toString(), m1);
+    QCOMPARE(rows[0].toObject()[u"G"_s].toDouble(), rows[1].toObject()[u"G"_s].toDouble());
+    QCOMPARE(rows[0].toObject()[u"samples_used"_s].toInt(), 20);
+    QVERIFY(rows[0].toObject()[u"accuracy"_s].isNull());  // noise has no labels
+    QVERIFY(report[u"spearman"_s].isNull());
+    QCOMPARE(report[u"layer"_s].toString(), u"pool"_s);
 }
 
 QTEST_GUILESS_MAIN(TestCli)

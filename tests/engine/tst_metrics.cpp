@@ -268,14 +268,19 @@ void TestMetrics::spearman_data() {
     // Ranks x 0..4, y 1,0,3,2,4: sum d^2 = 4 -> 1 - 6*4/(5*24) = 0.8.
     QTest::newRow("two swaps") << std::vector<double>{1, 2, 3, 4, 5} << std::vector<double>{2, 1, 4, 3, 5} << true
                                << 0.8;
-    // Ties break by position: x ranks 0,1,2, y ranks 1,0,2: sum d^2 = 2 -> 1 - 12/24 = 0.5
-    // (scipy's average ranks would give 0.866).
-    QTest::newRow("tie broken by position") << std::vector<double>{1, 1, 2} << std::vector<double>{2, 1, 3} << true
-                                            << 0.5;
-    // x ranks 0,1,2,3 (tie at 5 broken by position), y ranks 1,0,2,3: sum d^2 = 2 -> 1 - 12/60 = 0.8.
-    // scipy's average ranks would give Pearson((1.5,1.5,3,4),(2,1,3,4)) = 0.9487, so this pins the [OC] rule.
-    QTest::newRow("tie not averaged") << std::vector<double>{5, 5, 6, 7} << std::vector<double>{2, 1, 3, 4} << true
-                                      << 0.8;
+    // Ties share their average rank (scipy.stats.spearmanr): x ranks 1.5,1.5,3, y ranks 2,1,3:
+    // Pearson = 1.5 / sqrt(1.5 * 2) = 0.8660254 (by hand).
+    QTest::newRow("tie averaged") << std::vector<double>{1, 1, 2} << std::vector<double>{2, 1, 3} << true
+                                  << 0.8660254037844386;
+    // The same pairs in another order give the same value (a positional tie-break gave 0.5 and 1.0).
+    QTest::newRow("tie averaged, reordered") << std::vector<double>{1, 1, 2} << std::vector<double>{1, 2, 3} << true
+                                             << 0.8660254037844386;
+    // x ranks 1.5,1.5,3,4, y ranks 2,1,3,4: Pearson = 0.9486833 (scipy.stats.spearmanr).
+    QTest::newRow("tie at the start") << std::vector<double>{5, 5, 6, 7} << std::vector<double>{2, 1, 3, 4} << true
+                                      << 0.9486832980505138;
+    // Ties on both sides: x 1.5,1.5,3.5,3.5, y 1,2.5,2.5,4: r = 3 / sqrt(4 * 4.5) = 0.7071068 (scipy agrees).
+    QTest::newRow("ties on both sides") << std::vector<double>{1, 1, 2, 2} << std::vector<double>{1, 2, 2, 3} << true
+                                        << 0.7071067811865476;
     QTest::newRow("constant x") << std::vector<double>{3, 3, 3} << std::vector<double>{1, 2, 3} << true << kNan;
     QTest::newRow("constant y") << std::vector<double>{1, 2, 3} << std::vector<double>{7, 7, 7} << true << kNan;
     QTest::newRow("single pair") << std::vector<double>{1} << std::vector<double>{2} << true << kNan;

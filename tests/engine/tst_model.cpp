@@ -127,6 +127,7 @@ private Q_SLOTS:
     void badLayers_data();
     void badLayers();
     void untappableModules();
+    void batchDependentModelRefused();
     void scriptedAndTracedAgree();
     void closedFormGradient();
     void batchSizeIndependent_data();
@@ -183,6 +184,8 @@ void TestModel::badModels_data()
     QTest::newRow("tuple output") << "tuple_output.pt" << "[batch, classes]";
     QTest::newRow("spatial output") << "spatial_output.pt" << "[batch, classes]";
     QTest::newRow("no metadata") << "no_metadata.pt" << "--input";
+    QTest::newRow("dropout traced in training mode") << "train_dropout_traced.pt" << "aten::dropout with training=True";
+    QTest::newRow("BatchNorm traced in training mode") << "train_batchnorm_traced.pt" << "batch_norm with training=True";
     QTest::newRow("a folder") << "" << "folder";
 }
 
@@ -291,6 +294,22 @@ void TestModel::badLayers()
     expectBadInput([&] { model->setTappedLayers(names); }, mentions);
     // The previous taps still work.
     QCOMPARE(model->tappedLayers().size(), std::size_t(1));
+}
+
+void TestModel::batchDependentModelRefused()
+{
+    // No dropout or BatchNorm node in its graph, so it loads; its outputs depend on the batch,
+    // which the test batches of setTappedLayers() reveal, in every memory format.
+    for (Model::MemoryFormat format : {Model::MemoryFormat::Contiguous, Model::MemoryFormat::ChannelsLast}) {
+        auto model = Model::load(modelPath("batch_statistics.pt").toStdString(), "cpu");
+        model->setMemoryFormat(format);
+        expectBadInput([&] { model->setTappedLayers({"avgpool"}); }, {"batch_statistics.pt", "training mode", "larger batch",
+                                                                       "model.eval()"});
+    }
+    // An eval-mode model with BatchNorm passes the same check.
+    auto fine = Model::load(modelPath("resnet18_traced.pt").toStdString(), "cpu");
+    fine->setTappedLayers({"layer4", "avgpool"});
+    QCOMPARE(fine->tappedLayers().size(), std::size_t(2));
 }
 
 void TestModel::untappableModules()

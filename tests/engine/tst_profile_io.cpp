@@ -32,6 +32,7 @@ CoverageProfile makeProfile(std::uint32_t seed, std::size_t samples, std::size_t
                 set.logits.push_back(normal(rng));
             set.labels.push_back(int(i % 3));
             set.sources.push_back(prefix + std::to_string(i) + (i == 1 ? ",with \"comma\"" : ""));
+            set.identities.push_back("/data/" + prefix + std::to_string(i));
         }
     };
     addSamples(fit, samples, "fit#");
@@ -50,6 +51,13 @@ CoverageProfile makeProfile(std::uint32_t seed, std::size_t samples, std::size_t
     profile.modelPath = "/models/demo.pt";
     profile.datasetDescription = "idx:train (60000 images)";
     profile.createdBy = "test";
+    profile.input.channels = 1;
+    profile.input.height = 28;
+    profile.input.width = 28;
+    profile.input.mean = {0.5f};
+    profile.input.std = {0.25f};
+    profile.hasInput = true;
+    profile.conversionRules = kImageConversionRules;
     return profile;
 }
 
@@ -79,6 +87,12 @@ private Q_SLOTS:
     void missingFile();
     void failedSaveKeepsOldFile();
     void modelMismatch();
+    void preprocessingAndIdentities();
+    void profileWithoutPreprocessing();
+    void foreignConversionRules();
+    void modelFoundBesideMovedProfile();
+    void mergeRefusesSharedImages();
+    void mergeRefusesOtherPreprocessing();
 };
 
 void TestProfileIo::roundTrip()
@@ -183,6 +197,147 @@ void TestProfileIo::modelMismatch()
         QVERIFY2(QString(e.what()).contains("another model"), e.what());
         QVERIFY2(QString(e.what()).contains("/models/other.pt"), e.what());
     }
+}
+
+void TestProfileIo::preprocessingAndIdentities()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("p.nacprofile").toStdString();
+    CoverageProfile saved = makeProfile(8, 20, 5);
+    saved.input.channels = 3;
+    saved.input.mean = {0.485f, 0.456f, 0.406f};
+    saved.input.std = {0.229f, 0.224f, 0.225f};
+    saveProfile(saved, path);
+    const CoverageProfile loaded = loadProfile(path);
+    QVERIFY(loaded.hasInput);
+    QVERIFY(loaded.input == saved.input);
+    QCOMPARE(loaded.input.mean, saved.input.mean);
+    QCOMPARE(loaded.conversionRules, std::string(kImageConversionRules));
+    QCOMPARE(loaded.fitSamples().identities, saved.fitSamples().identities);
+    QCOMPARE(loaded.heldoutSamples().identities, saved.heldoutSamples().identities);
+    QCOMPARE(loaded.fitSamples().identities.size(), std::size_t(20));
+}
+
+void TestProfileIo::profileWithoutPreprocessing()
+{
+    // As written before the input spec and identities were stored: loads, and says it has none.
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("old.nacprofile").toStdString();
+    CoverageProfile saved = makeProfile(9, 20, 0);
+    saved.hasInput = false;
+    saved.conversionRules.clear();
+    SampleSet fit = saved.fitSamples();
+    fit.identities.clear();
+    CoverageProfile old({saved.layers()[0], saved.layers()[1]}, fit, saved.allParams());
+    old.modelSha256 = saved.modelSha256;
+    saveProfile(old, path);
+    const CoverageProfile loaded = loadProfile(path);
+    QVERIFY(!loaded.hasInput);
+    QVERIFY(loaded.fitSamples().identities.empty());
+}
+
+void TestProfileIo::foreignConversionRules()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("p.nacprofile").toStdString();
+    CoverageProfile saved = makeProfile(10, 20, 0);
+    saved.conversionRules = "v0: some other resizing";
+    saveProfile(saved, path);
+    try {
+        loadProfile(path);
+        QFAIL("a profile with foreign conversion rules loaded");
+    } catch (const Error& e) {
+        QVERIFY2(QString(e.what()).contains("conversion rules"), e.what());
+        QVERIFY2(QString(e.what()).contains("v0: some other resizing"), e.what());
+    }
+}
+
+void TestProfileIo::modelFoundBesideMovedProfile()
+{
+    // A profile saved beside (or near) its model finds the model again after both moved.
+    QTemporaryDir dir;
+    QDir(dir.path()).mkpath("before/models");
+    QFile model(dir.filePath("before/models/m.pt"));
+    QVERIFY(model.open(QIODevice::WriteOnly));
+    model.write("model bytes");
+    model.close();
+    CoverageProfile saved = makeProfile(11, 20, 0);
+    saved.modelPath = dir.filePath("before/models/m.pt").toStdString();
+    saveProfile(saved, dir.filePath("before/p.nacprofile").toStdString());
+    QVERIFY(QDir(dir.path()).rename("before", "after"));
+    const CoverageProfile loaded = loadProfile(dir.filePath("after/p.nacprofile").toStdString());
+    QCOMPARE(QFileInfo(QString::fromStdString(loaded.modelPath)).canonicalFilePath(),
+             QFileInfo(dir.filePath("after/models/m.pt")).canonicalFilePath());
+    // When the model is not beside it either, the absolute path it was fitted with stays.
+    QVERIFY(QFile::remove(dir.filePath("after/models/m.pt")));
+    QCOMPARE(loadProfile(dir.filePath("after/p.nacprofile").toStdString()).modelPath, saved.modelPath);
+}
+
+void TestProfileIo::mergeRefusesSharedImages()
+{
+    CoverageProfile a = makeProfile(12, 30, 0);
+    const CoverageProfile same = makeProfile(13, 30, 0);  // other values, the same image identities
+    try {
+        a.merge(same);
+        QFAIL("profiles that share images were merged");
+    } catch (const Error& e) {
+        QVERIFY2(QString(e.what()).contains("share images"), e.what());
+        QVERIFY2(QString(e.what()).contains("30 images"), e.what());
+    }
+    QCOMPARE(a.fitSamples().sampleCount(), std::size_t(30));  // unchanged by the refused merge
+
+    // Disjoint identities merge; without identities, source names decide.
+    CoverageProfile other = makeProfile(14, 30, 0);
+    SampleSet renamed = other.fitSamples();
+    for (std::string& id : renamed.identities)
+        id += "-other";
+    for (std::string& source : renamed.sources)
+        source += "-other";
+    CoverageProfile disjoint({other.layers()[0], other.layers()[1]}, renamed, other.allParams());
+    disjoint.modelSha256 = other.modelSha256;
+    disjoint.input = other.input;
+    disjoint.hasInput = true;
+    disjoint.conversionRules = other.conversionRules;
+    a.merge(disjoint);
+    QCOMPARE(a.fitSamples().sampleCount(), std::size_t(60));
+    QCOMPARE(a.fitSamples().identities.size(), std::size_t(60));
+
+    CoverageProfile b = makeProfile(15, 30, 0);
+    SampleSet noIds = b.fitSamples();
+    noIds.identities.clear();
+    CoverageProfile old({b.layers()[0], b.layers()[1]}, noIds, b.allParams());
+    old.modelSha256 = b.modelSha256;
+    old.input = b.input;
+    old.hasInput = true;
+    old.conversionRules = b.conversionRules;
+    QVERIFY_THROWS_EXCEPTION(Error, old.merge(makeProfile(16, 10, 0)));  // same source names fit#0..9
+}
+
+void TestProfileIo::mergeRefusesOtherPreprocessing()
+{
+    CoverageProfile a = makeProfile(17, 10, 0);
+    CoverageProfile b = makeProfile(18, 10, 0);
+    SampleSet renamed = b.fitSamples();
+    for (std::string& id : renamed.identities)
+        id += "-b";
+    for (std::string& source : renamed.sources)
+        source += "-b";
+    CoverageProfile shard({b.layers()[0], b.layers()[1]}, renamed, b.allParams());
+    shard.modelSha256 = b.modelSha256;
+    shard.conversionRules = b.conversionRules;
+    shard.hasInput = true;
+    shard.input = b.input;
+    shard.input.mean = {0.4f};
+    try {
+        a.merge(shard);
+        QFAIL("profiles with different preprocessing were merged");
+    } catch (const Error& e) {
+        QVERIFY2(QString(e.what()).contains("different preprocessing"), e.what());
+        QVERIFY2(QString(e.what()).contains("mean 0.4"), e.what());
+    }
+    shard.input.mean = {0.5f};
+    a.merge(shard);  // the same spec merges
+    QCOMPARE(a.fitSamples().sampleCount(), std::size_t(20));
 }
 
 QTEST_APPLESS_MAIN(TestProfileIo)
