@@ -3,8 +3,13 @@
 #include "app/gui/engine_controller.h"
 #include "app/gui/engine_worker.h"
 #include "app_test_support.h"
+#include "engine/data/data_source.h"
+#include "engine/data/fit_plan.h"
+#include "engine/profile_io.h"
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QImage>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -196,6 +201,60 @@ private Q_SLOTS:
         QVERIFY(std::abs(shares - 1.0) < 1e-9);
         qInfo("fit of 600 + 200 held-out images: %.0f ms, %.0f images/s, %zu snapshots",
               recorder.resultFor(fit)->elapsedMs, fitProgress.back().imagesPerSecond, recorder.snapshots.size());
+    }
+
+    // The app fits exactly the images `nac fit` fits for the same settings (one engine plan), in
+    // the same order, and tells in the message bar what the plan and the folder left out.
+    void fitUsesTheSharedPlanAndTellsNotes()
+    {
+        const QString folder = m_dir.filePath(QStringLiteral("plan_classes"));
+        for (int c = 0; c < 3; ++c) {
+            QVERIFY(QDir().mkpath(folder + QStringLiteral("/%1").arg(c)));
+            for (int i = 0; i < 4; ++i) {
+                QImage image(28, 28, QImage::Format_Grayscale8);
+                image.fill(uchar(20 * c + 5 * i));
+                QVERIFY(image.save(folder + QStringLiteral("/%1/i%2.png").arg(c).arg(i)));
+            }
+        }
+        QFile gif(folder + QStringLiteral("/0/anim.gif"));
+        QVERIFY(gif.open(QIODevice::WriteOnly));
+        gif.write("GIF89a");
+        gif.close();
+
+        EngineController controller;
+        Recorder recorder(controller);
+        QStringList warnings;
+        connect(&controller, &EngineController::warning, this, [&warnings](const QString& text) { warnings << text; });
+        loadInto(controller, recorder, folder);
+        const int fit = controller.startFit(requestFor(m_layers, 7, 3));
+        QVERIFY(recorder.waitFor(fit));
+        QCOMPARE(recorder.resultFor(fit)->outcome, JobOutcome::Completed);
+        const QString path = m_dir.filePath(QStringLiteral("plan.nacprofile"));
+        const int save = controller.saveProfile(path);
+        QVERIFY(recorder.waitFor(save));
+        QCOMPARE(recorder.resultFor(save)->outcome, JobOutcome::Completed);
+
+        const nac::engine::CoverageProfile profile = nac::engine::loadProfile(path.toStdString());
+        const auto dataset = nac::engine::openDataset(folder.toStdString());
+        nac::engine::FitPlanRequest request;
+        request.sampleCount = 7;
+        request.seed = 1;
+        request.heldoutCount = 3;
+        const nac::engine::FitPlan plan = nac::engine::planFit(*dataset, request, nullptr);
+        std::vector<std::string> fitIds;
+        for (std::size_t i : plan.fitIndices)
+            fitIds.push_back(dataset->sampleIdentity(i));
+        std::vector<std::string> heldoutIds;
+        for (std::size_t i : plan.heldoutIndices)
+            heldoutIds.push_back(dataset->sampleIdentity(i));
+        QCOMPARE(profile.fitSamples().identities, fitIds);
+        QCOMPARE(profile.heldoutSamples().identities, heldoutIds);
+        QCOMPARE(profile.fitSamples().sampleCount(), std::size_t(6));  // floor(7 / 3) per class
+        QVERIFY(profile.hasInput);
+
+        const QString all = warnings.join(QLatin1Char('\n'));
+        QVERIFY2(all.contains(QStringLiteral(".gif (1)")), qPrintable(all));
+        QVERIFY2(all.contains(QStringLiteral("floor(7 / 3) = 2 per class")), qPrintable(all));
     }
 
     void cancelStopsWithinABatch()
