@@ -3,10 +3,10 @@
 # (tools/reference_nac.py: forward hooks + one autograd.grad) on the same model, data and
 # threads, as whole processes, and checks that both give the same per-sample scores. The eager
 # side runs batches of EAGER_BATCH (64); nac runs its defaults (automatic batch size), with the
-# eager batch size, and contiguous.
+# eager batch size, and with the opt-in channels-last layout.
 # Usage: scripts/compare-with-eager.sh [FIT_COUNT] [SCORE_COUNT]   (defaults 1000 and 5000)
 # ROUNDS (3) sets how many interleaved rounds the medians are taken over.
-# NAC_OPTIONS adds options to every nac call (e.g. NAC_OPTIONS="--memory-format contiguous").
+# NAC_OPTIONS adds options to every nac call (e.g. NAC_OPTIONS="--memory-format channels-last").
 # Another model: MODEL (TorchScript with nac.json), ARCH (its eager twin in reference_nac.py:
 # demo or resnet18), FIT_DATA and SCORE_DATA (IDX files). A CIFAR-sized torchvision ResNet-18:
 #   /usr/bin/python3 tools/make_rgb32_idx.py --out build/rgb32
@@ -46,7 +46,7 @@ now() { date +%s.%N; }
 
 # Variants of nac, each timed as whole fit + score processes: name|options.
 variants=("defaults|"
-          "--memory-format contiguous|--memory-format contiguous"
+          "--memory-format channels-last|--memory-format channels-last"
           "--batch $eager_batch (the eager batch)|--batch $eager_batch")
 rounds=${ROUNDS:-3}
 

@@ -78,7 +78,11 @@ SampleSet randomSamples(std::uint32_t seed, std::size_t count, int neurons, floa
     std::vector<float> raw(count * std::size_t(neurons));
     for (float& v : raw)
         v = normal(rng);
-    return makeSamples({neurons}, {raw});
+    SampleSet samples = makeSamples({neurons}, {raw});
+    // Each seed is its own set of images (merge refuses profiles that share images).
+    for (std::string& source : samples.sources)
+        source = "set" + std::to_string(seed) + "/" + source;
+    return samples;
 }
 
 }  // namespace
