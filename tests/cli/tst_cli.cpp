@@ -139,9 +139,10 @@ private Q_SLOTS:
     void classFoldersFollowModelClasses();
     void notesForConversions();
     void nacMeJsonAndOptions();
+    void profileFindsItsModelFromElsewhere();
 
 private:
-    NacRun runNac(const QStringList& arguments) const;
+    NacRun runNac(const QStringList& arguments, const QString& workingDirectory = QString()) const;
     QString model(const QString& file) const { return m_modelsDir + QLatin1Char('/') + file; }
     QString tmp(const QString& file) const { return m_tmp.filePath(file); }
     // Fits helper_method.pt on every image of data (--batch 16 unless extra says otherwise) and
@@ -154,7 +155,7 @@ private:
     QString m_profileB;  // the same on seed 2 (disjoint data)
 };
 
-NacRun TestCli::runNac(const QStringList& arguments) const
+NacRun TestCli::runNac(const QStringList& arguments, const QString& workingDirectory) const
 {
     QStringList expanded;
     for (QString argument : arguments) {
@@ -164,6 +165,8 @@ NacRun TestCli::runNac(const QStringList& arguments) const
         expanded << argument;
     }
     QProcess process;
+    if (!workingDirectory.isEmpty())
+        process.setWorkingDirectory(workingDirectory);
     process.start(QStringLiteral(NAC_CLI_PATH), expanded);
     NacRun run;
     if (!process.waitForStarted()) {
@@ -1040,6 +1043,29 @@ void TestCli::nacMeJsonAndOptions()
     QVERIFY(rows[0].toObject()[u"accuracy"_s].isNull());  // noise has no labels
     QVERIFY(report[u"spearman"_s].isNull());
     QCOMPARE(report[u"layer"_s].toString(), u"pool"_s);
+}
+
+// A profile fitted with a relative model path is scored from another folder without --model.
+void TestCli::profileFindsItsModelFromElsewhere()
+{
+    QDir dir(m_tmp.path());
+    QVERIFY(dir.mkpath(u"project/models"_s) && dir.mkpath(u"elsewhere"_s));
+    QVERIFY(QFile::copy(model(u"helper_method.pt"_s), tmp(u"project/models/m.pt"_s)));
+    const NacRun fit = runNac({u"fit"_s, u"--model"_s, u"models/m.pt"_s, u"--data"_s, u"noise:uniform:8"_s, u"--batch"_s,
+                               u"4"_s, u"-o"_s, u"p.nacprofile"_s},
+                              tmp(u"project"_s));
+    QVERIFY2(fit.exitCode == kExitOk, qPrintable(fit.describe()));
+    const NacRun score = runNac({u"score"_s, u"--profile"_s, u"../project/p.nacprofile"_s, u"--data"_s, u"noise:uniform:4"_s,
+                                 u"-o"_s, u"s.csv"_s},
+                                tmp(u"elsewhere"_s));
+    QVERIFY2(score.exitCode == kExitOk, qPrintable(score.describe()));
+    QCOMPARE(readCsv(tmp(u"elsewhere/s.csv"_s)).size(), 5);
+    // Moved together with its model, the profile still finds it.
+    QVERIFY(dir.rename(u"project"_s, u"moved"_s));
+    const NacRun moved = runNac({u"score"_s, u"--profile"_s, tmp(u"moved/p.nacprofile"_s), u"--data"_s, u"noise:uniform:4"_s,
+                                 u"-o"_s, tmp(u"moved.csv"_s)});
+    QVERIFY2(moved.exitCode == kExitOk, qPrintable(moved.describe()));
+    QCOMPARE(readFile(tmp(u"moved.csv"_s)), readFile(tmp(u"elsewhere/s.csv"_s)));
 }
 
 QTEST_GUILESS_MAIN(TestCli)
