@@ -21,7 +21,7 @@ foreach(file bin/nac bin/nac-studio share/nac-studio/demo/fashion_resnet18.pt sh
         share/metainfo/io.github.nacstudio.NacStudio.metainfo.xml share/mime/packages/io.github.nacstudio.NacStudio.xml
         share/icons/hicolor/scalable/apps/io.github.nacstudio.NacStudio.svg
         share/icons/hicolor/48x48/apps/io.github.nacstudio.NacStudio.png share/bash-completion/completions/nac
-        share/doc/nac-studio/copyright share/nac-studio/LICENSES.md)
+        share/doc/nac-studio/copyright share/doc/nac-studio/LICENSES.md)
   if(NOT EXISTS "${PREFIX}/${file}")
     message(FATAL_ERROR "cmake --install wrote no ${file}")
   endif()
