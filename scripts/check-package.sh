@@ -111,6 +111,7 @@ EOF
 mirrors=("deb http://deb.debian.org/debian bookworm main"
          "deb http://deb.debian.org/debian bookworm-updates main"
          "deb http://deb.debian.org/debian-security bookworm-security main")
+# apt inside the root installs the .deb from the same path there (copied in, removed at the end).
 # Reuse this machine's package lists and downloaded .debs (hard links where the file system allows).
 # shellcheck disable=SC2016  # expanded by the hook
 reuse='mkdir -p "$1/var/lib/apt/lists" "$1/var/cache/apt/archives"
@@ -121,10 +122,12 @@ for f in /var/cache/apt/archives/*.deb; do [ -e "$f" ] || continue
 mmdebstrap --variant=apt --mode=root --skip=download/empty \
   --include="$deb" --include=dataset-fashion-mnist,xvfb,xauth \
   --setup-hook="$reuse" \
+  --setup-hook="mkdir -p \"\$1$work\" && cp \"$deb\" \"\$1$deb\"" \
   --customize-hook="copy-in $work/inside.sh /tmp" \
   --customize-hook='chroot "$1" sh /tmp/inside.sh' \
   --customize-hook="copy-out /tmp/nac-check/screenshot.png $work" \
   --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
+  --customize-hook="rm -f \"\$1$deb\"" \
   bookworm "$work/root" "${mirrors[@]}" 2>&1 | tee "$work/mmdebstrap.log"
 test -s "$work/screenshot.png"
 step "done: $deb, lintian output in $work/lintian.txt, screenshot in $work/screenshot.png"
