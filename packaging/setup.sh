@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Installs every Debian package NAC Studio needs to build, test and run (run as root on Debian 12).
+# Installs every Debian package NAC Studio needs to build, test, package and run (run as root on
+# Debian 12). Real package names only, not virtual ones: dpkg-query would never find a virtual name
+# installed and every run would call apt-get again. qt6-svg-dev: plots export to SVG (widgets/);
+# help2man: the man pages; dpkg-dev: dpkg-shlibdeps for the .deb's dependencies (cpack);
+# desktop-file-utils, appstream: the packaging tests. scripts/check-package.sh installs its own
+# extra tools (lintian, mmdebstrap).
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev nlohmann-json3-dev zlib1g-dev libtcmalloc-minimal4
   libopencv-dev
-  qt6-base-dev libqt6svg6-dev libqcustomplot-dev libgl1-mesa-dev
+  qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl1-mesa-dev
   python3-torch python3-torchvision python3-sklearn
   dataset-fashion-mnist
   xvfb xauth
+  help2man dpkg-dev desktop-file-utils appstream
 )
 if [ "$(id -u)" -ne 0 ]; then
   echo "packaging/setup.sh: run as root (it calls apt-get install)" >&2

@@ -860,11 +860,77 @@ int commandTune(const std::vector<std::string>& argv)
     return kExitOk;
 }
 
+// One line per sub-command for `nac <command> --help` (and the man page made from it); the
+// command's usage lines themselves are taken from kUsage, so they cannot drift apart.
+struct CommandSummary {
+    const char* name;
+    const char* summary;
+};
+constexpr CommandSummary kCommandSummaries[] = {
+    {"layers", "print the model's module tree, output shapes and the layers that can be tapped"},
+    {"fit", "fit a coverage profile (.nacprofile) on in-distribution training images"},
+    {"score", "score images with NAC-UE against a profile; writes one CSV row per image"},
+    {"eval", "evaluate OOD detection: AUROC, FPR@95, AUPR for NAC-UE and the MSP, MaxLogit, Energy baselines"},
+    {"merge", "merge profiles fitted on disjoint shards of the same data"},
+    {"me", "NAC-ME: the generalisation score G of each checkpoint and its rank correlation with accuracy"},
+    {"tune", "search per-layer M, O and alpha on validation sets; writes the tuned profile or model metadata"},
+    {"bench", "measure throughput, NAC's overhead, latency and re-binning time"},
+};
+
+// "nac fit: <summary>", the command's lines of kUsage, then kUsage's notes on data, options and
+// exit codes. Empty for an unknown command.
+std::string commandUsage(const std::string& command)
+{
+    std::string summary;
+    for (const CommandSummary& entry : kCommandSummaries) {
+        if (command == entry.name)
+            summary = entry.summary;
+    }
+    if (summary.empty())
+        return std::string();
+    std::string out = "nac " + command + ": " + summary + "\n\nusage:\n";
+    std::istringstream lines(kUsage);
+    std::string line;
+    bool inCommand = false;
+    bool inNotes = false;
+    std::string notes;
+    const std::string commandStart = "  nac " + command + " ";
+    while (std::getline(lines, line)) {
+        if (line.rfind("  nac ", 0) == 0)
+            inCommand = line.rfind(commandStart, 0) == 0;
+        else if (line.empty() || line[0] != ' ')
+            inCommand = false;
+        if (inCommand)
+            out += line + "\n";
+        if (line.rfind("data D:", 0) == 0)
+            inNotes = true;
+        if (inNotes)
+            notes += line + "\n";
+    }
+    return out + "\n" + notes;
+}
+
+bool isHelpOption(const std::string& arg) { return arg == "--help" || arg == "-h"; }
+
 int run(int argc, char** argv)
 {
-    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
+    if (argc < 2 || isHelpOption(argv[1]) || (argc == 2 && std::string(argv[1]) == "help")) {
         std::cout << kUsage;
         return argc < 2 ? kExitUsage : kExitOk;
+    }
+    if (std::string(argv[1]) == "--version" || std::string(argv[1]) == "-V") {
+        std::cout << "nac " << NAC_VERSION << "\n";
+        return kExitOk;
+    }
+    // `nac help CMD`, `nac CMD --help`, `nac CMD ... -h`: that command's usage.
+    const bool helpFirst = std::string(argv[1]) == "help";
+    if (helpFirst || std::any_of(argv + 2, argv + argc, [](const char* arg) { return isHelpOption(arg); })) {
+        const std::string command = helpFirst ? argv[2] : argv[1];
+        const std::string usage = commandUsage(command);
+        if (usage.empty())
+            throw UsageError("unknown command '" + command + "'");
+        std::cout << usage;
+        return kExitOk;
     }
     stage("main");
     const std::string command = argv[1];

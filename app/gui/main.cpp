@@ -5,16 +5,56 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFile>
 #include <QFileInfo>
+#include <QIcon>
 
 #include <cstdio>
+#include <cstring>
+#include <memory>
+
+namespace {
+
+// --help and --version need no display: they run on a QCoreApplication, so that they work over
+// ssh and at build time (the man page is made from --help).
+bool onlyPrintsInformation(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        for (const char* option : {"-h", "--help", "-?", "--help-all", "-v", "--version"}) {
+            if (std::strcmp(argv[i], option) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+// The profile magic of engine/profile_io.cpp, for files opened by type rather than by name.
+bool hasProfileMagic(const QString& path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) && file.read(8) == QByteArray("NACPROF\x1a", 8);
+}
+
+QIcon applicationIcon()
+{
+    QIcon icon;
+    for (int sizePx : {16, 24, 32, 48, 64, 128, 256})
+        icon.addFile(QStringLiteral(":/icons/hicolor/%1x%1/apps/" NAC_APP_ID ".png").arg(sizePx), QSize(sizePx, sizePx));
+    return QIcon::fromTheme(QStringLiteral(NAC_APP_ID), icon);
+}
+
+}  // namespace
 
 int main(int argc, char** argv)
 {
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName(nac::app::AppSettings::organisationName());
-    QApplication::setApplicationName(nac::app::AppSettings::applicationName());
-    QApplication::setApplicationVersion(QStringLiteral(NAC_VERSION));
+    std::unique_ptr<QCoreApplication> app;
+    if (onlyPrintsInformation(argc, argv))
+        app = std::make_unique<QCoreApplication>(argc, argv);
+    else
+        app = std::make_unique<QApplication>(argc, argv);
+    QCoreApplication::setOrganizationName(nac::app::AppSettings::organisationName());
+    QCoreApplication::setApplicationName(nac::app::AppSettings::applicationName());
+    QCoreApplication::setApplicationVersion(QStringLiteral(NAC_VERSION));
     nac::app::registerMetaTypes();
 
     QCommandLineParser parser;
@@ -51,8 +91,17 @@ int main(int argc, char** argv)
                                         QStringLiteral("PLOT"));
     parser.addOptions({modelOption, dataOption, profileOption, noFitOption, samplesOption, heldoutOption, deviceOption, scoreOption,
                        screenshotOption, figuresOption, plotOption});
-    parser.addPositionalArgument(QStringLiteral("files"), QStringLiteral("More images to score (with --score)."), QStringLiteral("[FILES...]"));
-    parser.process(app);
+    parser.addPositionalArgument(QStringLiteral("files"),
+                                 QStringLiteral("A profile (.nacprofile) to open, a TorchScript model (.pt) to open, or, with "
+                                                "--score, more images to score."),
+                                 QStringLiteral("[FILES...]"));
+    parser.process(*app);
+    if (qobject_cast<QApplication*>(app.get()) == nullptr) {
+        std::fprintf(stderr, "nac-studio: -h, -v, --help and --version take no value; give them on their own\n");
+        return 64;  // EX_USAGE
+    }
+    QGuiApplication::setDesktopFileName(QStringLiteral(NAC_APP_ID));
+    QApplication::setWindowIcon(applicationIcon());
 
     nac::app::StartupOptions options;
     options.model = parser.value(modelOption);
@@ -84,12 +133,26 @@ int main(int argc, char** argv)
     if (!positiveNumber(samplesOption, 1, &options.samples) || !positiveNumber(heldoutOption, 0, &options.heldout))
         return 64;  // EX_USAGE
     options.scoreFiles = parser.values(scoreOption);
-    if (!options.scoreFiles.isEmpty())
-        options.scoreFiles.append(parser.positionalArguments());
-    else if (!parser.positionalArguments().isEmpty()) {
-        std::fprintf(stderr, "nac-studio: unexpected argument '%s' (images to score go after --score)\n",
-                     qPrintable(parser.positionalArguments().front()));
-        return 64;
+    // Positional files: what a file manager passes (Exec=nac-studio %f): profiles and models open,
+    // anything else is an image to score, which needs --score.
+    for (const QString& path : parser.positionalArguments()) {
+        QString* target = nullptr;
+        if (path.endsWith(QStringLiteral(".nacprofile"), Qt::CaseInsensitive) || hasProfileMagic(path))
+            target = &options.profile;
+        else if (path.endsWith(QStringLiteral(".pt"), Qt::CaseInsensitive))
+            target = &options.model;
+        if (target != nullptr && target->isEmpty()) {
+            *target = path;
+        } else if (target != nullptr) {
+            std::fprintf(stderr, "nac-studio: '%s' would be the second %s; give one\n", qPrintable(path),
+                         target == &options.profile ? "profile" : "model");
+            return 64;
+        } else if (parser.isSet(scoreOption)) {
+            options.scoreFiles.append(path);
+        } else {
+            std::fprintf(stderr, "nac-studio: unexpected argument '%s' (images to score go after --score)\n", qPrintable(path));
+            return 64;
+        }
     }
     for (const QString& path : {options.model, options.profile}) {
         if (!path.isEmpty() && !QFileInfo::exists(path)) {
@@ -101,5 +164,5 @@ int main(int argc, char** argv)
     nac::app::MainWindow window;
     window.show();
     window.start(options);
-    return app.exec();
+    return QApplication::exec();
 }

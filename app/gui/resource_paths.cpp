@@ -1,4 +1,5 @@
-// ResourcePaths: environment first, then the install tree next to the executable, then the source tree.
+// ResourcePaths: environment first, then the install tree beside the executable, then the source
+// tree beside a build tree. Only paths relative to the executable are compiled in.
 #include "app/gui/resource_paths.h"
 
 #include <QCoreApplication>
@@ -12,21 +13,23 @@ namespace {
 constexpr const char* kDemoModelFile = "fashion_resnet18.pt";
 constexpr const char* kDefaultDemoData = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
 
-// <prefix>/share/nac-studio/<name> for an executable in <prefix>/bin.
-QString installedDir(const QString& name)
+QString besideExecutable(const QString& relativePath)
 {
-    const QDir bin(QCoreApplication::applicationDirPath());
-    return QDir::cleanPath(bin.absoluteFilePath(QStringLiteral("../" NAC_INSTALL_DATADIR "/nac-studio/") + name));
+    return QDir::cleanPath(QDir(QCoreApplication::applicationDirPath()).absoluteFilePath(relativePath));
 }
 
+// <prefix>/share/nac-studio/<name> for an executable in <prefix>/bin (NAC_DATADIR_FROM_BINDIR is
+// the install data folder relative to the install bin folder, "../share/nac-studio").
+QString installedDir(const QString& name)
+{
+    return besideExecutable(QStringLiteral(NAC_DATADIR_FROM_BINDIR "/") + name);
+}
+
+// resources/<name> of the source tree, for an executable still in its build tree
+// (NAC_RESOURCES_FROM_BUILD_DIR is that folder relative to the executable's build folder).
 QString sourceDir(const QString& name)
 {
-#ifdef NAC_SOURCE_DIR
-    return QDir::cleanPath(QStringLiteral(NAC_SOURCE_DIR "/resources/") + name);
-#else
-    Q_UNUSED(name);
-    return QString();
-#endif
+    return besideExecutable(QStringLiteral(NAC_RESOURCES_FROM_BUILD_DIR "/") + name);
 }
 
 QString firstExistingDir(const QString& name, const char* envName)
@@ -35,7 +38,7 @@ QString firstExistingDir(const QString& name, const char* envName)
     if (!env.isEmpty())
         return QFileInfo(env).isDir() ? QFileInfo(env).absoluteFilePath() : QString();
     for (const QString& dir : {installedDir(name), sourceDir(name)}) {
-        if (!dir.isEmpty() && QFileInfo(dir).isDir())
+        if (QFileInfo(dir).isDir())
             return dir;
     }
     return QString();
@@ -61,7 +64,7 @@ QString ResourcePaths::expectedDemoModel()
 {
     QString dir = demoDir();
     if (dir.isEmpty())
-        dir = sourceDir(QStringLiteral("demo"));
+        dir = installedDir(QStringLiteral("demo"));
     return QDir(dir).filePath(QString::fromLatin1(kDemoModelFile));
 }
 

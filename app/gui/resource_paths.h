@@ -7,8 +7,9 @@ namespace nac::app {
 
 class ResourcePaths {
 public:
-    // The demo folder: $NAC_DEMO_DIR, else <prefix>/share/nac-studio/demo beside the installed
-    // executable, else resources/demo of the source tree the app was built from. Empty when none exists.
+    // The demo folder: $NAC_DEMO_DIR, else <prefix>/share/nac-studio/demo for an executable in
+    // <prefix>/bin, else resources/demo of the source tree beside the build tree the executable
+    // is in (found through a relative path). Empty when none exists.
     static QString demoDir();
     // demoDir()/fashion_resnet18.pt when it exists, else empty.
     static QString demoModel();
