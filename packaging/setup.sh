@@ -9,6 +9,7 @@ packages=(
   python3-torch python3-torchvision python3-sklearn
   dataset-fashion-mnist
   xvfb xauth
+  locales  # de_DE sources: the tests compile a comma-decimal locale with localedef
 )
 if [ "$(id -u)" -ne 0 ]; then
   echo "packaging/setup.sh: run as root (it calls apt-get install)" >&2
