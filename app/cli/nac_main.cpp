@@ -3,6 +3,7 @@
 #include "cli_args.h"
 #include "cli_common.h"
 
+#include "engine/atomic_file.h"
 #include "engine/coverage_profile.h"
 #include "engine/data/data_source.h"
 #include "engine/error.h"
@@ -10,22 +11,28 @@
 #include "engine/metrics.h"
 #include "engine/model.h"
 #include "engine/nac_me.h"
+#include "engine/number_text.h"
 #include "engine/profile_io.h"
 #include "engine/scoring.h"
 #include "engine/tuner.h"
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <locale>
+#include <new>
 #include <sstream>
+#include <thread>
+#include <time.h>
 #include <unistd.h>
 
 namespace nac::app {
@@ -58,7 +65,67 @@ void stage(const char* name)
 
 CancelToken g_cancel = makeCancelToken();
 
-void onInterrupt(int) { g_cancel->store(true); }
+// Ctrl+C sets the cancel token; a job checks it between batches and ends with exit 130. A model
+// whose forward never returns never gets there, so a watchdog thread woken through this pipe
+// gives the job kCancelGraceSeconds, then removes this process's temporary files and _exits.
+// A second Ctrl+C does that at once.
+constexpr int kCancelGraceSeconds = 1;
+int g_interruptPipe[2] = {-1, -1};
+std::atomic<int> g_interruptCount{0};
+
+void writeToStderr(const char* text)
+{
+    std::size_t length = 0;
+    while (text[length])
+        ++length;
+    const ssize_t ignored = ::write(STDERR_FILENO, text, length);
+    (void)ignored;
+}
+
+// Async-signal-safe: atomics, write(2), unlink(2) (removeTemporaryFilesInProgress) and _exit.
+void onInterrupt(int)
+{
+    const int savedErrno = errno;
+    g_cancel->store(true);
+    if (g_interruptCount.fetch_add(1) >= 1) {
+        engine::removeTemporaryFilesInProgress();
+        writeToStderr("\nnac: canceled\n");
+        ::_exit(130);
+    }
+    const char byte = 1;
+    const ssize_t ignored = ::write(g_interruptPipe[1], &byte, 1);
+    (void)ignored;
+    errno = savedErrno;
+}
+
+void cancelWatchdog()
+{
+    char byte = 0;
+    while (::read(g_interruptPipe[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    timespec grace{kCancelGraceSeconds, 0};
+    while (::nanosleep(&grace, &grace) != 0 && errno == EINTR) {
+    }
+    // The job did not end by itself (a model stuck in its forward): no allocation or locks here,
+    // the stuck thread may hold any of them.
+    engine::removeTemporaryFilesInProgress();
+    writeToStderr("\nnac: canceled (the model did not stop within a second)\n");
+    ::_exit(130);
+}
+
+void installInterruptHandling()
+{
+    if (::pipe(g_interruptPipe) != 0) {
+        std::signal(SIGINT, [](int) { g_cancel->store(true); });
+        return;
+    }
+    std::thread(cancelWatchdog).detach();
+    struct sigaction action {};
+    action.sa_handler = onInterrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &action, nullptr);
+}
 
 const char* const kUsage = R"(nac: Neuron Activation Coverage (NAC-UE, NAC-ME) for TorchScript classifiers
 
@@ -130,14 +197,15 @@ std::set<std::string> withModelOptions(std::set<std::string> options)
     return options;
 }
 
-std::unique_ptr<Model> loadModel(const CliArgs& args, const std::string& path)
+// expectedSha256: a profile's model hash, checked before the model's code runs (Model::load).
+std::unique_ptr<Model> loadModel(const CliArgs& args, const std::string& path, const std::string& expectedSha256 = "")
 {
     InputSpec spec;
     bool overrideInput = false;
     if (args.has("--input") || args.has("--mean") || args.has("--std")) {
         if (!args.has("--input")) {
             // Start from the metadata's spec: load once to read it.
-            auto probe = Model::load(path, args.value("--device", "auto"));
+            auto probe = Model::load(path, args.value("--device", "auto"), nullptr, expectedSha256);
             spec = probe->inputSpec();
         } else {
             parseInputShape(args.value("--input"), spec);
@@ -149,7 +217,7 @@ std::unique_ptr<Model> loadModel(const CliArgs& args, const std::string& path)
         validateInputSpec(spec);
         overrideInput = true;
     }
-    auto model = Model::load(path, args.value("--device", "auto"), overrideInput ? &spec : nullptr);
+    auto model = Model::load(path, args.value("--device", "auto"), overrideInput ? &spec : nullptr, expectedSha256);
     model->setThreads(args.intValue("--threads", 0, 0, 1024));
     const std::string graph = args.value("--graph", "plain");
     if (graph != "frozen" && graph != "plain")
@@ -236,15 +304,10 @@ std::vector<std::size_t> chooseSamples(const CliArgs& args, const Dataset& datas
             return allIndices(dataset);
         return classBalancedSubset(dataset, dataset.size(), seed, exclude);
     }
-    long count = 0;
-    try {
-        std::size_t used = 0;
-        count = std::stol(text, &used);
-        if (used != text.size())
-            throw std::invalid_argument(text);
-    } catch (const std::exception&) {
+    const std::optional<long long> number = parseInteger(text);
+    if (!number)
         throw UsageError("--samples '" + text + "' must be a whole number or 'all'");
-    }
+    const long long count = *number;
     if (count < 1)
         throw UsageError("--samples must be at least 1");
     return classBalancedSubset(dataset, std::size_t(count), seed, exclude);
@@ -272,12 +335,7 @@ std::string csvField(const std::string& text)
     return quoted + "\"";
 }
 
-std::string formatDouble(double value, int digits = 8)
-{
-    std::ostringstream out;
-    out << std::setprecision(digits) << value;
-    return out.str();
-}
+std::string formatDouble(double value, int digits = 8) { return formatReal(value, digits); }
 
 }  // namespace
 
@@ -416,7 +474,10 @@ std::unique_ptr<Model> modelForProfile(const CliArgs& args, const CoverageProfil
     const std::string path = args.value("--model", profile.modelPath);
     if (path.empty())
         throw badInput("the profile does not name its model file; give --model");
-    auto model = loadModel(args, path);
+    if (profile.modelSha256.empty())
+        throw badInput("the profile does not record its model's SHA-256, so its model cannot be checked before it runs; "
+                       "fit a new profile");
+    auto model = loadModel(args, path, profile.modelSha256);
     checkProfileMatchesModel(profile, model->sha256(), path);
     model->tapLayersOf(profile.layers());
     return model;
@@ -450,6 +511,7 @@ int commandScore(const std::vector<std::string>& argv)
     stage("scored");
 
     std::ostringstream csv;
+    csv.imbue(std::locale::classic());  // '.' decimals whatever the user's locale
     csv << "index,source,label,predicted,score";
     for (const LayerInfo& l : profile.layers())
         csv << ",score_" << l.name;
@@ -468,17 +530,7 @@ int commandScore(const std::vector<std::string>& argv)
             csv << "," << scored.nac.perLayer[l][i];
         csv << "," << scored.baselines.msp[i] << "," << scored.baselines.maxLogit[i] << "," << scored.baselines.energy[i] << "\n";
     }
-    const std::string tmp = output + ".tmp";
-    {
-        std::ofstream file(tmp, std::ios::trunc);
-        if (!file)
-            throw badInput("cannot write " + output + ": the folder does not exist or is not writable");
-        file << csv.str();
-        if (!file.flush())
-            throw badInput("cannot write " + output);
-    }
-    if (std::rename(tmp.c_str(), output.c_str()) != 0)
-        throw badInput("cannot write " + output);
+    writeFileAtomically(output, csv.str(), "scores CSV");
     stage("scores written");
     if (!args.flag("--quiet"))
         std::cerr << "scored " << scored.samples.sampleCount() << " images; wrote " << output << "\n";
@@ -606,12 +658,8 @@ int commandEval(const std::vector<std::string>& argv)
         const double threshold = thresholdKeepingInd(held.total, 0.95);
         report["threshold_95"] = threshold;
     }
-    if (args.has("--json")) {
-        std::ofstream file(args.value("--json"), std::ios::trunc);
-        if (!file)
-            throw badInput("cannot write " + args.value("--json"));
-        file << report.dump(2) << "\n";
-    }
+    if (args.has("--json"))
+        writeFileAtomically(args.value("--json"), report.dump(2) + "\n", "JSON report");
     return kExitOk;
 }
 
@@ -744,13 +792,10 @@ int commandTune(const std::vector<std::string>& argv)
         std::cerr << "wrote " << args.value("--write-model") << " with the tuned parameters in its nac.json\n";
     }
     if (args.has("--json")) {
-        std::ofstream file(args.value("--json"), std::ios::trunc);
-        if (!file)
-            throw badInput("cannot write " + args.value("--json"));
-        file << Json{{"combinations", result.combinations}, {"histograms", result.histogramsBuilt}, {"seconds", result.seconds},
-                     {"default_auroc", result.defaultAuroc}, {"best_auroc", result.bestAuroc}, {"layers", layers}}
-                    .dump(2)
-             << "\n";
+        const Json report{{"combinations", result.combinations}, {"histograms", result.histogramsBuilt},
+                          {"seconds", result.seconds},           {"default_auroc", result.defaultAuroc},
+                          {"best_auroc", result.bestAuroc},      {"layers", layers}};
+        writeFileAtomically(args.value("--json"), report.dump(2) + "\n", "JSON report");
     }
     return kExitOk;
 }
@@ -788,7 +833,7 @@ int run(int argc, char** argv)
 
 int main(int argc, char** argv)
 {
-    std::signal(SIGINT, nac::app::onInterrupt);
+    nac::app::installInterruptHandling();
     try {
         return nac::app::run(argc, argv);
     } catch (const nac::app::UsageError& e) {
@@ -801,6 +846,16 @@ int main(int argc, char** argv)
         }
         std::cerr << "nac: " << e.what() << "\n";
         return e.kind() == nac::engine::ErrorKind::BadInput ? nac::app::kExitBadInput : nac::app::kExitInternal;
+    } catch (const std::bad_alloc&) {
+        // Inputs are checked against what their files hold before allocating; what is left is a
+        // real input too large for this machine's memory (or one no check foresaw).
+        std::cerr << "nac: out of memory: the input files or options ask for more memory than this machine has "
+                     "(check the data, model and profile given, and --batch)\n";
+        return nac::app::kExitBadInput;
+    } catch (const std::length_error& e) {
+        std::cerr << "nac: an input asks for an impossible size (" << e.what()
+                  << "); check the data, model and profile given\n";
+        return nac::app::kExitBadInput;
     } catch (const std::exception& e) {
         std::cerr << "nac: internal error: " << e.what() << "\n";
         return nac::app::kExitInternal;

@@ -1,6 +1,7 @@
 // End-to-end tests of the `nac` command line tool: runs the real executable and checks exit codes, messages and outputs.
 #include <QByteArray>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
@@ -14,6 +15,8 @@
 #include <QtTest>
 
 #include <cmath>
+
+#include <signal.h>
 
 using namespace Qt::StringLiterals;
 
@@ -133,9 +136,12 @@ private Q_SLOTS:
     void mergeEqualsUnionFit();
     void nacMe();
     void corruptImageSkipped();
+    void interruptEndsStuckModel();
+    void commaDecimalLocale();
+    void staleTemporariesRemoved();
 
 private:
-    NacRun runNac(const QStringList& arguments) const;
+    NacRun runNac(const QStringList& arguments, const QProcessEnvironment& environment = QProcessEnvironment()) const;
     QString model(const QString& file) const { return m_modelsDir + QLatin1Char('/') + file; }
     QString tmp(const QString& file) const { return m_tmp.filePath(file); }
     // Fits helper_method.pt on every image of data (--batch 16 unless extra says otherwise) and
@@ -148,7 +154,7 @@ private:
     QString m_profileB;  // the same on seed 2 (disjoint data)
 };
 
-NacRun TestCli::runNac(const QStringList& arguments) const
+NacRun TestCli::runNac(const QStringList& arguments, const QProcessEnvironment& environment) const
 {
     QStringList expanded;
     for (QString argument : arguments) {
@@ -158,6 +164,8 @@ NacRun TestCli::runNac(const QStringList& arguments) const
         expanded << argument;
     }
     QProcess process;
+    if (!environment.isEmpty())
+        process.setProcessEnvironment(environment);
     process.start(QStringLiteral(NAC_CLI_PATH), expanded);
     NacRun run;
     if (!process.waitForStarted()) {
@@ -427,6 +435,22 @@ void TestCli::exitCodes_data()
     QTest::newRow("bad: merge of different layer parameters")
         << QStringList{u"merge"_s, u"-o"_s, out, kProfile, kTmp + u"/pool_m4.nacprofile"_s}
         << kExitBadInput << QStringList{u"pool_m4.nacprofile"_s};
+    // --- hostile inputs (issue 9, exit 3)
+    QTest::newRow("bad: logits width changes on real data")
+        << QStringList{u"fit"_s, u"--model"_s, kModels + u"/width_changes.pt"_s} + noiseOut << kExitBadInput
+        << QStringList{u"width_changes.pt"_s, u"logits of shape"_s, u", 5]"_s};
+    QTest::newRow("bad: deflate-bomb nac.json in the archive") << layers(u"metadata_bomb.pt"_s) << kExitBadInput
+                                                               << QStringList{u"metadata_bomb.pt"_s, u"embedded nac.json"_s};
+    QTest::newRow("bad: /dev/zero as data") << dataAt(u"/dev/zero"_s) << kExitBadInput
+                                            << QStringList{u"/dev/zero"_s, u"not a regular file"_s};
+    QTest::newRow("bad: /dev/zero as profile") << scoreWith(u"/dev/zero"_s, QString()) << kExitBadInput
+                                               << QStringList{u"/dev/zero"_s, u"not a regular file"_s};
+    QTest::newRow("bad: profile of another model, not run")
+        << scoreWith(kProfile, u"never_returns.pt"_s) << kExitBadInput
+        << QStringList{u"another model"_s, u"never_returns.pt"_s, u"not loaded"_s};
+    QTest::newRow("usage: --samples 1.5") << QStringList{u"fit"_s, u"--model"_s, helper, u"--data"_s, u"noise:uniform:8"_s,
+                                                         u"--samples"_s, u"1.5"_s, u"-o"_s, out}
+                                          << kExitUsage << QStringList{u"--samples"_s, u"1.5"_s};
     QTest::newRow("bad: write into a missing folder")
         << QStringList{u"score"_s, u"--profile"_s, kProfile, u"--data"_s, u"noise:uniform:4"_s, u"-o"_s, kTmp + u"/no/such/dir/x.csv"_s}
         << kExitBadInput << QStringList{u"no/such/dir/x.csv"_s};
@@ -852,6 +876,94 @@ void TestCli::corruptImageSkipped()
         QCOMPARE(rows[i + 1][0], indices[i]);
         QCOMPARE(rows[i + 1][1], tmp(u"mixed_images/"_s + files[i]));
     }
+}
+
+
+// Issue 9: a model whose forward never returns (never_returns.pt loops forever on real images)
+// cannot see the cancel token; Ctrl+C must still end `nac` with 130 within about a second and
+// leave no temporary file.
+void TestCli::interruptEndsStuckModel()
+{
+    const QString folder = tmp(u"interrupt"_s);
+    QVERIFY(QDir().mkpath(folder));
+    QProcess process;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"NAC_TIMINGS"_s, u"1"_s);  // "data opened" on stderr: the job is about to run
+    process.setProcessEnvironment(environment);
+    process.start(QStringLiteral(NAC_CLI_PATH),
+                  {u"fit"_s, u"--model"_s, model(u"never_returns.pt"_s), u"--data"_s, u"noise:uniform:8"_s,
+                   u"--batch"_s, u"4"_s, u"--quiet"_s, u"-o"_s, folder + u"/p.nacprofile"_s});
+    QVERIFY(process.waitForStarted());
+    QByteArray err;
+    QElapsedTimer waiting;
+    waiting.start();
+    while (!err.contains("data opened") && waiting.elapsed() < kProcessTimeoutMs && process.state() == QProcess::Running) {
+        process.waitForReadyRead(200);
+        err += process.readAllStandardError();
+    }
+    QVERIFY2(err.contains("data opened"), err.constData());
+    QTest::qWait(500);  // into the first batch's forward
+    QVERIFY2(process.state() == QProcess::Running, "nac ended before it was interrupted");
+    QElapsedTimer sinceInterrupt;
+    sinceInterrupt.start();
+    QCOMPARE(::kill(pid_t(process.processId()), SIGINT), 0);
+    QVERIFY2(process.waitForFinished(10000), "nac did not end after Ctrl+C");
+    const qint64 elapsedMs = sinceInterrupt.elapsed();
+    err += process.readAllStandardError();
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(process.exitCode() == 130, err.constData());
+    QVERIFY2(elapsedMs < 2500, qPrintable(u"nac took %1 ms to end after Ctrl+C"_s.arg(elapsedMs)));
+    QVERIFY2(err.contains("canceled"), err.constData());
+    QCOMPARE(QDir(folder).entryList(QDir::Files), QStringList());
+    qInfo("nac ended %lld ms after SIGINT", elapsedMs);
+}
+
+// Issue 9: numbers are read and written with '.' under a comma-decimal locale (LC_ALL=de_DE).
+void TestCli::commaDecimalLocale()
+{
+    const QString localeDir = QStringLiteral(NAC_TEST_LOCALE_DIR);
+    if (!QDir(localeDir + u"/de_DE.UTF-8"_s).exists())
+        QSKIP("de_DE.UTF-8 was not compiled (the make_test_locale fixture needs localedef and the locales package)");
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"LOCPATH"_s, localeDir);
+    environment.insert(u"LC_ALL"_s, u"de_DE.UTF-8"_s);
+    const QString profile = tmp(u"locale.nacprofile"_s);
+    const NacRun fit = runNac({u"fit"_s, u"--model"_s, model(u"helper_method.pt"_s), u"--data"_s, u"noise:uniform:8"_s,
+                               u"--samples"_s, u"all"_s, u"--layer"_s, u"pool:M=4,O=1.5,alpha=0.5"_s, u"-o"_s, profile},
+                              environment);
+    QVERIFY2(fit.exitCode == kExitOk, qPrintable(fit.describe()));
+    QVERIFY2(fit.err.contains(u"pool(M=4,O=1.5,alpha=0.5,bins=reference"_s), qPrintable(fit.describe()));
+    const QString csv = tmp(u"locale.csv"_s);
+    const NacRun score = runNac({u"score"_s, u"--profile"_s, profile, u"--data"_s, u"noise:uniform:4"_s, u"-o"_s, csv},
+                                environment);
+    QVERIFY2(score.exitCode == kExitOk, qPrintable(score.describe()));
+    const QList<QStringList> rows = readCsv(csv);
+    QCOMPARE(rows.size(), 5);
+    const int columns = int(rows[0].size());
+    for (const QStringList& row : rows.mid(1)) {
+        QCOMPARE(int(row.size()), columns);  // a ',' decimal would split fields
+        bool ok = false;
+        row[4].toDouble(&ok);
+        QVERIFY2(ok, qPrintable(row.join(u',')));
+    }
+    const NacRun comma = runNac({u"fit"_s, u"--model"_s, model(u"helper_method.pt"_s), u"--data"_s, u"noise:uniform:8"_s,
+                                 u"--layer"_s, u"pool:alpha=0,5"_s, u"-o"_s, profile},
+                                environment);
+    QVERIFY2(comma.exitCode == kExitBadInput, qPrintable(comma.describe()));
+}
+
+// Issue 6: a temporary file left by a killed save is removed by the next save of that file,
+// and a save leaves none of its own.
+void TestCli::staleTemporariesRemoved()
+{
+    const QString folder = tmp(u"stale"_s);
+    QVERIFY(QDir().mkpath(folder));
+    const QString stale = folder + u"/s.csv.tmp-2147483000-0123456789abcdef"_s;
+    QVERIFY(writeFile(stale, "half a file"));
+    const NacRun run = runNac({u"score"_s, u"--profile"_s, kProfile, u"--data"_s, u"noise:uniform:4"_s, u"-o"_s,
+                               folder + u"/s.csv"_s});
+    QVERIFY2(run.exitCode == kExitOk, qPrintable(run.describe()));
+    QCOMPARE(QDir(folder).entryList(QDir::Files), QStringList{u"s.csv"_s});
 }
 
 QTEST_GUILESS_MAIN(TestCli)
