@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <new>
 
 namespace nac::engine {
 
@@ -36,7 +37,13 @@ std::string readRegularFile(const std::string& path, std::uint64_t maxBytes, con
     std::ifstream file(fs::path(path), std::ios::binary);
     if (!file)
         throw badInput(what + " " + path + " cannot be opened for reading");
-    std::string data(std::size_t(sizeBytes), '\0');
+    std::string data;
+    try {
+        data.resize(std::size_t(sizeBytes));
+    } catch (const std::bad_alloc&) {
+        throw badInput(what + " " + path + " is " + std::to_string(sizeBytes)
+                       + " bytes, more than this machine can hold in memory (out of memory)");
+    }
     file.read(data.data(), std::streamsize(sizeBytes));
     if (std::uint64_t(file.gcount()) != sizeBytes)
         throw badInput(what + " " + path + " could not be read whole (it changed or shrank while it was read)");

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <optional>
 #include <utility>
 
@@ -272,6 +273,16 @@ IdxContent readIdx(const std::string& path, const std::vector<std::pair<std::uin
                            "gzip bomb");
     }
 
+    if (!source.compressed()) {
+        // The file holds every promised byte (checked above): one allocation, and a machine
+        // without the memory fails here at once instead of after reading gigabytes.
+        try {
+            content.data.reserve(std::size_t(wantedBytes));
+        } catch (const std::bad_alloc&) {
+            throw badInput(promise + "; this machine cannot hold them in memory (out of memory); use a range "
+                                     "FILE@FIRST-LAST or a smaller file");
+        }
+    }
     std::size_t filled = 0;
     while (filled < wantedBytes) {
         const std::size_t step = std::size_t(std::min<std::uint64_t>(wantedBytes - filled, kReadChunkBytes));

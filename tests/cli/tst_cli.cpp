@@ -17,6 +17,7 @@
 #include <cmath>
 
 #include <signal.h>
+#include <sys/resource.h>
 
 using namespace Qt::StringLiterals;
 
@@ -139,6 +140,7 @@ private Q_SLOTS:
     void interruptEndsStuckModel();
     void commaDecimalLocale();
     void staleTemporariesRemoved();
+    void outOfMemoryIsBadInput();
 
 private:
     NacRun runNac(const QStringList& arguments, const QProcessEnvironment& environment = QProcessEnvironment()) const;
@@ -483,7 +485,8 @@ void TestCli::exitCodes()
         // A failed command writes nothing, not even a partial file.
         for (const QString& output : outputs) {
             QVERIFY2(!QFileInfo::exists(output), qPrintable(output + u" was written\n"_s + run.describe()));
-            QVERIFY2(!QFileInfo::exists(output + u".tmp"_s), qPrintable(output + u".tmp was left\n"_s + run.describe()));
+            const QStringList temporaries = QDir(m_tmp.path()).entryList({QFileInfo(output).fileName() + u".tmp*"_s});
+            QVERIFY2(temporaries.isEmpty(), qPrintable(temporaries.join(u' ') + u" was left\n"_s + run.describe()));
         }
     }
 }
@@ -572,7 +575,8 @@ void TestCli::fitWritesProfile()
         QVERIFY2(run.err.contains(QLatin1String(layer)), qPrintable(run.describe()));
     QVERIFY(run.err.contains(u"wrote "_s + output));
     QVERIFY(QFileInfo(output).size() > 0);
-    QVERIFY2(!QFileInfo::exists(output + u".tmp"_s), "a temporary file was left behind");
+    QVERIFY2(QDir(m_tmp.path()).entryList({QFileInfo(output).fileName() + u".tmp*"_s}).isEmpty(),
+             "a temporary file was left behind");
 }
 
 // The same model, data and seed give the same profile file, however many workers compute it.
@@ -964,6 +968,33 @@ void TestCli::staleTemporariesRemoved()
                                folder + u"/s.csv"_s});
     QVERIFY2(run.exitCode == kExitOk, qPrintable(run.describe()));
     QCOMPARE(QDir(folder).entryList(QDir::Files), QStringList{u"s.csv"_s});
+}
+
+// Issue 9: running out of memory is bad input (exit 3), not an internal error. A sparse IDX file
+// whose header and size agree on 6.3 GB, read under a 4 GiB address-space limit.
+void TestCli::outOfMemoryIsBadInput()
+{
+    const QString path = tmp(u"huge-images-idx3-ubyte"_s);
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(bigEndian32(0x00000803) + bigEndian32(8000000) + bigEndian32(kImageSide) + bigEndian32(kImageSide));
+        QVERIFY(file.resize(16 + qint64(8000000) * kImageSide * kImageSide));  // sparse: no disk used
+    }
+    QProcess process;
+    process.setChildProcessModifier([] {
+        constexpr rlim_t kAddressSpaceBytes = rlim_t(4) << 30;
+        const rlimit limit{kAddressSpaceBytes, kAddressSpaceBytes};
+        ::setrlimit(RLIMIT_AS, &limit);
+    });
+    process.start(QStringLiteral(NAC_CLI_PATH), {u"fit"_s, u"--model"_s, model(u"helper_method.pt"_s), u"--data"_s, path,
+                                                 u"-o"_s, tmp(u"huge.nacprofile"_s)});
+    QVERIFY(process.waitForFinished(kProcessTimeoutMs));
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QFile::remove(path);
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(process.exitCode() == kExitBadInput, qPrintable(err));
+    QVERIFY2(err.contains(path) && err.contains(u"out of memory"_s), qPrintable(err));
 }
 
 QTEST_GUILESS_MAIN(TestCli)
