@@ -2,6 +2,7 @@
 #include "engine/layer_params.h"
 
 #include "engine/error.h"
+#include "engine/number_text.h"
 
 #include <cmath>
 #include <sstream>
@@ -11,24 +12,14 @@ namespace {
 
 double parseNumber(const std::string& key, const std::string& value, const std::string& whole)
 {
-    try {
-        std::size_t used = 0;
-        const double number = std::stod(value, &used);
-        if (used != value.size())
-            throw std::invalid_argument(value);
-        return number;
-    } catch (const std::exception&) {
-        throw badInput("parameter " + key + " in '" + whole + "' is not a number: '" + value + "'");
-    }
+    // from_chars: "0.5" is 0.5 in every locale (std::stod would read "0,5" under de_DE and stop at '.').
+    const std::optional<double> number = parseReal(value);
+    if (!number)
+        throw badInput("parameter " + key + " in '" + whole + "' is not a number: '" + value + "' (write decimals with '.')");
+    return *number;
 }
 
-std::string formatNumber(double value)
-{
-    std::ostringstream out;
-    out.precision(10);
-    out << value;
-    return out.str();
-}
+std::string formatNumber(double value) { return formatReal(value, 10); }
 
 }  // namespace
 

@@ -3,7 +3,9 @@
 
 #include "engine/detail/layer_tap.h"
 #include "engine/detail/torch_util.h"
+#include "engine/atomic_file.h"
 #include "engine/error.h"
+#include "engine/input_guard.h"
 #include "engine/sha256.h"
 
 #include <ATen/Context.h>
@@ -20,6 +22,7 @@
 #include <atomic>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -437,6 +440,126 @@ std::string trainingModeOperation(const torch::jit::Module& module)
     return "";
 }
 
+// nac.json is a few kilobytes; a larger one (inside the archive or beside it) is not metadata.
+constexpr std::uint64_t kMaxMetadataBytes = std::uint64_t(1) << 20;
+// More logits than this is no classifier (and would not fit the int class count).
+constexpr std::int64_t kMaxClassCount = 1'000'000;
+// A compressed archive record may expand to this many bytes whatever its ratio; beyond it, to at
+// most kMaxExpansionRatio times its compressed size. LibTorch writes records uncompressed, so
+// only a crafted archive (a deflate bomb) comes near these.
+constexpr std::uint64_t kMaxFreeExpansionBytes = std::uint64_t(64) << 20;
+constexpr std::uint64_t kMaxExpansionRatio = 100;
+// A TorchScript archive's central directory lists a few hundred records.
+constexpr std::uint64_t kMaxCentralDirectoryBytes = std::uint64_t(64) << 20;
+
+std::uint64_t littleEndian(const unsigned char* bytes, int count)
+{
+    std::uint64_t value = 0;
+    for (int i = count - 1; i >= 0; --i)
+        value = value << 8 | bytes[i];
+    return value;
+}
+
+// Checks the sizes a TorchScript (zip) archive declares for its records before LibTorch reads
+// any of them: LibTorch allocates a record's declared size and inflates into it, so a crafted
+// nac.json or a deflate bomb would take gigabytes. Throws Error(BadInput) naming path. An archive
+// this cannot parse is left to torch::jit::load, which refuses it with its own message.
+void checkArchiveRecords(const std::string& path)
+{
+    std::ifstream file(std::filesystem::path(path), std::ios::binary | std::ios::ate);
+    if (!file)
+        return;
+    const std::uint64_t fileBytes = std::uint64_t(file.tellg());
+    constexpr std::uint64_t kEndRecordBytes = 22;
+    constexpr std::uint64_t kMaxCommentBytes = 65535;
+    if (fileBytes < kEndRecordBytes)
+        return;
+    const std::uint64_t tailBytes = std::min(fileBytes, kEndRecordBytes + kMaxCommentBytes + 20);
+    std::vector<unsigned char> tail(tailBytes);
+    file.seekg(std::streamoff(fileBytes - tailBytes));
+    if (!file.read(reinterpret_cast<char*>(tail.data()), std::streamsize(tailBytes)))
+        return;
+    std::size_t end = std::string::npos;
+    for (std::size_t i = tailBytes - kEndRecordBytes + 1; i-- > 0;)
+        if (littleEndian(&tail[i], 4) == 0x06054b50) {
+            end = i;
+            break;
+        }
+    if (end == std::string::npos)
+        return;
+    std::uint64_t entries = littleEndian(&tail[end + 10], 2);
+    std::uint64_t directoryBytes = littleEndian(&tail[end + 12], 4);
+    std::uint64_t directoryOffset = littleEndian(&tail[end + 16], 4);
+    if ((entries == 0xffff || directoryBytes == 0xffffffff || directoryOffset == 0xffffffff) && end >= 20
+        && littleEndian(&tail[end - 20], 4) == 0x07064b50) {
+        // Zip64: the locator in front of the end record points at the zip64 end record.
+        const std::uint64_t zip64End = littleEndian(&tail[end - 20 + 8], 8);
+        unsigned char record[56];
+        if (zip64End + sizeof record > fileBytes)
+            return;
+        file.seekg(std::streamoff(zip64End));
+        if (!file.read(reinterpret_cast<char*>(record), sizeof record) || littleEndian(record, 4) != 0x06064b50)
+            return;
+        entries = littleEndian(record + 32, 8);
+        directoryBytes = littleEndian(record + 40, 8);
+        directoryOffset = littleEndian(record + 48, 8);
+    }
+    if (directoryBytes > kMaxCentralDirectoryBytes)
+        throw badInput("model file " + path + " lists " + std::to_string(directoryBytes)
+                       + " bytes of archive directory; no TorchScript archive has that many records");
+    if (directoryOffset > fileBytes || directoryBytes > fileBytes - directoryOffset)
+        return;
+    std::vector<unsigned char> directory(directoryBytes);
+    file.seekg(std::streamoff(directoryOffset));
+    if (!file.read(reinterpret_cast<char*>(directory.data()), std::streamsize(directoryBytes)))
+        return;
+    constexpr std::size_t kEntryBytes = 46;
+    std::size_t at = 0;
+    for (std::uint64_t e = 0; e < entries && at + kEntryBytes <= directory.size(); ++e) {
+        const unsigned char* entry = &directory[at];
+        if (littleEndian(entry, 4) != 0x02014b50)
+            return;
+        const std::uint64_t method = littleEndian(entry + 10, 2);
+        std::uint64_t compressed = littleEndian(entry + 20, 4);
+        std::uint64_t uncompressed = littleEndian(entry + 24, 4);
+        const std::size_t nameBytes = std::size_t(littleEndian(entry + 28, 2));
+        const std::size_t extraBytes = std::size_t(littleEndian(entry + 30, 2));
+        const std::size_t commentBytes = std::size_t(littleEndian(entry + 32, 2));
+        if (at + kEntryBytes + nameBytes + extraBytes + commentBytes > directory.size())
+            return;
+        const std::string name(reinterpret_cast<const char*>(entry + kEntryBytes), nameBytes);
+        // Zip64 sizes: the extra field 0x0001 holds the 64-bit values of those saturated at 2^32-1.
+        for (std::size_t x = 0; x + 4 <= extraBytes;) {
+            const unsigned char* field = entry + kEntryBytes + nameBytes + x;
+            const std::size_t fieldBytes = std::size_t(littleEndian(field + 2, 2));
+            if (x + 4 + fieldBytes > extraBytes)
+                break;
+            if (littleEndian(field, 2) == 0x0001) {
+                std::size_t f = 4;
+                if (uncompressed == 0xffffffff && f + 8 <= 4 + fieldBytes) {
+                    uncompressed = littleEndian(field + f, 8);
+                    f += 8;
+                }
+                if (compressed == 0xffffffff && f + 8 <= 4 + fieldBytes)
+                    compressed = littleEndian(field + f, 8);
+            }
+            x += 4 + fieldBytes;
+        }
+        const std::string metadataSuffix = "extra/nac.json";
+        if (name.size() >= metadataSuffix.size()
+            && name.compare(name.size() - metadataSuffix.size(), metadataSuffix.size(), metadataSuffix) == 0
+            && uncompressed > kMaxMetadataBytes)
+            throw badInput("model file " + path + ": its embedded nac.json declares " + std::to_string(uncompressed)
+                           + " bytes; metadata is at most " + std::to_string(kMaxMetadataBytes)
+                           + " bytes, so the archive is damaged or crafted");
+        if (method != 0 && uncompressed > kMaxFreeExpansionBytes && uncompressed / kMaxExpansionRatio > compressed)
+            throw badInput("model file " + path + ": archive record " + name + " expands from " + std::to_string(compressed)
+                           + " to " + std::to_string(uncompressed)
+                           + " bytes (a compression bomb); TorchScript archives are not made that way");
+        at += kEntryBytes + nameBytes + extraBytes + commentBytes;
+    }
+}
+
 std::shared_ptr<torch::jit::GraphFunction> makeFunction(const std::shared_ptr<torch::jit::Graph>& graph)
 {
     return std::make_shared<torch::jit::GraphFunction>(c10::QualifiedName("__nac__.taps"), graph, nullptr);
@@ -447,7 +570,8 @@ std::shared_ptr<torch::jit::GraphFunction> makeFunction(const std::shared_ptr<to
 Model::Model(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Model::~Model() = default;
 
-std::unique_ptr<Model> Model::load(const std::string& path, const std::string& deviceText, const InputSpec* inputOverride)
+std::unique_ptr<Model> Model::load(const std::string& path, const std::string& deviceText, const InputSpec* inputOverride,
+                                   const std::string& expectedSha256)
 {
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -455,6 +579,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const std::string& d
         throw badInput("model file " + path + " does not exist");
     if (fs::is_directory(path, ec))
         throw badInput("model " + path + " is a folder; give the TorchScript .pt file");
+    requireRegularFile(path, "model file");
     if (fs::file_size(path, ec) == 0)
         throw badInput("model file " + path + " is empty (0 bytes)");
 
@@ -468,9 +593,21 @@ std::unique_ptr<Model> Model::load(const std::string& path, const std::string& d
         at::globalContext().setAllowTF32CuDNN(false);
         at::globalContext().setAllowTF32CuBLAS(false);
     }
-    // The file's SHA-256 (profiles name their model by it) is computed on another core while
-    // LibTorch reads the archive: for a ResNet-50-sized file that is 0.2-0.4 s off every start.
-    std::future<std::string> hash = std::async(std::launch::async, [path] { return sha256OfFile(path); });
+    std::future<std::string> hash;
+    if (!expectedSha256.empty()) {
+        // Loading a TorchScript archive runs its code: a profile's model is checked first.
+        impl->sha256 = sha256OfFile(path);
+        if (impl->sha256 != expectedSha256)
+            throw badInput("the profile was made for another model (SHA-256 " + expectedSha256.substr(0, 12)
+                           + "...), not for " + path + " (SHA-256 " + impl->sha256.substr(0, 12)
+                           + "...), so that model was not loaded; give the profile's model with --model, or fit a new "
+                           "profile for this model");
+    } else {
+        // The file's SHA-256 (profiles name their model by it) is computed on another core while
+        // LibTorch reads the archive: for a ResNet-50-sized file that is 0.2-0.4 s off every start.
+        hash = std::async(std::launch::async, [path] { return sha256OfFile(path); });
+    }
+    checkArchiveRecords(path);
     torch::jit::ExtraFilesMap extra{{"nac.json", ""}};
     try {
         impl->module = torch::jit::load(path, impl->device, extra);
@@ -480,14 +617,14 @@ std::unique_ptr<Model> Model::load(const std::string& path, const std::string& d
     } catch (const std::exception& e) {
         throw badInput("model file " + path + " could not be loaded: " + e.what());
     }
-    impl->sha256 = hash.get();
+    if (hash.valid())
+        impl->sha256 = hash.get();
 
     const std::string sidePath = path + ".nac.json";
     if (!extra["nac.json"].empty()) {
         impl->metadata = parseModelMetadata(extra["nac.json"], path + " (embedded nac.json)");
     } else if (fs::exists(sidePath, ec)) {
-        std::ifstream side(sidePath);
-        const std::string text((std::istreambuf_iterator<char>(side)), std::istreambuf_iterator<char>());
+        const std::string text = readRegularFile(sidePath, kMaxMetadataBytes, "model metadata");
         impl->metadata = parseModelMetadata(text, sidePath);
     } else {
         impl->metadata.origin = "none";
@@ -526,6 +663,9 @@ std::unique_ptr<Model> Model::load(const std::string& path, const std::string& d
             throw badInput("model " + path + " returns a tensor of shape " + shapeText(logits.sizes().vec())
                            + " for a batch of " + std::to_string(kDryBatch)
                            + "; NAC needs logits of shape [batch, classes] with at least 2 classes");
+        if (logits.size(1) > kMaxClassCount)
+            throw badInput("model " + path + " returns " + std::to_string(logits.size(1)) + " logits a sample; at most "
+                           + std::to_string(kMaxClassCount) + " classes are supported");
         impl->classCount = int(logits.size(1));
     } catch (const Error&) {
         throw;
@@ -609,10 +749,10 @@ void Model::setTappedLayers(const std::vector<std::string>& layerNames, const st
         throw Error(ErrorKind::Internal, "setTappedLayers(): one pooling per layer is needed");
     if (layerNames.empty())
         throw badInput("no layers chosen: give at least one --layer (see `nac layers --model " + m_impl->path + "`)");
-    for (std::size_t i = 0; i < layerNames.size(); ++i)
-        for (std::size_t j = 0; j < i; ++j)
-            if (layerNames[i] == layerNames[j])
-                throw badInput("layer '" + layerNames[i] + "' is given twice");
+    std::set<std::string> seen;  // O(n log n): a hostile profile or nac.json may list many layers
+    for (const std::string& name : layerNames)
+        if (!seen.insert(name).second)
+            throw badInput("layer '" + name + "' is given twice");
     detail::TapGraph taps;
     try {
         taps = detail::buildTapGraph(m_impl->module, layerNames, false);
@@ -764,10 +904,22 @@ void Model::computeStates(const float* input, int batchSize, const std::vector<i
         throw badInput("model " + m_impl->path + " failed on a batch: " + describeTorchError(e));
     }
 
+    // The model's code decides its output shapes, batch by batch: a model whose logits or layer
+    // widths differ from what the dry run saw would make every later read of them run past the
+    // end of its rows.
+    const torch::Tensor& logits = results[0];
+    if (logits.dim() != 2 || logits.size(0) != batchSize || logits.size(1) != m_impl->classCount)
+        throw badInput("model " + m_impl->path + " returned logits of shape " + shapeText(logits.sizes().vec())
+                       + " for a batch of " + std::to_string(batchSize) + " images, but [" + std::to_string(batchSize) + ", "
+                       + std::to_string(m_impl->classCount) + "] when it was loaded; NAC needs a model whose number of "
+                       "classes does not depend on its input");
     for (std::size_t l = 0; l < m_impl->tapped.size(); ++l) {
         const torch::Tensor& raw = results[l + 1];
-        if (raw.size(1) != m_impl->tapped[l].neuronCount)
-            throw Error(ErrorKind::Internal, "layer " + m_impl->tapped[l].name + " changed its neuron count");
+        if (raw.dim() != 2 || raw.size(0) != batchSize || raw.size(1) != m_impl->tapped[l].neuronCount)
+            throw badInput("model " + m_impl->path + ": layer " + m_impl->tapped[l].name + " gave "
+                           + shapeText(raw.sizes().vec()) + " states for a batch of " + std::to_string(batchSize) + ", not "
+                           + std::to_string(m_impl->tapped[l].neuronCount)
+                           + " neurons each as when it was tapped; NAC needs layers whose width does not depend on the input");
         const float* data = raw.data_ptr<float>();
         const std::size_t count = std::size_t(raw.numel());
         for (std::size_t i = 0; i < count; ++i) {
@@ -780,7 +932,6 @@ void Model::computeStates(const float* input, int batchSize, const std::vector<i
         }
         out.rawProducts[l].insert(out.rawProducts[l].end(), data, data + count);
     }
-    const torch::Tensor& logits = results[0];
     out.logits.insert(out.logits.end(), logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
     out.labels.insert(out.labels.end(), labels.begin(), labels.end());
     out.sources.insert(out.sources.end(), sources.begin(), sources.end());
@@ -791,7 +942,7 @@ void Model::saveWithMetadata(const ModelMetadata& metadata, const std::string& o
     torch::jit::ExtraFilesMap extra{{"nac.json", serializeModelMetadata(metadata)}};
     try {
         torch::jit::Module copy = torch::jit::load(m_impl->path, torch::kCPU);
-        copy.save(outputPath, extra);
+        saveFileAtomically(outputPath, [&](const std::string& temporaryPath) { copy.save(temporaryPath, extra); }, "model");
     } catch (const c10::Error& e) {
         throw badInput("cannot write model " + outputPath + ": " + describeTorchError(e));
     }

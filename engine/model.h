@@ -32,8 +32,12 @@ public:
     // "cpu", "cuda" or "cuda:N". Reads nac.json from the archive or <path>.nac.json beside it.
     // inputOverride, when non-null, replaces the metadata's input spec. Runs a dry forward pass
     // to check that the output is [batch, classes]. Throws Error(BadInput) naming the file.
+    // expectedSha256, when not empty, is compared with the file's SHA-256 before LibTorch reads
+    // the archive (loading runs the model's code): a profile's model is refused unrun when it
+    // differs. Archives whose records declare absurd sizes (a nac.json over 1 MiB, a deflate
+    // bomb) and sidecars that are not regular files of at most 1 MiB are refused the same way.
     static std::unique_ptr<Model> load(const std::string& path, const std::string& device = "auto",
-                                       const InputSpec* inputOverride = nullptr);
+                                       const InputSpec* inputOverride = nullptr, const std::string& expectedSha256 = "");
     ~Model();
     Model(const Model&) = delete;
     Model& operator=(const Model&) = delete;
@@ -102,13 +106,15 @@ public:
 
     // One forward and one gradient call for a batch (SPEC §1): input holds batchSize images,
     // CHW floats already normalised. Appends raw products, logits, labels and sources to out,
-    // which must have been made by emptySampleSet(). Throws Error(BadInput) for NaN/Inf states.
+    // which must have been made by emptySampleSet(). Throws Error(BadInput) for NaN/Inf states
+    // and for logits or states whose shape differs from the dry run's (checked on every batch).
     // May be called from several threads at once, each with its own `out` (data-parallel fit).
     void computeStates(const float* input, int batchSize, const std::vector<int>& labels,
                        const std::vector<std::string>& sources, SampleSet& out);
     SampleSet emptySampleSet() const;
 
-    // Writes a copy of the model file with nac.json replaced (used by `nac tune --write-model`).
+    // Writes a copy of the model file with nac.json replaced (used by `nac tune --write-model`),
+    // atomically (engine/atomic_file.h).
     void saveWithMetadata(const ModelMetadata& metadata, const std::string& outputPath) const;
 
 private:

@@ -2,11 +2,15 @@
 #include "engine/model_metadata.h"
 
 #include "engine/error.h"
+#include "engine/input_guard.h"
+#include "engine/number_text.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <locale>
+#include <limits>
+#include <set>
 #include <sstream>
 
 namespace nac::engine {
@@ -16,10 +20,43 @@ using Json = nlohmann::json;
 
 constexpr int kMaxInputSide = 4096;
 constexpr int kMaxInputChannels = 16;
+// Far beyond any real classifier (ImageNet-21k has 21,841 classes) and any sensible NAC setup.
+constexpr std::size_t kMaxClasses = 1'000'000;
+constexpr std::size_t kMaxDefaultLayers = 4096;
+constexpr std::size_t kMaxMeanStdValues = 16;
+
+// value as an exact integer in [minimum, maximum]: a JSON integer, or a number with no fraction.
+// 1.99 or 2^31 for an int are refused instead of being truncated or wrapped.
+long long exactInteger(const Json& value, const std::string& key, long long minimum, long long maximum,
+                       const std::string& origin)
+{
+    const std::string range = "; it must be a whole number from " + std::to_string(minimum) + " to " + std::to_string(maximum);
+    if (value.is_number_unsigned()) {
+        if (value.get<std::uint64_t>() > std::uint64_t(maximum))
+            throw badInput(origin + ": '" + key + "' is " + value.dump() + range);
+        return (long long)value.get<std::uint64_t>();
+    }
+    if (value.is_number_integer()) {
+        const long long number = value.get<long long>();
+        if (number < minimum || number > maximum)
+            throw badInput(origin + ": '" + key + "' is " + value.dump() + range);
+        return number;
+    }
+    if (value.is_number_float()) {
+        const double number = value.get<double>();
+        if (!std::isfinite(number) || number != std::floor(number) || number < double(minimum) || number > double(maximum))
+            throw badInput(origin + ": '" + key + "' is " + formatReal(number, 15) + range);
+        return (long long)number;
+    }
+    throw badInput(origin + ": '" + key + "' must be a whole number");
+}
 
 std::vector<float> floatArray(const Json& value, const std::string& key, const std::string& origin)
 {
     std::vector<float> out;
+    if (value.is_array() && value.size() > kMaxMeanStdValues)
+        throw badInput(origin + ": '" + key + "' has " + std::to_string(value.size()) + " values; at most "
+                       + std::to_string(kMaxMeanStdValues) + " (one per channel)");
     if (value.is_number()) {
         out.push_back(value.get<float>());
     } else if (value.is_array()) {
@@ -71,17 +108,23 @@ void validateInputSpec(const InputSpec& spec)
 
 void parseInputShape(const std::string& text, InputSpec& spec)
 {
-    int c = 0;
-    int h = 0;
-    int w = 0;
-    char x1 = 0;
-    char x2 = 0;
-    std::istringstream in(text);
-    if (!(in >> c >> x1 >> h >> x2 >> w) || x1 != 'x' || x2 != 'x' || in.peek() != std::char_traits<char>::eof())
-        throw badInput("--input '" + text + "' is not CxHxW (for example 1x28x28 or 3x224x224)");
-    spec.channels = c;
-    spec.height = h;
-    spec.width = w;
+    // "CxHxW": three whole numbers of digits; parsed without streams so that no locale changes them.
+    int values[3] = {0, 0, 0};
+    std::size_t start = 0;
+    for (int i = 0; i < 3; ++i) {
+        const std::size_t x = i < 2 ? text.find('x', start) : text.size();
+        const std::string_view piece =
+            x == std::string::npos ? std::string_view() : std::string_view(text).substr(start, x - start);
+        const std::optional<long long> value =
+            piece.empty() || piece.front() < '0' || piece.front() > '9' ? std::nullopt : parseInteger(piece);
+        if (!value || *value > std::numeric_limits<int>::max())
+            throw badInput("--input '" + text + "' is not CxHxW (for example 1x28x28 or 3x224x224)");
+        values[i] = int(*value);
+        start = x + 1;
+    }
+    spec.channels = values[0];
+    spec.height = values[1];
+    spec.width = values[2];
     validateInputSpec(spec);
 }
 
@@ -91,14 +134,10 @@ std::vector<float> parseFloatList(const std::string& text, const std::string& wh
     std::stringstream stream(text);
     std::string item;
     while (std::getline(stream, item, ',')) {
-        try {
-            std::size_t used = 0;
-            out.push_back(std::stof(item, &used));
-            if (used != item.size())
-                throw std::invalid_argument(item);
-        } catch (const std::exception&) {
-            throw badInput(what + " '" + text + "' must be numbers separated by commas");
-        }
+        const std::optional<double> value = parseReal(item);
+        if (!value)
+            throw badInput(what + " '" + text + "' must be numbers separated by commas (with '.' as the decimal point)");
+        out.push_back(float(*value));
     }
     if (out.empty())
         throw badInput(what + " is empty");
@@ -107,6 +146,8 @@ std::vector<float> parseFloatList(const std::string& text, const std::string& wh
 
 ModelMetadata parseModelMetadata(const std::string& jsonText, const std::string& origin)
 {
+    // Nesting is checked first: copying unknown keys below recurses over the document.
+    checkJsonNesting(jsonText, kMaxJsonNesting, origin);
     Json doc;
     try {
         doc = Json::parse(jsonText);
@@ -118,17 +159,20 @@ ModelMetadata parseModelMetadata(const std::string& jsonText, const std::string&
     ModelMetadata meta;
     meta.origin = origin;
     try {
-        if (doc.contains("version") && doc["version"].is_number_integer() && doc["version"].get<int>() > 1)
-            throw badInput(origin + " has metadata version " + std::to_string(doc["version"].get<int>())
-                           + "; this NAC Studio reads version 1. Update NAC Studio.");
+        if (doc.contains("version") && doc["version"].is_number()) {
+            const long long version = exactInteger(doc["version"], "version", 0, std::numeric_limits<long long>::max(), origin);
+            if (version > 1)
+                throw badInput(origin + " has metadata version " + std::to_string(version)
+                               + "; this NAC Studio reads version 1. Update NAC Studio.");
+        }
         meta.name = doc.value("name", std::string());
         if (doc.contains("input")) {
             const Json& in = doc["input"];
             if (!in.is_object())
                 throw badInput(origin + ": 'input' must be an object with channels, height, width, mean, std");
-            meta.input.channels = in.at("channels").get<int>();
-            meta.input.height = in.at("height").get<int>();
-            meta.input.width = in.at("width").get<int>();
+            meta.input.channels = int(exactInteger(in.at("channels"), "channels", 1, kMaxInputChannels, origin));
+            meta.input.height = int(exactInteger(in.at("height"), "height", 1, kMaxInputSide, origin));
+            meta.input.width = int(exactInteger(in.at("width"), "width", 1, kMaxInputSide, origin));
             if (in.contains("mean"))
                 meta.input.mean = floatArray(in["mean"], "mean", origin);
             if (in.contains("std"))
@@ -137,6 +181,11 @@ ModelMetadata parseModelMetadata(const std::string& jsonText, const std::string&
             meta.hasInput = true;
         }
         if (doc.contains("classes")) {
+            if (!doc["classes"].is_array())
+                throw badInput(origin + ": 'classes' must be a list of class names");
+            if (doc["classes"].size() > kMaxClasses)
+                throw badInput(origin + ": 'classes' names " + std::to_string(doc["classes"].size()) + " classes; at most "
+                               + std::to_string(kMaxClasses) + " are supported");
             for (const Json& c : doc["classes"])
                 meta.classes.push_back(c.get<std::string>());
         }
@@ -144,11 +193,20 @@ ModelMetadata parseModelMetadata(const std::string& jsonText, const std::string&
         if (doc.contains("bin_scheme"))
             scheme = binSchemeFromString(doc["bin_scheme"].get<std::string>());
         if (doc.contains("layers")) {
+            if (!doc["layers"].is_array())
+                throw badInput(origin + ": 'layers' must be a list of {name, M, O, alpha}");
+            if (doc["layers"].size() > kMaxDefaultLayers)
+                throw badInput(origin + ": 'layers' lists " + std::to_string(doc["layers"].size()) + " layers; at most "
+                               + std::to_string(kMaxDefaultLayers) + " are supported");
+            std::set<std::string> seen;  // O(n log n): a list of 10^5 layers is refused above, not compared pairwise
             for (const Json& l : doc["layers"]) {
                 LayerDefault layer;
                 layer.name = l.at("name").get<std::string>();
+                if (!seen.insert(layer.name).second)
+                    throw badInput(origin + ": layer '" + layer.name + "' is listed twice in 'layers'");
                 layer.params.scheme = l.contains("bin_scheme") ? binSchemeFromString(l["bin_scheme"].get<std::string>()) : scheme;
-                layer.params.binEdgeCount = l.value("M", layer.params.binEdgeCount);
+                if (l.contains("M"))
+                    layer.params.binEdgeCount = int(exactInteger(l["M"], "M", 0, std::numeric_limits<int>::max(), origin));
                 layer.params.minActivated = l.value("O", layer.params.minActivated);
                 layer.params.alpha = l.value("alpha", layer.params.alpha);
                 validateLayerParams(layer.name, layer.params);

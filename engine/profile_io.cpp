@@ -10,18 +10,20 @@
 //   32 bytes  SHA-256 of everything before it
 #include "engine/profile_io.h"
 
+#include "engine/atomic_file.h"
 #include "engine/error.h"
 #include "engine/model_metadata.h"
+#include "engine/input_guard.h"
 #include "engine/sha256.h"
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <random>
 
 namespace nac::engine {
 namespace {
@@ -30,6 +32,11 @@ using Json = nlohmann::json;
 
 constexpr char kMagic[8] = {'N', 'A', 'C', 'P', 'R', 'O', 'F', '\x1a'};
 constexpr std::size_t kDigestBytes = 32;
+// Guards on what a profile's header may ask for, far beyond real profiles (a 10,000-image fit of
+// a ResNet's four layers is ~40 MB; layers are a handful).
+constexpr std::uint64_t kMaxProfileBytes = std::uint64_t(64) << 30;
+constexpr std::size_t kMaxProfileLayers = 4096;
+constexpr int kMaxProfileClasses = 1'000'000;
 
 bool hostIsLittleEndian()
 {
@@ -103,6 +110,16 @@ public:
     Reader(const std::string& data, std::size_t offset, std::size_t end, const std::string& path)
         : m_data(data), m_offset(offset), m_end(end), m_path(path) {}
 
+    // rows * columns values of T; a product that overflows is damage too.
+    template <typename T>
+    std::vector<T> block(std::size_t rows, std::size_t columns)
+    {
+        std::size_t count = 0;
+        if (__builtin_mul_overflow(rows, columns, &count))
+            throw badInput(m_path + " is damaged: a data block's size overflows");
+        return block<T>(count);
+    }
+
     template <typename T>
     std::vector<T> block(std::size_t count)
     {
@@ -169,38 +186,13 @@ void saveProfile(const CoverageProfile& profile, const std::string& path)
     appendBlock(out, heldout.logits);
     out += digestBytes(sha256Hex(out.data(), out.size()));
 
-    namespace fs = std::filesystem;
-    const fs::path target(path);
-    std::random_device entropy;
-    const fs::path temp = target.parent_path() / (target.filename().string() + ".tmp-" + std::to_string(entropy()));
-    {
-        std::ofstream file(temp, std::ios::binary | std::ios::trunc);
-        if (!file)
-            throw badInput("cannot write profile " + path + ": the folder does not exist or is not writable");
-        file.write(out.data(), std::streamsize(out.size()));
-        file.flush();
-        if (!file) {
-            file.close();
-            std::error_code ignored;
-            fs::remove(temp, ignored);
-            throw badInput("cannot write profile " + path + ": the disk may be full");
-        }
-    }
-    std::error_code renameError;
-    fs::rename(temp, target, renameError);
-    if (renameError) {
-        std::error_code ignored;
-        fs::remove(temp, ignored);
-        throw badInput("cannot save profile " + path + ": " + renameError.message());
-    }
+    writeFileAtomically(path, out, "profile");
 }
 
 CoverageProfile loadProfile(const std::string& path)
 {
-    std::ifstream file(path, std::ios::binary);
-    if (!file)
-        throw badInput("profile " + path + " does not exist or cannot be read");
-    std::string data((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    // A regular file only (not /dev/zero or a FIFO), read in one allocation of its size.
+    const std::string data = readRegularFile(path, kMaxProfileBytes, "profile");
     const std::size_t fixedBytes = sizeof(kMagic) + sizeof(std::uint32_t) + sizeof(std::uint64_t);
     if (data.size() < sizeof(kMagic) || std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0)
         throw badInput(path + " is not a NAC Studio profile (.nacprofile): its first bytes are not the profile magic");
@@ -223,14 +215,23 @@ CoverageProfile loadProfile(const std::string& path)
 
     Json header;
     try {
-        header = Json::parse(data.substr(fixedBytes, std::size_t(headerBytes)));
+        const std::string_view headerText(data.data() + fixedBytes, std::size_t(headerBytes));
+        checkJsonNesting(headerText, kMaxJsonNesting, path + " (profile header)");
+        header = Json::parse(headerText);
         std::vector<LayerInfo> layers;
         std::vector<LayerParams> params;
+        if (header.at("layers").size() > kMaxProfileLayers)
+            throw badInput(path + " is damaged: its header lists " + std::to_string(header.at("layers").size())
+                           + " layers (at most " + std::to_string(kMaxProfileLayers) + ")");
         for (const Json& l : header.at("layers")) {
             LayerInfo info;
             info.name = l.at("name").get<std::string>();
             info.outputShape = l.at("shape").get<std::vector<std::int64_t>>();
-            info.neuronCount = l.at("neurons").get<int>();
+            const Json& neurons = l.at("neurons");
+            if (!neurons.is_number_integer() || neurons.get<std::int64_t>() < 1 || neurons.get<std::int64_t>() > INT32_MAX)
+                throw badInput(path + ": layer " + info.name + " has a neuron count " + neurons.dump()
+                               + " that is not a whole number from 1 to " + std::to_string(INT32_MAX));
+            info.neuronCount = neurons.get<int>();
             // Absent in profiles written before token pooling existed: those were all spatial.
             const std::string pooling = l.value("pooling", std::string("spatial"));
             const std::optional<Pooling> parsed = parsePooling(pooling);
@@ -239,7 +240,10 @@ CoverageProfile loadProfile(const std::string& path)
                                + "'; this version knows spatial, tokens and cls");
             info.pooling = *parsed;
             LayerParams p;
-            p.binEdgeCount = l.at("M").get<int>();
+            const Json& edges = l.at("M");
+            if (!edges.is_number_integer() || edges.get<std::int64_t>() < 0 || edges.get<std::int64_t>() > INT32_MAX)
+                throw badInput(path + ": layer " + info.name + " has M=" + edges.dump() + ", not a whole number");
+            p.binEdgeCount = edges.get<int>();
             p.minActivated = l.at("O").get<double>();
             p.alpha = l.at("alpha").get<double>();
             p.scheme = binSchemeFromString(l.at("bin_scheme").get<std::string>());
@@ -249,7 +253,11 @@ CoverageProfile loadProfile(const std::string& path)
             layers.push_back(info);
             params.push_back(p);
         }
-        const int classCount = header.at("class_count").get<int>();
+        const Json& classJson = header.at("class_count");
+        if (!classJson.is_number_integer() || classJson.get<std::int64_t>() < 1 || classJson.get<std::int64_t>() > kMaxProfileClasses)
+            throw badInput(path + " is damaged: its class count " + classJson.dump() + " is not a whole number from 1 to "
+                           + std::to_string(kMaxProfileClasses));
+        const int classCount = classJson.get<int>();
         auto makeSet = [&](const Json& h) {
             SampleSet s;
             for (const LayerInfo& info : layers) {
@@ -265,8 +273,11 @@ CoverageProfile loadProfile(const std::string& path)
             if (!s.identities.empty() && s.identities.size() != s.labels.size())
                 throw badInput(path + " is damaged: it lists " + std::to_string(s.identities.size()) + " sample identities for "
                                + std::to_string(s.labels.size()) + " samples");
-            if (h.at("count").get<std::size_t>() != s.labels.size())
+            if (!h.at("count").is_number_unsigned() || h.at("count").get<std::uint64_t>() != s.labels.size())
                 throw badInput(path + " is damaged: sample counts disagree");
+            if (s.sources.size() != s.labels.size())
+                throw badInput(path + " is damaged: it lists " + std::to_string(s.sources.size()) + " image names for "
+                               + std::to_string(s.labels.size()) + " samples");
             return s;
         };
         SampleSet fit = makeSet(header.at("fit"));
@@ -274,15 +285,15 @@ CoverageProfile loadProfile(const std::string& path)
 
         Reader reader(data, fixedBytes + std::size_t(headerBytes), payloadBytes, path);
         for (std::size_t l = 0; l < layers.size(); ++l)
-            fit.rawProducts[l] = reader.block<float>(fit.sampleCount() * std::size_t(layers[l].neuronCount));
+            fit.rawProducts[l] = reader.block<float>(fit.sampleCount(), std::size_t(layers[l].neuronCount));
         std::vector<std::vector<std::uint32_t>> storedCounts;
         for (std::size_t l = 0; l < layers.size(); ++l)
-            storedCounts.push_back(reader.block<std::uint32_t>(std::size_t(params[l].binEdgeCount - 1)
-                                                               * std::size_t(layers[l].neuronCount)));
-        fit.logits = reader.block<float>(fit.sampleCount() * std::size_t(classCount));
+            storedCounts.push_back(reader.block<std::uint32_t>(std::size_t(params[l].binEdgeCount - 1),
+                                                               std::size_t(layers[l].neuronCount)));
+        fit.logits = reader.block<float>(fit.sampleCount(), std::size_t(classCount));
         for (std::size_t l = 0; l < layers.size(); ++l)
-            heldout.rawProducts[l] = reader.block<float>(heldout.sampleCount() * std::size_t(layers[l].neuronCount));
-        heldout.logits = reader.block<float>(heldout.sampleCount() * std::size_t(classCount));
+            heldout.rawProducts[l] = reader.block<float>(heldout.sampleCount(), std::size_t(layers[l].neuronCount));
+        heldout.logits = reader.block<float>(heldout.sampleCount(), std::size_t(classCount));
         if (reader.offset() != payloadBytes)
             throw badInput(path + " is damaged: it has unexpected bytes after the data blocks");
 
@@ -298,11 +309,29 @@ CoverageProfile loadProfile(const std::string& path)
                                              header.value("model_path_relative", std::string()), path);
         if (header.contains("input")) {
             const Json& in = header.at("input");
-            profile.input.channels = in.at("channels").get<int>();
-            profile.input.height = in.at("height").get<int>();
-            profile.input.width = in.at("width").get<int>();
-            profile.input.mean = in.at("mean").get<std::vector<float>>();
-            profile.input.std = in.at("std").get<std::vector<float>>();
+            auto side = [&](const char* key) {
+                const Json& value = in.at(key);
+                if (!value.is_number_integer() || value.get<std::int64_t>() < 1 || value.get<std::int64_t>() > 65536)
+                    throw badInput(path + " is damaged: its input " + key + " " + value.dump() + " is not a whole number from 1 to 65536");
+                return value.get<int>();
+            };
+            auto floats = [&](const char* key) {
+                std::vector<float> values;
+                const Json& list = in.at(key);
+                if (!list.is_array() || list.empty() || list.size() > 64)
+                    throw badInput(path + " is damaged: its input " + key + " is not a list of 1 to 64 numbers");
+                for (const Json& value : list) {
+                    if (!value.is_number() || !std::isfinite(value.get<double>()) || std::abs(value.get<double>()) > 1e30)
+                        throw badInput(path + " is damaged: its input " + key + " holds " + value.dump());
+                    values.push_back(value.get<float>());
+                }
+                return values;
+            };
+            profile.input.channels = side("channels");
+            profile.input.height = side("height");
+            profile.input.width = side("width");
+            profile.input.mean = floats("mean");
+            profile.input.std = floats("std");
             try {
                 validateInputSpec(profile.input);
             } catch (const Error& e) {

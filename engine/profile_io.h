@@ -10,12 +10,15 @@ namespace nac::engine {
 
 constexpr int kProfileFormatVersion = 1;
 
-// Writes atomically: a temporary file beside path, then a rename; a failed save leaves any
-// existing file untouched. Throws Error(BadInput) naming the path when it cannot be written.
+// Writes atomically (engine/atomic_file.h: a temporary file beside path, synced, then renamed);
+// a failed save leaves any existing file untouched. Throws Error(BadInput) naming the path when
+// it cannot be written.
 void saveProfile(const CoverageProfile& profile, const std::string& path);
 
-// Throws Error(BadInput) naming the file for: a missing file, a file that is not a profile,
-// a truncated or corrupted file (checksum), a newer format version.
+// Throws Error(BadInput) naming the file for: a missing file, a file that is not a regular file
+// (a device, FIFO or folder), a file that is not a profile, a truncated or corrupted file
+// (checksum), a newer format version, a header that nests too deep or whose counts disagree with
+// each other or with the data blocks (checked before any block is allocated).
 CoverageProfile loadProfile(const std::string& path);
 
 // Throws Error(BadInput) when the profile was fitted on another model file than modelSha256.

@@ -2,6 +2,7 @@
 #include "engine/tuner.h"
 
 #include "engine/error.h"
+#include "engine/number_text.h"
 
 #include <algorithm>
 #include <chrono>
@@ -17,14 +18,10 @@ std::vector<double> parseValues(const std::string& key, const std::string& text,
     std::stringstream stream(text);
     std::string item;
     while (std::getline(stream, item, '/')) {
-        try {
-            std::size_t used = 0;
-            values.push_back(std::stod(item, &used));
-            if (used != item.size())
-                throw std::invalid_argument(item);
-        } catch (const std::exception&) {
-            throw badInput("grid '" + whole + "': " + key + " value '" + item + "' is not a number");
-        }
+        const std::optional<double> value = parseReal(item);
+        if (!value)
+            throw badInput("grid '" + whole + "': " + key + " value '" + item + "' is not a number (write decimals with '.')");
+        values.push_back(*value);
     }
     if (values.empty())
         throw badInput("grid '" + whole + "': " + key + " has no values");

@@ -15,6 +15,7 @@ packages=(
   dataset-fashion-mnist
   xvfb xauth
   help2man dpkg-dev desktop-file-utils appstream
+  locales  # de_DE sources: the tests compile a comma-decimal locale with localedef
 )
 if [ "$(id -u)" -ne 0 ]; then
   echo "packaging/setup.sh: run as root (it calls apt-get install)" >&2

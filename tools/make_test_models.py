@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import sys
+import zipfile
 
 import torch
 from typing import Tuple
@@ -261,6 +262,29 @@ class InplaceAfterTap(nn.Module):
         return self.fc(f.mean(dim=(2, 3)))
 
 
+class WidthChanges(SmallCNN):
+    """Logits [B,10] for the inputs NAC's dry runs feed (zeros; a sin/cos pattern within +-1.25)
+    but [B,5] for a batch with any value above 1.5, which normalised real images reach."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits = self.fc(torch.flatten(self.avgpool(self.features(x)), 1))
+        if bool(x.max() > 1.5):
+            logits = logits[:, :5]
+        return logits
+
+
+class NeverReturns(SmallCNN):
+    """Returns for the dry runs' inputs (all values within +-1.25) but loops forever on a batch
+    with a value above 1.5, as normalised real images have: for Ctrl+C while forward runs."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits = self.fc(torch.flatten(self.avgpool(self.features(x)), 1))
+        spins = 0
+        while bool(x.max() > 1.5):
+            spins += 1
+        return logits + 0.0 * float(spins)
+
+
 class SplitHalves(nn.Module):
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         return x * 0.5, x * 0.5
@@ -501,6 +525,39 @@ def build(out: str) -> list:
         whole = f.read()
     atomic_write_bytes(os.path.join(out, "truncated.pt"), whole[:len(whole) // 2])
     add("truncated.pt", None, None, "first half of no_metadata.pt", metadata_loc="none", expect="error")
+
+    # --- hostile models (issue 9): their behaviour on real data differs from the dry runs'
+    wc = seeded(13, WidthChanges)
+    meta = metadata("CNN whose logits width depends on its input", shape, [0.2860], [0.3530], DIGITS,
+                    [("avgpool", 50, 50, 100)], 13)
+    meta["classes"] = []
+    save_module(torch.jit.script(wc), os.path.join(out, "width_changes.pt"), meta)
+    add("width_changes.pt", shape, 10, "[B,10] logits for zeros and the tap check's pattern, [B,5] for real "
+        "images (any normalised value above 1.5)", expect="error")
+    nr = seeded(14, NeverReturns)
+    meta = metadata("CNN whose forward never returns on real images", shape, [0.2860], [0.3530], DIGITS,
+                    [("avgpool", 50, 50, 100)], 14)
+    save_module(torch.jit.script(nr), os.path.join(out, "never_returns.pt"), meta)
+    add("never_returns.pt", shape, 10, "returns for zeros and the tap check's pattern; loops forever on a batch "
+        "with a normalised value above 1.5 (real images)", expect="hang")
+
+    # A real archive (no_metadata.pt's records, stored) plus an extra/nac.json deflated from
+    # 256 MiB of zeros to about 256 KB: LibTorch would inflate all of it into memory.
+    bomb_path = os.path.join(out, "metadata_bomb.pt")
+    with zipfile.ZipFile(os.path.join(out, "no_metadata.pt")) as source, \
+            zipfile.ZipFile(bomb_path + ".tmp", "w", zipfile.ZIP_STORED) as bomb:
+        prefix = source.namelist()[0].split("/")[0]
+        for info in source.infolist():
+            bomb.writestr(info.filename, source.read(info.filename))
+        info = zipfile.ZipInfo(prefix + "/extra/nac.json")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zeros = bytes(1 << 20)
+        with bomb.open(info, "w", force_zip64=True) as f:
+            for _ in range(256):
+                f.write(zeros)
+    os.replace(bomb_path + ".tmp", bomb_path)
+    add("metadata_bomb.pt", shape, 10, "no_metadata.pt's records plus an extra/nac.json deflated from 256 MiB of "
+        "zeros (a deflate bomb)", metadata_loc="embedded", expect="error")
 
     for e in entries:
         with open(os.path.join(out, e["file"]), "rb") as f:

@@ -3,6 +3,7 @@
 // IDX or noise data), so it also runs on a GPU machine with just PyTorch.
 #include "cli_common.h"
 
+#include "engine/atomic_file.h"
 #include "engine/coverage_profile.h"
 #include "engine/data/data_source.h"
 #include "engine/error.h"
@@ -234,10 +235,7 @@ int commandBench(const std::vector<std::string>& argv)
                            {"score_one_image_ms", median(latencies)},
                            {"rebin", rebinJson},
                            {"peak_resident_mib", peak}};
-        std::ofstream file(args.value("--json"), std::ios::trunc);
-        if (!file)
-            throw badInput("cannot write " + args.value("--json"));
-        file << out.dump(2) << "\n";
+        writeFileAtomically(args.value("--json"), out.dump(2) + "\n", "JSON report");
     }
     return 0;
 }

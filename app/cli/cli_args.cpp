@@ -1,6 +1,8 @@
 // Command line parsing for `nac`.
 #include "cli_args.h"
 
+#include "engine/number_text.h"
+
 namespace nac::app {
 
 CliArgs::CliArgs(const std::vector<std::string>& args, const std::set<std::string>& valueOptions,
@@ -69,15 +71,10 @@ int CliArgs::intValue(const std::string& key, int fallback, int minimum, int max
     if (!has(key))
         return fallback;
     const std::string text = value(key);
-    long parsed = 0;
-    try {
-        std::size_t used = 0;
-        parsed = std::stol(text, &used);
-        if (used != text.size())
-            throw std::invalid_argument(text);
-    } catch (const std::exception&) {
+    const std::optional<long long> number = engine::parseInteger(text);  // the same in every locale
+    if (!number)
         throw UsageError(key + " '" + text + "' is not a whole number");
-    }
+    const long long parsed = *number;
     if (parsed < minimum || parsed > maximum)
         throw UsageError(key + " " + text + " is out of range (" + std::to_string(minimum) + ".." + std::to_string(maximum) + ")");
     return int(parsed);

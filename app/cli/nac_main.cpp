@@ -3,6 +3,7 @@
 #include "cli_args.h"
 #include "cli_common.h"
 
+#include "engine/atomic_file.h"
 #include "engine/coverage_profile.h"
 #include "engine/data/data_source.h"
 #include "engine/data/fit_plan.h"
@@ -11,6 +12,7 @@
 #include "engine/metrics.h"
 #include "engine/model.h"
 #include "engine/nac_me.h"
+#include "engine/number_text.h"
 #include "engine/profile_io.h"
 #include "engine/scoring.h"
 #include "engine/tuner.h"
@@ -18,16 +20,21 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <locale>
+#include <new>
 #include <sstream>
+#include <thread>
+#include <time.h>
 #include <unistd.h>
 
 namespace nac::app {
@@ -60,7 +67,67 @@ void stage(const char* name)
 
 CancelToken g_cancel = makeCancelToken();
 
-void onInterrupt(int) { g_cancel->store(true); }
+// Ctrl+C sets the cancel token; a job checks it between batches and ends with exit 130. A model
+// whose forward never returns never gets there, so a watchdog thread woken through this pipe
+// gives the job kCancelGraceSeconds, then removes this process's temporary files and _exits.
+// A second Ctrl+C does that at once.
+constexpr int kCancelGraceSeconds = 1;
+int g_interruptPipe[2] = {-1, -1};
+std::atomic<int> g_interruptCount{0};
+
+void writeToStderr(const char* text)
+{
+    std::size_t length = 0;
+    while (text[length])
+        ++length;
+    const ssize_t ignored = ::write(STDERR_FILENO, text, length);
+    (void)ignored;
+}
+
+// Async-signal-safe: atomics, write(2), unlink(2) (removeTemporaryFilesInProgress) and _exit.
+void onInterrupt(int)
+{
+    const int savedErrno = errno;
+    g_cancel->store(true);
+    if (g_interruptCount.fetch_add(1) >= 1) {
+        engine::removeTemporaryFilesInProgress();
+        writeToStderr("\nnac: canceled\n");
+        ::_exit(130);
+    }
+    const char byte = 1;
+    const ssize_t ignored = ::write(g_interruptPipe[1], &byte, 1);
+    (void)ignored;
+    errno = savedErrno;
+}
+
+void cancelWatchdog()
+{
+    char byte = 0;
+    while (::read(g_interruptPipe[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    timespec grace{kCancelGraceSeconds, 0};
+    while (::nanosleep(&grace, &grace) != 0 && errno == EINTR) {
+    }
+    // The job did not end by itself (a model stuck in its forward): no allocation or locks here,
+    // the stuck thread may hold any of them.
+    engine::removeTemporaryFilesInProgress();
+    writeToStderr("\nnac: canceled (the model did not stop within a second)\n");
+    ::_exit(130);
+}
+
+void installInterruptHandling()
+{
+    if (::pipe(g_interruptPipe) != 0) {
+        std::signal(SIGINT, [](int) { g_cancel->store(true); });
+        return;
+    }
+    std::thread(cancelWatchdog).detach();
+    struct sigaction action {};
+    action.sa_handler = onInterrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &action, nullptr);
+}
 
 const char* const kUsage = R"(nac: Neuron Activation Coverage (NAC-UE, NAC-ME) for TorchScript classifiers
 
@@ -166,8 +233,10 @@ InputSpec inputFromOptions(const CliArgs& args, const InputSpec& base)
 // Loads a model with the common options. With a profile, the model gets the preprocessing the
 // profile was fitted with (scores are only comparable with the same), and --input/--mean/--std
 // that say otherwise are refused.
+// A profile's model is also hash-checked against the profile before its code runs (Model::load).
 std::unique_ptr<Model> loadModel(const CliArgs& args, const std::string& path, const CoverageProfile* profile = nullptr)
 {
+    const std::string expectedSha256 = profile ? profile->modelSha256 : std::string();
     InputSpec spec;
     bool overrideInput = false;
     const bool inputOptions = args.has("--input") || args.has("--mean") || args.has("--std");
@@ -187,7 +256,7 @@ std::unique_ptr<Model> loadModel(const CliArgs& args, const std::string& path, c
                       "using --input/--mean/--std as given");
         if (!args.has("--input")) {
             // Start from the metadata's spec: load once to read it.
-            auto probe = Model::load(path, args.value("--device", "auto"));
+            auto probe = Model::load(path, args.value("--device", "auto"), nullptr, expectedSha256);
             spec = probe->inputSpec();
         }
         spec = inputFromOptions(args, spec);
@@ -196,7 +265,7 @@ std::unique_ptr<Model> loadModel(const CliArgs& args, const std::string& path, c
         printNote("the profile does not record the preprocessing it was fitted with (it was written by an older version); "
                   "using the model's metadata");
     }
-    auto model = Model::load(path, args.value("--device", "auto"), overrideInput ? &spec : nullptr);
+    auto model = Model::load(path, args.value("--device", "auto"), overrideInput ? &spec : nullptr, expectedSha256);
     model->setThreads(args.intValue("--threads", 0, 0, 1024));
     const std::string graph = args.value("--graph", "plain");
     if (graph != "frozen" && graph != "plain")
@@ -296,15 +365,10 @@ FitPlanRequest samplesRequest(const CliArgs& args, std::size_t defaultCount)
         request.allSamples = true;
         return request;
     }
-    long count = 0;
-    try {
-        std::size_t used = 0;
-        count = std::stol(text, &used);
-        if (used != text.size())
-            throw std::invalid_argument(text);
-    } catch (const std::exception&) {
+    const std::optional<long long> number = parseInteger(text);
+    if (!number)
         throw UsageError("--samples '" + text + "' must be a whole number or 'all'");
-    }
+    const long long count = *number;
     if (count < 1)
         throw UsageError("--samples must be at least 1");
     request.sampleCount = std::size_t(count);
@@ -334,33 +398,7 @@ std::string csvField(const std::string& text)
     return quoted + "\"";
 }
 
-// Writes a text file whole or not at all (a temporary file beside it, then a rename).
-void writeTextFile(const std::string& path, const std::string& text)
-{
-    const std::string temp = path + ".tmp-" + std::to_string(::getpid());
-    {
-        std::ofstream file(temp, std::ios::trunc);
-        if (!file)
-            throw badInput("cannot write " + path + ": the folder does not exist or is not writable");
-        file << text;
-        if (!file.flush()) {
-            file.close();
-            std::remove(temp.c_str());
-            throw badInput("cannot write " + path + ": the disk may be full");
-        }
-    }
-    if (std::rename(temp.c_str(), path.c_str()) != 0) {
-        std::remove(temp.c_str());
-        throw badInput("cannot write " + path);
-    }
-}
-
-std::string formatDouble(double value, int digits = 8)
-{
-    std::ostringstream out;
-    out << std::setprecision(digits) << value;
-    return out.str();
-}
+std::string formatDouble(double value, int digits = 8) { return formatReal(value, digits); }
 
 }  // namespace
 
@@ -495,6 +533,9 @@ std::unique_ptr<Model> modelForProfile(const CliArgs& args, const CoverageProfil
     const std::string path = args.value("--model", profile.modelPath);
     if (path.empty())
         throw badInput("the profile does not name its model file; give --model");
+    if (profile.modelSha256.empty())
+        throw badInput("the profile does not record its model's SHA-256, so its model cannot be checked before it runs; "
+                       "fit a new profile");
     auto model = loadModel(args, path, &profile);
     checkProfileMatchesModel(profile, model->sha256(), path);
     model->tapLayersOf(profile.layers());
@@ -529,6 +570,7 @@ int commandScore(const std::vector<std::string>& argv)
     stage("scored");
 
     std::ostringstream csv;
+    csv.imbue(std::locale::classic());  // '.' decimals whatever the user's locale
     csv << "index,source,label,predicted,score";
     for (const LayerInfo& l : profile.layers())
         csv << ",score_" << l.name;
@@ -547,17 +589,7 @@ int commandScore(const std::vector<std::string>& argv)
             csv << "," << scored.nac.perLayer[l][i];
         csv << "," << scored.baselines.msp[i] << "," << scored.baselines.maxLogit[i] << "," << scored.baselines.energy[i] << "\n";
     }
-    const std::string tmp = output + ".tmp";
-    {
-        std::ofstream file(tmp, std::ios::trunc);
-        if (!file)
-            throw badInput("cannot write " + output + ": the folder does not exist or is not writable");
-        file << csv.str();
-        if (!file.flush())
-            throw badInput("cannot write " + output);
-    }
-    if (std::rename(tmp.c_str(), output.c_str()) != 0)
-        throw badInput("cannot write " + output);
+    writeFileAtomically(output, csv.str(), "scores CSV");
     stage("scores written");
     if (!args.flag("--quiet"))
         std::cerr << "scored " << scored.samples.sampleCount() << " images; wrote " << output << "\n";
@@ -685,12 +717,8 @@ int commandEval(const std::vector<std::string>& argv)
         const double threshold = thresholdKeepingInd(held.total, 0.95);
         report["threshold_95"] = threshold;
     }
-    if (args.has("--json")) {
-        std::ofstream file(args.value("--json"), std::ios::trunc);
-        if (!file)
-            throw badInput("cannot write " + args.value("--json"));
-        file << report.dump(2) << "\n";
-    }
+    if (args.has("--json"))
+        writeFileAtomically(args.value("--json"), report.dump(2) + "\n", "JSON report");
     return kExitOk;
 }
 
@@ -785,7 +813,7 @@ int commandMe(const std::vector<std::string>& argv)
             report["spearman"] = rho;
     }
     if (args.has("--json"))
-        writeTextFile(args.value("--json"), report.dump(2) + "\n");
+        writeFileAtomically(args.value("--json"), report.dump(2) + "\n", "JSON report");
     return kExitOk;
 }
 
@@ -849,13 +877,10 @@ int commandTune(const std::vector<std::string>& argv)
         std::cerr << "wrote " << args.value("--write-model") << " with the tuned parameters in its nac.json\n";
     }
     if (args.has("--json")) {
-        std::ofstream file(args.value("--json"), std::ios::trunc);
-        if (!file)
-            throw badInput("cannot write " + args.value("--json"));
-        file << Json{{"combinations", result.combinations}, {"histograms", result.histogramsBuilt}, {"seconds", result.seconds},
-                     {"default_auroc", result.defaultAuroc}, {"best_auroc", result.bestAuroc}, {"layers", layers}}
-                    .dump(2)
-             << "\n";
+        const Json report{{"combinations", result.combinations}, {"histograms", result.histogramsBuilt},
+                          {"seconds", result.seconds},           {"default_auroc", result.defaultAuroc},
+                          {"best_auroc", result.bestAuroc},      {"layers", layers}};
+        writeFileAtomically(args.value("--json"), report.dump(2) + "\n", "JSON report");
     }
     return kExitOk;
 }
@@ -959,7 +984,7 @@ int run(int argc, char** argv)
 
 int main(int argc, char** argv)
 {
-    std::signal(SIGINT, nac::app::onInterrupt);
+    nac::app::installInterruptHandling();
     try {
         return nac::app::run(argc, argv);
     } catch (const nac::app::UsageError& e) {
@@ -972,6 +997,16 @@ int main(int argc, char** argv)
         }
         std::cerr << "nac: " << e.what() << "\n";
         return e.kind() == nac::engine::ErrorKind::BadInput ? nac::app::kExitBadInput : nac::app::kExitInternal;
+    } catch (const std::bad_alloc&) {
+        // Inputs are checked against what their files hold before allocating; what is left is a
+        // real input too large for this machine's memory (or one no check foresaw).
+        std::cerr << "nac: out of memory: the input files or options ask for more memory than this machine has "
+                     "(check the data, model and profile given, and --batch)\n";
+        return nac::app::kExitBadInput;
+    } catch (const std::length_error& e) {
+        std::cerr << "nac: an input asks for an impossible size (" << e.what()
+                  << "); check the data, model and profile given\n";
+        return nac::app::kExitBadInput;
     } catch (const std::exception& e) {
         std::cerr << "nac: internal error: " << e.what() << "\n";
         return nac::app::kExitInternal;

@@ -37,6 +37,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QSaveFile>
 #include <QScreen>
 #include <QSplitter>
 #include <QStatusBar>
@@ -1133,7 +1134,11 @@ void MainWindow::takeScreenshot()
     const QPixmap pixmap = grab();
     const QString path = m_screenshotPath;
     QDir().mkpath(QFileInfo(path).absolutePath());
-    const bool ok = !pixmap.isNull() && pixmap.save(path);
+    // Atomic, as every file NAC Studio writes: a failed save leaves no half-written PNG.
+    QSaveFile file(path);
+    const QByteArray format = QFileInfo(path).suffix().toLatin1().toUpper();  // as QPixmap::save(path) chose
+    const bool ok = !pixmap.isNull() && file.open(QIODevice::WriteOnly)
+                    && pixmap.save(&file, format.isEmpty() ? "PNG" : format.constData()) && file.commit();
     if (!ok) {
         std::fprintf(stderr, "nac-studio: could not save the screenshot to %s\n", qPrintable(path));
         m_exitCode = m_exitCode ? m_exitCode : 1;

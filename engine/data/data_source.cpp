@@ -7,6 +7,8 @@
 #include "engine/data/noise_dataset.h"
 #include "engine/data/transform_dataset.h"
 #include "engine/error.h"
+#include "engine/input_guard.h"
+#include "engine/number_text.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -45,14 +47,12 @@ std::unique_ptr<Dataset> openDatasetNeeding(const std::string& spec, std::size_t
     static const std::regex kRange("^(.*)@([0-9]+)-([0-9]+)$");
     std::smatch match;
     if (std::regex_match(spec, match, kRange)) {
-        std::size_t first = 0;
-        std::size_t last = 0;
-        try {
-            first = std::stoull(match[2].str());
-            last = std::stoull(match[3].str());
-        } catch (const std::out_of_range&) {
+        const std::optional<long long> firstNumber = parseInteger(match[2].str());
+        const std::optional<long long> lastNumber = parseInteger(match[3].str());
+        if (!firstNumber || !lastNumber)
             throw badInput("image range in " + spec + " is too large");
-        }
+        const std::size_t first = std::size_t(*firstNumber);
+        const std::size_t last = std::size_t(*lastNumber);
         // Image i of the range is image first + i of what it wraps.
         const std::size_t needed = first <= last ? first + std::min(imagesNeeded, last - first + 1) : SIZE_MAX;
         return makeRangeDataset(openDatasetNeeding(match[1].str(), needed), first, last);
@@ -72,6 +72,8 @@ std::unique_ptr<Dataset> openPlainDataset(const std::string& spec, std::size_t i
         throw badInput(spec + " does not exist; check the path (synthetic data is written noise:gaussian:N)");
     if (fs::is_directory(path, error))
         return ImageDataset::fromFolder(spec);
+    // Devices (/dev/zero), FIFOs and sockets could block or never end.
+    requireRegularFile(spec, "data file");
 
     // By content first: an IDX file is recognised by its magic number whatever its name.
     const std::optional<std::uint32_t> magic = readLeadingMagic(spec);

@@ -3,11 +3,13 @@
 
 #include "engine/data/pixel_image.h"
 #include "engine/error.h"
+#include "engine/input_guard.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <optional>
 #include <utility>
 
@@ -26,6 +28,13 @@ constexpr std::uint32_t kMaxIdxImageSide = 16384;
 // Compressed files are read in steps of this size, so a header that lies about the image count
 // costs no more memory than the data that is really there.
 constexpr std::size_t kReadChunkBytes = std::size_t(16) << 20;
+// A gzip file may expand to this many bytes whatever its ratio; beyond it, to at most
+// kMaxGzipExpansionRatio times its compressed size. Image data compresses 2:1 to 10:1 (MNIST
+// 4.7:1); deflate's limit is about 1032:1, reached only by constant filler (a gzip bomb).
+constexpr std::uint64_t kMaxFreeGzipExpansionBytes = std::uint64_t(256) << 20;
+constexpr std::uint64_t kMaxGzipExpansionRatio = 200;
+// Bytes after the promised payload that are counted for the message; reading stops there.
+constexpr std::uint64_t kMaxTrailingBytesCounted = std::uint64_t(1) << 20;
 
 // Fashion-MNIST / MNIST naming: the labels file sits beside the images with this part replaced.
 const std::pair<const char*, const char*> kLabelsNaming[] = {
@@ -177,8 +186,12 @@ std::optional<std::uint32_t> gzipRecordedSize(const std::string& path) {
 // labels) when the file's size can be checked against the header without reading the rest: the
 // file size of a plain file, the recorded size of a gzip file. Otherwise the whole file is read
 // and checked, so a damaged file still gets its precise message.
+// expectedCount, when set, is the item count the header must give (a labels file for its
+// images): checked before any payload is read.
 IdxContent readIdx(const std::string& path, const std::vector<std::pair<std::uint32_t, const char*>>& expected,
-                   std::uint64_t firstItems = UINT64_MAX) {
+                   std::uint64_t firstItems = UINT64_MAX, std::optional<std::uint64_t> expectedCount = std::nullopt,
+                   const std::string& countOwner = std::string()) {
+    requireRegularFile(path, "data file");
     ByteSource source(path);
     IdxContent content;
 
@@ -211,6 +224,9 @@ IdxContent readIdx(const std::string& path, const std::vector<std::pair<std::uin
     for (std::size_t i = 0; i < dimCount; ++i)
         content.dims.push_back(bigEndian32(&dimBytes[i * 4]));
     validateDims(path, content.dims);
+    if (expectedCount && content.dims[0] != *expectedCount)
+        throw badInput(path + " has " + std::to_string(content.dims[0]) + " labels but " + countOwner + " has " +
+                       std::to_string(*expectedCount) + " images; the two files must come from the same set");
 
     std::uint64_t payloadBytes = 1;
     for (std::uint32_t dim : content.dims)
@@ -245,6 +261,28 @@ IdxContent readIdx(const std::string& path, const std::vector<std::pair<std::uin
             wantedBytes = itemBytes * firstItems;
     }
 
+    if (source.compressed()) {
+        // What the header asks for is decompressed before it is checked: refuse a gzip bomb
+        // before it takes gigabytes of memory and minutes of inflating.
+        std::error_code error;
+        const std::uint64_t compressedBytes = std::filesystem::file_size(std::filesystem::path(path), error);
+        if (!error && wantedBytes > kMaxFreeGzipExpansionBytes && wantedBytes / kMaxGzipExpansionRatio > compressedBytes)
+            throw badInput(promise + " from " + std::to_string(compressedBytes) + " compressed bytes, more than " +
+                           std::to_string(kMaxGzipExpansionRatio) +
+                           " times as much; image data does not compress that far, so the file is damaged or a "
+                           "gzip bomb");
+    }
+
+    if (!source.compressed()) {
+        // The file holds every promised byte (checked above): one allocation, and a machine
+        // without the memory fails here at once instead of after reading gigabytes.
+        try {
+            content.data.reserve(std::size_t(wantedBytes));
+        } catch (const std::bad_alloc&) {
+            throw badInput(promise + "; this machine cannot hold them in memory (out of memory); use a range "
+                                     "FILE@FIRST-LAST or a smaller file");
+        }
+    }
     std::size_t filled = 0;
     while (filled < wantedBytes) {
         const std::size_t step = std::size_t(std::min<std::uint64_t>(wantedBytes - filled, kReadChunkBytes));
@@ -258,10 +296,20 @@ IdxContent readIdx(const std::string& path, const std::vector<std::pair<std::uin
     }
     if (wantedBytes < payloadBytes)
         return content;
+    // Trailing bytes are counted up to a bound only: gigabytes of deflated zeros after a valid
+    // payload would otherwise take minutes to inflate just to be counted.
     unsigned char extra[4096];
     std::uint64_t trailing = 0;
-    while (const std::size_t got = source.read(extra, sizeof extra))
+    while (trailing <= kMaxTrailingBytesCounted) {
+        const std::size_t got = source.read(extra, sizeof extra);
+        if (got == 0)
+            break;
         trailing += got;
+    }
+    if (trailing > kMaxTrailingBytesCounted)
+        throw badInput(promise + " but more than " + std::to_string(kMaxTrailingBytesCounted) +
+                       " more bytes follow; the header and the file do not match, check that this is the right "
+                       "file");
     if (trailing > 0)
         throw badInput(promise + " but " + std::to_string(trailing) +
                        " more bytes follow; the header and the file do not match, check that this is the right "
@@ -331,10 +379,7 @@ IdxDataset::IdxDataset(const std::string& path, std::size_t firstImages)
     m_loadedCount = m_pixels.size() / (std::size_t(m_height) * std::size_t(m_width) * std::size_t(m_channels));
 
     if (const auto labelsPath = findLabelsFile(path)) {
-        IdxContent labels = readIdx(*labelsPath, {{kIdxLabelsMagic, "idx1 labels"}});
-        if (labels.dims[0] != m_count)
-            throw badInput(*labelsPath + " has " + std::to_string(labels.dims[0]) + " labels but " + path + " has " +
-                           std::to_string(m_count) + " images; the two files must come from the same set");
+        IdxContent labels = readIdx(*labelsPath, {{kIdxLabelsMagic, "idx1 labels"}}, UINT64_MAX, m_count, path);
         m_labelsPath = *labelsPath;
         m_labels = std::move(labels.data);
     }

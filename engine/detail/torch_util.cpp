@@ -2,6 +2,7 @@
 #include "engine/detail/torch_util.h"
 
 #include "engine/error.h"
+#include "engine/number_text.h"
 
 #include <torch/cuda.h>
 
@@ -54,14 +55,10 @@ torch::Device parseDevice(const std::string& text)
                            "or machine has none); use --device cpu");
         int index = 0;
         if (text.size() > 5) {
-            try {
-                std::size_t used = 0;
-                index = std::stoi(text.substr(5), &used);
-                if (used != text.size() - 5)
-                    throw std::invalid_argument(text);
-            } catch (const std::exception&) {
+            const std::optional<long long> parsed = parseInteger(std::string_view(text).substr(5));
+            if (!parsed || *parsed < 0 || *parsed > 1024)
                 throw badInput("device '" + text + "' is not cpu, cuda or cuda:N");
-            }
+            index = int(*parsed);
         }
         const int count = int(torch::cuda::device_count());
         if (index < 0 || index >= count)

@@ -1,6 +1,7 @@
 // End-to-end tests of the `nac` command line tool: runs the real executable and checks exit codes, messages and outputs.
 #include <QByteArray>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
@@ -14,6 +15,9 @@
 #include <QtTest>
 
 #include <cmath>
+
+#include <signal.h>
+#include <sys/resource.h>
 
 using namespace Qt::StringLiterals;
 
@@ -140,9 +144,14 @@ private Q_SLOTS:
     void notesForConversions();
     void nacMeJsonAndOptions();
     void profileFindsItsModelFromElsewhere();
+    void interruptEndsStuckModel();
+    void commaDecimalLocale();
+    void staleTemporariesRemoved();
+    void outOfMemoryIsBadInput();
 
 private:
-    NacRun runNac(const QStringList& arguments, const QString& workingDirectory = QString()) const;
+    NacRun runNac(const QStringList& arguments, const QProcessEnvironment& environment = QProcessEnvironment(),
+                  const QString& workingDirectory = QString()) const;
     QString model(const QString& file) const { return m_modelsDir + QLatin1Char('/') + file; }
     QString tmp(const QString& file) const { return m_tmp.filePath(file); }
     // Fits helper_method.pt on every image of data (--batch 16 unless extra says otherwise) and
@@ -155,7 +164,8 @@ private:
     QString m_profileB;  // the same on seed 2 (disjoint data)
 };
 
-NacRun TestCli::runNac(const QStringList& arguments, const QString& workingDirectory) const
+NacRun TestCli::runNac(const QStringList& arguments, const QProcessEnvironment& environment,
+                       const QString& workingDirectory) const
 {
     QStringList expanded;
     for (QString argument : arguments) {
@@ -167,6 +177,8 @@ NacRun TestCli::runNac(const QStringList& arguments, const QString& workingDirec
     QProcess process;
     if (!workingDirectory.isEmpty())
         process.setWorkingDirectory(workingDirectory);
+    if (!environment.isEmpty())
+        process.setProcessEnvironment(environment);
     process.start(QStringLiteral(NAC_CLI_PATH), expanded);
     NacRun run;
     if (!process.waitForStarted()) {
@@ -436,6 +448,22 @@ void TestCli::exitCodes_data()
     QTest::newRow("bad: merge of different layer parameters")
         << QStringList{u"merge"_s, u"-o"_s, out, kProfile, kTmp + u"/pool_m4.nacprofile"_s}
         << kExitBadInput << QStringList{u"pool_m4.nacprofile"_s};
+    // --- hostile inputs (issue 9, exit 3)
+    QTest::newRow("bad: logits width changes on real data")
+        << QStringList{u"fit"_s, u"--model"_s, kModels + u"/width_changes.pt"_s} + noiseOut << kExitBadInput
+        << QStringList{u"width_changes.pt"_s, u"logits of shape"_s, u", 5]"_s};
+    QTest::newRow("bad: deflate-bomb nac.json in the archive") << layers(u"metadata_bomb.pt"_s) << kExitBadInput
+                                                               << QStringList{u"metadata_bomb.pt"_s, u"embedded nac.json"_s};
+    QTest::newRow("bad: /dev/zero as data") << dataAt(u"/dev/zero"_s) << kExitBadInput
+                                            << QStringList{u"/dev/zero"_s, u"not a regular file"_s};
+    QTest::newRow("bad: /dev/zero as profile") << scoreWith(u"/dev/zero"_s, QString()) << kExitBadInput
+                                               << QStringList{u"/dev/zero"_s, u"not a regular file"_s};
+    QTest::newRow("bad: profile of another model, not run")
+        << scoreWith(kProfile, u"never_returns.pt"_s) << kExitBadInput
+        << QStringList{u"another model"_s, u"never_returns.pt"_s, u"not loaded"_s};
+    QTest::newRow("usage: --samples 1.5") << QStringList{u"fit"_s, u"--model"_s, helper, u"--data"_s, u"noise:uniform:8"_s,
+                                                         u"--samples"_s, u"1.5"_s, u"-o"_s, out}
+                                          << kExitUsage << QStringList{u"--samples"_s, u"1.5"_s};
     QTest::newRow("bad: write into a missing folder")
         << QStringList{u"score"_s, u"--profile"_s, kProfile, u"--data"_s, u"noise:uniform:4"_s, u"-o"_s, kTmp + u"/no/such/dir/x.csv"_s}
         << kExitBadInput << QStringList{u"no/such/dir/x.csv"_s};
@@ -468,7 +496,8 @@ void TestCli::exitCodes()
         // A failed command writes nothing, not even a partial file.
         for (const QString& output : outputs) {
             QVERIFY2(!QFileInfo::exists(output), qPrintable(output + u" was written\n"_s + run.describe()));
-            QVERIFY2(!QFileInfo::exists(output + u".tmp"_s), qPrintable(output + u".tmp was left\n"_s + run.describe()));
+            const QStringList temporaries = QDir(m_tmp.path()).entryList({QFileInfo(output).fileName() + u".tmp*"_s});
+            QVERIFY2(temporaries.isEmpty(), qPrintable(temporaries.join(u' ') + u" was left\n"_s + run.describe()));
         }
     }
 }
@@ -557,7 +586,8 @@ void TestCli::fitWritesProfile()
         QVERIFY2(run.err.contains(QLatin1String(layer)), qPrintable(run.describe()));
     QVERIFY(run.err.contains(u"wrote "_s + output));
     QVERIFY(QFileInfo(output).size() > 0);
-    QVERIFY2(!QFileInfo::exists(output + u".tmp"_s), "a temporary file was left behind");
+    QVERIFY2(QDir(m_tmp.path()).entryList({QFileInfo(output).fileName() + u".tmp*"_s}).isEmpty(),
+             "a temporary file was left behind");
 }
 
 // The same model, data and seed give the same profile file, however many workers compute it.
@@ -1053,11 +1083,11 @@ void TestCli::profileFindsItsModelFromElsewhere()
     QVERIFY(QFile::copy(model(u"helper_method.pt"_s), tmp(u"project/models/m.pt"_s)));
     const NacRun fit = runNac({u"fit"_s, u"--model"_s, u"models/m.pt"_s, u"--data"_s, u"noise:uniform:8"_s, u"--batch"_s,
                                u"4"_s, u"-o"_s, u"p.nacprofile"_s},
-                              tmp(u"project"_s));
+                              QProcessEnvironment(), tmp(u"project"_s));
     QVERIFY2(fit.exitCode == kExitOk, qPrintable(fit.describe()));
     const NacRun score = runNac({u"score"_s, u"--profile"_s, u"../project/p.nacprofile"_s, u"--data"_s, u"noise:uniform:4"_s,
                                  u"-o"_s, u"s.csv"_s},
-                                tmp(u"elsewhere"_s));
+                                QProcessEnvironment(), tmp(u"elsewhere"_s));
     QVERIFY2(score.exitCode == kExitOk, qPrintable(score.describe()));
     QCOMPARE(readCsv(tmp(u"elsewhere/s.csv"_s)).size(), 5);
     // Moved together with its model, the profile still finds it.
@@ -1066,6 +1096,120 @@ void TestCli::profileFindsItsModelFromElsewhere()
                                  u"-o"_s, tmp(u"moved.csv"_s)});
     QVERIFY2(moved.exitCode == kExitOk, qPrintable(moved.describe()));
     QCOMPARE(readFile(tmp(u"moved.csv"_s)), readFile(tmp(u"elsewhere/s.csv"_s)));
+}
+
+// Issue 9: a model whose forward never returns (never_returns.pt loops forever on real images)
+// cannot see the cancel token; Ctrl+C must still end `nac` with 130 within about a second and
+// leave no temporary file.
+void TestCli::interruptEndsStuckModel()
+{
+    const QString folder = tmp(u"interrupt"_s);
+    QVERIFY(QDir().mkpath(folder));
+    QProcess process;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"NAC_TIMINGS"_s, u"1"_s);  // "data opened" on stderr: the job is about to run
+    process.setProcessEnvironment(environment);
+    process.start(QStringLiteral(NAC_CLI_PATH),
+                  {u"fit"_s, u"--model"_s, model(u"never_returns.pt"_s), u"--data"_s, u"noise:uniform:8"_s,
+                   u"--batch"_s, u"4"_s, u"--quiet"_s, u"-o"_s, folder + u"/p.nacprofile"_s});
+    QVERIFY(process.waitForStarted());
+    QByteArray err;
+    QElapsedTimer waiting;
+    waiting.start();
+    while (!err.contains("data opened") && waiting.elapsed() < kProcessTimeoutMs && process.state() == QProcess::Running) {
+        process.waitForReadyRead(200);
+        err += process.readAllStandardError();
+    }
+    QVERIFY2(err.contains("data opened"), err.constData());
+    QTest::qWait(500);  // into the first batch's forward
+    QVERIFY2(process.state() == QProcess::Running, "nac ended before it was interrupted");
+    QElapsedTimer sinceInterrupt;
+    sinceInterrupt.start();
+    QCOMPARE(::kill(pid_t(process.processId()), SIGINT), 0);
+    QVERIFY2(process.waitForFinished(10000), "nac did not end after Ctrl+C");
+    const qint64 elapsedMs = sinceInterrupt.elapsed();
+    err += process.readAllStandardError();
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(process.exitCode() == 130, err.constData());
+    QVERIFY2(elapsedMs < 2500, qPrintable(u"nac took %1 ms to end after Ctrl+C"_s.arg(elapsedMs)));
+    QVERIFY2(err.contains("canceled"), err.constData());
+    QCOMPARE(QDir(folder).entryList(QDir::Files), QStringList());
+    qInfo("nac ended %lld ms after SIGINT", elapsedMs);
+}
+
+// Issue 9: numbers are read and written with '.' under a comma-decimal locale (LC_ALL=de_DE).
+void TestCli::commaDecimalLocale()
+{
+    const QString localeDir = QStringLiteral(NAC_TEST_LOCALE_DIR);
+    if (!QDir(localeDir + u"/de_DE.UTF-8"_s).exists())
+        QSKIP("de_DE.UTF-8 was not compiled (the make_test_locale fixture needs localedef and the locales package)");
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"LOCPATH"_s, localeDir);
+    environment.insert(u"LC_ALL"_s, u"de_DE.UTF-8"_s);
+    const QString profile = tmp(u"locale.nacprofile"_s);
+    const NacRun fit = runNac({u"fit"_s, u"--model"_s, model(u"helper_method.pt"_s), u"--data"_s, u"noise:uniform:8"_s,
+                               u"--samples"_s, u"all"_s, u"--layer"_s, u"pool:M=4,O=1.5,alpha=0.5"_s, u"-o"_s, profile},
+                              environment);
+    QVERIFY2(fit.exitCode == kExitOk, qPrintable(fit.describe()));
+    QVERIFY2(fit.err.contains(u"pool(M=4,O=1.5,alpha=0.5,bins=reference"_s), qPrintable(fit.describe()));
+    const QString csv = tmp(u"locale.csv"_s);
+    const NacRun score = runNac({u"score"_s, u"--profile"_s, profile, u"--data"_s, u"noise:uniform:4"_s, u"-o"_s, csv},
+                                environment);
+    QVERIFY2(score.exitCode == kExitOk, qPrintable(score.describe()));
+    const QList<QStringList> rows = readCsv(csv);
+    QCOMPARE(rows.size(), 5);
+    const int columns = int(rows[0].size());
+    for (const QStringList& row : rows.mid(1)) {
+        QCOMPARE(int(row.size()), columns);  // a ',' decimal would split fields
+        bool ok = false;
+        row[4].toDouble(&ok);
+        QVERIFY2(ok, qPrintable(row.join(u',')));
+    }
+    const NacRun comma = runNac({u"fit"_s, u"--model"_s, model(u"helper_method.pt"_s), u"--data"_s, u"noise:uniform:8"_s,
+                                 u"--layer"_s, u"pool:alpha=0,5"_s, u"-o"_s, profile},
+                                environment);
+    QVERIFY2(comma.exitCode == kExitBadInput, qPrintable(comma.describe()));
+}
+
+// Issue 6: a temporary file left by a killed save is removed by the next save of that file,
+// and a save leaves none of its own.
+void TestCli::staleTemporariesRemoved()
+{
+    const QString folder = tmp(u"stale"_s);
+    QVERIFY(QDir().mkpath(folder));
+    const QString stale = folder + u"/s.csv.tmp-2147483000-0123456789abcdef"_s;
+    QVERIFY(writeFile(stale, "half a file"));
+    const NacRun run = runNac({u"score"_s, u"--profile"_s, kProfile, u"--data"_s, u"noise:uniform:4"_s, u"-o"_s,
+                               folder + u"/s.csv"_s});
+    QVERIFY2(run.exitCode == kExitOk, qPrintable(run.describe()));
+    QCOMPARE(QDir(folder).entryList(QDir::Files), QStringList{u"s.csv"_s});
+}
+
+// Issue 9: running out of memory is bad input (exit 3), not an internal error. A sparse IDX file
+// whose header and size agree on 6.3 GB, read under a 4 GiB address-space limit.
+void TestCli::outOfMemoryIsBadInput()
+{
+    const QString path = tmp(u"huge-images-idx3-ubyte"_s);
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(bigEndian32(0x00000803) + bigEndian32(8000000) + bigEndian32(kImageSide) + bigEndian32(kImageSide));
+        QVERIFY(file.resize(16 + qint64(8000000) * kImageSide * kImageSide));  // sparse: no disk used
+    }
+    QProcess process;
+    process.setChildProcessModifier([] {
+        constexpr rlim_t kAddressSpaceBytes = rlim_t(4) << 30;
+        const rlimit limit{kAddressSpaceBytes, kAddressSpaceBytes};
+        ::setrlimit(RLIMIT_AS, &limit);
+    });
+    process.start(QStringLiteral(NAC_CLI_PATH), {u"fit"_s, u"--model"_s, model(u"helper_method.pt"_s), u"--data"_s, path,
+                                                 u"-o"_s, tmp(u"huge.nacprofile"_s)});
+    QVERIFY(process.waitForFinished(kProcessTimeoutMs));
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QFile::remove(path);
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(process.exitCode() == kExitBadInput, qPrintable(err));
+    QVERIFY2(err.contains(path) && err.contains(u"out of memory"_s), qPrintable(err));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

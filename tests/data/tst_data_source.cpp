@@ -4,6 +4,7 @@
 #include "engine/error.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -23,6 +24,8 @@
 #ifdef NAC_WITH_ZLIB
 #include <zlib.h>
 #endif
+
+#include <sys/stat.h>
 
 using namespace nac::engine;
 
@@ -88,6 +91,38 @@ QByteArray gzipped(const QByteArray& plain) {
     return compressed;
 #else
     return plain;
+#endif
+}
+
+// A gzip stream of prefix followed by zeroBytes zeros, deflated in chunks (about 1000:1), so a
+// file that inflates to gigabytes is made in a few megabytes of memory.
+QByteArray gzipWithZeros(const QByteArray& prefix, qint64 zeroBytes) {
+#ifdef NAC_WITH_ZLIB
+    z_stream stream{};
+    constexpr int kGzipWindowBits = 15 + 16;
+    deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, kGzipWindowBits, 9, Z_DEFAULT_STRATEGY);
+    QByteArray out;
+    QByteArray buffer(1 << 20, '\0');
+    const QByteArray zeros(1 << 20, '\0');
+    auto pump = [&](const QByteArray& input, qint64 length, int flush) {
+        stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.constData()));
+        stream.avail_in = uInt(length);
+        do {
+            stream.next_out = reinterpret_cast<Bytef*>(buffer.data());
+            stream.avail_out = uInt(buffer.size());
+            deflate(&stream, flush);
+            out.append(buffer.constData(), buffer.size() - int(stream.avail_out));
+        } while (stream.avail_out == 0 || (flush == Z_FINISH && stream.avail_in > 0));
+    };
+    pump(prefix, prefix.size(), Z_NO_FLUSH);
+    for (qint64 left = zeroBytes; left > 0; left -= zeros.size())
+        pump(zeros, std::min<qint64>(left, zeros.size()), Z_NO_FLUSH);
+    pump(QByteArray(), 0, Z_FINISH);
+    deflateEnd(&stream);
+    return out;
+#else
+    Q_UNUSED(zeroBytes);
+    return prefix;
 #endif
 }
 
@@ -222,6 +257,8 @@ private Q_SLOTS:
 
     void imageFolder_data();
     void imageFolder();
+    void hostileFiles_data();
+    void hostileFiles();
     void openDatasetDispatch_data();
     void openDatasetDispatch();
     void imageFilesAreCheckedOnLoad();
@@ -371,6 +408,59 @@ void TestDataSource::openIdx() {
     QCOMPARE(QString::fromStdString(dataset->description()),
              "idx:" + imagesPath + QString(" (%1 images)").arg(expectedCount));
     QVERIFY(dataset->classNames().empty());
+}
+
+// Issue 9: files that ask for more than they hold, or never end, are refused quickly and before
+// the memory is taken (each row runs in well under a second; before, minutes or gigabytes).
+void TestDataSource::hostileFiles_data() {
+    QTest::addColumn<QString>("kind");  // what to make: see hostileFiles()
+    QTest::addColumn<QString>("errorText");
+
+    QTest::newRow("gzip bomb: 64 MiB of zeros, header asks 6 GiB") << "bomb" << "gzip bomb";
+    QTest::newRow("gzip: 128 MiB of zeros after a valid payload") << "trailing" << "more than 1048576 more bytes follow";
+    QTest::newRow("labels with another count are not read") << "labels" << "has 100000000 labels but";
+    QTest::newRow("/dev/zero") << "/dev/zero" << "not a regular file";
+    QTest::newRow("FIFO named like an image") << "fifo" << "not a regular file";
+    QTest::newRow("range over /dev/zero") << "/dev/zero@0-9" << "not a regular file";
+}
+
+void TestDataSource::hostileFiles() {
+    QFETCH(QString, kind);
+    QFETCH(QString, errorText);
+#ifndef NAC_WITH_ZLIB
+    if (kind == "bomb" || kind == "trailing" || kind == "labels")
+        QSKIP("this build has no zlib, so gzip files cannot be read");
+#endif
+    const QString folder = newFolder();
+    QString spec = kind;
+    if (kind == "bomb") {
+        // 8,000,000 images of 28x28: 6.3e9 bytes promised, a 64 MiB stream of zeros given.
+        spec = folder + "/bomb-images-idx3-ubyte.gz";
+        const QByteArray header = bigEndian32(0x00000803) + bigEndian32(8000000) + bigEndian32(28) + bigEndian32(28);
+        writeBytes(spec, gzipWithZeros(header, qint64(64) << 20));
+    } else if (kind == "trailing") {
+        spec = folder + "/trailing-images-idx3-ubyte.gz";
+        writeBytes(spec, gzipWithZeros(idxFile(0x00000803, {3, 2, 2}, 12), qint64(128) << 20));
+    } else if (kind == "labels") {
+        // The labels file says 10^8 labels (and holds them, deflated): its count is refused
+        // before its 100 MB are inflated.
+        spec = folder + "/c-images-idx3-ubyte";
+        writeBytes(spec, idxFile(0x00000803, {3, 2, 2}, 12));
+        writeBytes(folder + "/c-labels-idx1-ubyte.gz",
+                   gzipWithZeros(bigEndian32(0x00000801) + bigEndian32(100000000), 100000000));
+    } else if (kind == "fifo") {
+        spec = folder + "/pipe.png";
+        QVERIFY(::mkfifo(qPrintable(spec), 0600) == 0);
+    }
+    QElapsedTimer timer;
+    timer.start();
+    const auto error = captureError([&] { openDataset(toStd(spec)); });
+    QVERIFY2(error.has_value(), "opening should have failed");
+    const QString message = QString::fromStdString(error->what());
+    QCOMPARE(error->kind(), ErrorKind::BadInput);
+    QVERIFY2(message.contains(QString(spec).section('@', 0, 0)), qPrintable(message));
+    QVERIFY2(message.contains(errorText), qPrintable(message));
+    qInfo("%s: refused in %lld ms", qPrintable(kind), timer.elapsed());
 }
 
 void TestDataSource::idxPixels_data() {

@@ -7,7 +7,10 @@
 
 #include <QtTest/QtTest>
 
+#include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
+#include <QTemporaryDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -15,6 +18,9 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace nac::engine;
 
@@ -143,6 +149,10 @@ private Q_SLOTS:
     void automaticBatchSize();
     void devices();
     void cudaMatchesCpu();
+    void hostileSidecars_data();
+    void hostileSidecars();
+    void expectedHashBeforeLoading();
+    void logitsWidthChecked();
 };
 
 void TestModel::initTestCase()
@@ -189,13 +199,15 @@ void TestModel::badModels_data()
     QTest::newRow("dropout traced in training mode") << "train_dropout_traced.pt" << "aten::dropout with training=True";
     QTest::newRow("BatchNorm traced in training mode") << "train_batchnorm_traced.pt" << "batch_norm with training=True";
     QTest::newRow("a folder") << "" << "folder";
+    QTest::newRow("embedded nac.json deflate bomb") << "metadata_bomb.pt" << "embedded nac.json declares";
+    QTest::newRow("/dev/zero") << "/dev/zero" << "not a regular file";
 }
 
 void TestModel::badModels()
 {
     QFETCH(QString, file);
     QFETCH(QString, mentions);
-    const std::string path = modelPath(file).toStdString();
+    const std::string path = file.startsWith('/') ? file.toStdString() : modelPath(file).toStdString();
     expectBadInput([&] { Model::load(path, "cpu"); }, {mentions});
 }
 
@@ -707,6 +719,82 @@ void TestModel::cudaMatchesCpu()
     const SampleSet b = computeAll(*gpu, pixels, 4, 4);
     for (std::size_t l = 0; l < 2; ++l)
         QVERIFY(closeRelative(a.rawProducts[l], b.rawProducts[l], 1e-3f));
+}
+
+// Issue 9: a <model>.nac.json that is not a small regular file of sane JSON is refused before it
+// is read whole or parsed recursively.
+void TestModel::hostileSidecars_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("/dev/zero") << "devzero" << "not a regular file";
+    QTest::newRow("FIFO") << "fifo" << "not a regular file";
+    QTest::newRow("folder") << "folder" << "is a folder";
+    QTest::newRow("3.2 GB (sparse)") << "huge" << "3200000000 bytes";
+    QTest::newRow("nested 100000 deep") << "deep" << "levels deep";
+    QTest::newRow("fractional height") << "fraction" << "'height' is 28.9";
+}
+
+void TestModel::hostileSidecars()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, mentions);
+    QTemporaryDir dir;
+    const QString model = dir.filePath("m.pt");
+    QVERIFY(QFile::copy(modelPath("no_metadata.pt"), model));
+    const QString side = model + ".nac.json";
+    if (kind == "devzero") {
+        QVERIFY(QFile::link("/dev/zero", side));
+    } else if (kind == "fifo") {
+        QVERIFY(::mkfifo(qPrintable(side), 0600) == 0);
+    } else if (kind == "folder") {
+        QVERIFY(QDir(dir.path()).mkdir("m.pt.nac.json"));
+    } else if (kind == "huge") {
+        QFile file(side);
+        QVERIFY(file.open(QIODevice::WriteOnly) && file.resize(3200000000LL));
+    } else {
+        QFile file(side);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        if (kind == "deep")
+            file.write("{\"x\":" + QByteArray(100000, '[') + QByteArray(100000, ']') + "}");
+        else
+            file.write(R"({"input": {"channels": 1, "height": 28.9, "width": 28, "mean": [0.5], "std": [0.5]}})");
+    }
+    QElapsedTimer timer;
+    timer.start();
+    expectBadInput([&] { Model::load(model.toStdString(), "cpu"); }, {side, mentions});
+    QVERIFY2(timer.elapsed() < 30000, "refusing took too long");
+}
+
+void TestModel::expectedHashBeforeLoading()
+{
+    const std::string good = modelPath("tiny_fixed.pt").toStdString();
+    const std::string hash = Model::load(good, "cpu")->sha256();
+    QCOMPARE(Model::load(good, "cpu", nullptr, hash)->sha256(), hash);
+    // A file that is not even an archive: the hash message, not LibTorch's, shows that the hash
+    // was compared before LibTorch read anything.
+    const std::string text = modelPath("not_a_model.pt").toStdString();
+    expectBadInput([&] { Model::load(text, "cpu", nullptr, hash); }, {"not_a_model.pt", "another model", "not loaded"});
+    expectBadInput([&] { Model::load(modelPath("helper_method.pt").toStdString(), "cpu", nullptr, hash); },
+                   {"helper_method.pt", hash.substr(0, 12).c_str()});
+}
+
+void TestModel::logitsWidthChecked()
+{
+    // width_changes.pt: [B,10] logits for the dry runs, [B,5] once an input value exceeds 1.5.
+    const std::string path = modelPath("width_changes.pt").toStdString();
+    auto model = Model::load(path, "cpu");
+    QCOMPARE(model->classCount(), 10);
+    model->setTappedLayers({"avgpool"});
+    std::vector<float> pixels(std::size_t(2 * 28 * 28), 0.5f);
+    SampleSet calm = model->emptySampleSet();
+    model->computeStates(pixels.data(), 2, {-1, -1}, {"a", "b"}, calm);
+    QCOMPARE(calm.logits.size(), std::size_t(20));
+    pixels[7] = 2.0f;
+    SampleSet out = model->emptySampleSet();
+    expectBadInput([&] { model->computeStates(pixels.data(), 2, {-1, -1}, {"a", "b"}, out); },
+                   {"width_changes.pt", "[2, 5]", "[2, 10]"});
+    QVERIFY(out.logits.empty());
 }
 
 QTEST_APPLESS_MAIN(TestModel)

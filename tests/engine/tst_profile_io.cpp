@@ -5,10 +5,17 @@
 
 #include <QtTest/QtTest>
 
+#include <QCryptographicHash>
+#include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 
 #include <random>
+
+#include <sys/stat.h>
 
 using namespace nac::engine;
 
@@ -75,6 +82,28 @@ void writeAll(const QString& path, const QByteArray& bytes)
     file.write(bytes);
 }
 
+constexpr int kFixedBytes = 8 + 4 + 8;  // magic, version, header length
+constexpr int kDigestBytes = 32;
+
+// bytes (a saved profile) with its JSON header replaced by header and the checksum made valid
+// again: a crafted file, not a damaged one.
+QByteArray withHeader(const QByteArray& bytes, const QByteArray& header)
+{
+    quint64 oldLength = 0;
+    std::memcpy(&oldLength, bytes.constData() + 12, sizeof oldLength);
+    const quint64 newLength = quint64(header.size());
+    QByteArray out = bytes.left(12) + QByteArray(reinterpret_cast<const char*>(&newLength), sizeof newLength) + header
+        + bytes.mid(kFixedBytes + int(oldLength), bytes.size() - kFixedBytes - int(oldLength) - kDigestBytes);
+    return out + QCryptographicHash::hash(out, QCryptographicHash::Sha256);
+}
+
+QJsonObject headerOf(const QByteArray& bytes)
+{
+    quint64 length = 0;
+    std::memcpy(&length, bytes.constData() + 12, sizeof length);
+    return QJsonDocument::fromJson(bytes.mid(kFixedBytes, int(length))).object();
+}
+
 }  // namespace
 
 class TestProfileIo : public QObject {
@@ -93,6 +122,8 @@ private Q_SLOTS:
     void modelFoundBesideMovedProfile();
     void mergeRefusesSharedImages();
     void mergeRefusesOtherPreprocessing();
+    void hostileFiles_data();
+    void hostileFiles();
 };
 
 void TestProfileIo::roundTrip()
@@ -338,6 +369,73 @@ void TestProfileIo::mergeRefusesOtherPreprocessing()
     shard.input.mean = {0.5f};
     a.merge(shard);  // the same spec merges
     QCOMPARE(a.fitSamples().sampleCount(), std::size_t(20));
+}
+
+// Issue 9: crafted profiles and files that are not files end in BadInput naming the path, fast.
+void TestProfileIo::hostileFiles_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("/dev/zero") << "/dev/zero" << "not a regular file";
+    QTest::newRow("FIFO") << "fifo" << "not a regular file";
+    QTest::newRow("folder") << "folder" << "is a folder";
+    QTest::newRow("fewer image names than samples") << "sources" << "image names for";
+    QTest::newRow("header nested 100000 deep") << "deep" << "levels deep";
+    QTest::newRow("fractional class count") << "classes" << "class count";
+    QTest::newRow("neuron count 2^31") << "neurons" << "neuron count";
+}
+
+void TestProfileIo::hostileFiles()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, mentions);
+    QTemporaryDir dir;
+    QString path = dir.filePath("p.nacprofile");
+    saveProfile(makeProfile(8, 20, 5), path.toStdString());
+    const QByteArray bytes = readAll(path);
+    QJsonObject header = headerOf(bytes);
+    if (kind == "/dev/zero") {
+        path = kind;
+    } else if (kind == "fifo") {
+        QFile::remove(path);
+        QVERIFY(::mkfifo(qPrintable(path), 0600) == 0);
+    } else if (kind == "folder") {
+        QFile::remove(path);
+        QVERIFY(QDir(dir.path()).mkdir("p.nacprofile"));
+    } else if (kind == "sources") {
+        QJsonObject fit = header["fit"].toObject();
+        QJsonArray sources = fit["sources"].toArray();
+        sources.removeLast();
+        fit["sources"] = sources;
+        header["fit"] = fit;
+        writeAll(path, withHeader(bytes, QJsonDocument(header).toJson(QJsonDocument::Compact)));
+    } else if (kind == "deep") {
+        QByteArray deep = QJsonDocument(header).toJson(QJsonDocument::Compact);
+        deep.chop(1);
+        deep += ",\"x\":" + QByteArray(100000, '[') + QByteArray(100000, ']') + "}";
+        writeAll(path, withHeader(bytes, deep));
+    } else if (kind == "classes") {
+        header["class_count"] = 2.5;
+        writeAll(path, withHeader(bytes, QJsonDocument(header).toJson(QJsonDocument::Compact)));
+    } else if (kind == "neurons") {
+        QJsonArray layers = header["layers"].toArray();
+        QJsonObject first = layers[0].toObject();
+        first["neurons"] = 2147483648.0;
+        layers[0] = first;
+        header["layers"] = layers;
+        writeAll(path, withHeader(bytes, QJsonDocument(header).toJson(QJsonDocument::Compact)));
+    }
+    QElapsedTimer timer;
+    timer.start();
+    try {
+        loadProfile(path.toStdString());
+        QFAIL("a hostile profile loaded");
+    } catch (const Error& e) {
+        QVERIFY(e.kind() == ErrorKind::BadInput);
+        QVERIFY2(QString(e.what()).contains(mentions), e.what());
+        QVERIFY2(QString(e.what()).contains(path), e.what());
+    }
+    qInfo("%s: refused in %lld ms", qPrintable(kind), timer.elapsed());
 }
 
 QTEST_APPLESS_MAIN(TestProfileIo)
