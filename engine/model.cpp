@@ -9,6 +9,7 @@
 #include "engine/sha256.h"
 
 #include <ATen/Context.h>
+#include <caffe2/serialize/read_adapter_interface.h>
 #include <c10/core/Allocator.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/passes/frozen_graph_optimizations.h>
@@ -25,6 +26,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <map>
@@ -449,6 +451,8 @@ constexpr std::int64_t kMaxClassCount = 1'000'000;
 // only a crafted archive (a deflate bomb) comes near these.
 constexpr std::uint64_t kMaxFreeExpansionBytes = std::uint64_t(64) << 20;
 constexpr std::uint64_t kMaxExpansionRatio = 100;
+// A model checked against a profile's hash is read into memory whole; beyond this it is not a model.
+constexpr std::uint64_t kMaxModelBytes = std::uint64_t(64) << 30;
 // A TorchScript archive's central directory lists a few hundred records.
 constexpr std::uint64_t kMaxCentralDirectoryBytes = std::uint64_t(64) << 20;
 
@@ -464,20 +468,18 @@ std::uint64_t littleEndian(const unsigned char* bytes, int count)
 // any of them: LibTorch allocates a record's declared size and inflates into it, so a crafted
 // nac.json or a deflate bomb would take gigabytes. Throws Error(BadInput) naming path. An archive
 // this cannot parse is left to torch::jit::load, which refuses it with its own message.
-void checkArchiveRecords(const std::string& path)
+// readAt(offset, buffer, count) reads exactly count bytes of the archive, or returns false.
+using ReadAt = std::function<bool(std::uint64_t offset, void* buffer, std::size_t count)>;
+
+void checkArchiveRecords(const std::string& path, std::uint64_t fileBytes, const ReadAt& readAt)
 {
-    std::ifstream file(std::filesystem::path(path), std::ios::binary | std::ios::ate);
-    if (!file)
-        return;
-    const std::uint64_t fileBytes = std::uint64_t(file.tellg());
     constexpr std::uint64_t kEndRecordBytes = 22;
     constexpr std::uint64_t kMaxCommentBytes = 65535;
     if (fileBytes < kEndRecordBytes)
         return;
     const std::uint64_t tailBytes = std::min(fileBytes, kEndRecordBytes + kMaxCommentBytes + 20);
     std::vector<unsigned char> tail(tailBytes);
-    file.seekg(std::streamoff(fileBytes - tailBytes));
-    if (!file.read(reinterpret_cast<char*>(tail.data()), std::streamsize(tailBytes)))
+    if (!readAt(fileBytes - tailBytes, tail.data(), tail.size()))
         return;
     std::size_t end = std::string::npos;
     for (std::size_t i = tailBytes - kEndRecordBytes + 1; i-- > 0;)
@@ -495,10 +497,9 @@ void checkArchiveRecords(const std::string& path)
         // Zip64: the locator in front of the end record points at the zip64 end record.
         const std::uint64_t zip64End = littleEndian(&tail[end - 20 + 8], 8);
         unsigned char record[56];
-        if (zip64End + sizeof record > fileBytes)
+        if (fileBytes < sizeof record || zip64End > fileBytes - sizeof record)
             return;
-        file.seekg(std::streamoff(zip64End));
-        if (!file.read(reinterpret_cast<char*>(record), sizeof record) || littleEndian(record, 4) != 0x06064b50)
+        if (!readAt(zip64End, record, sizeof record) || littleEndian(record, 4) != 0x06064b50)
             return;
         entries = littleEndian(record + 32, 8);
         directoryBytes = littleEndian(record + 40, 8);
@@ -510,8 +511,7 @@ void checkArchiveRecords(const std::string& path)
     if (directoryOffset > fileBytes || directoryBytes > fileBytes - directoryOffset)
         return;
     std::vector<unsigned char> directory(directoryBytes);
-    file.seekg(std::streamoff(directoryOffset));
-    if (!file.read(reinterpret_cast<char*>(directory.data()), std::streamsize(directoryBytes)))
+    if (!readAt(directoryOffset, directory.data(), directory.size()))
         return;
     constexpr std::size_t kEntryBytes = 46;
     std::size_t at = 0;
@@ -560,6 +560,38 @@ void checkArchiveRecords(const std::string& path)
     }
 }
 
+void checkArchiveFile(const std::string& path)
+{
+    std::ifstream file(std::filesystem::path(path), std::ios::binary | std::ios::ate);
+    if (!file)
+        return;
+    const std::uint64_t fileBytes = std::uint64_t(file.tellg());
+    checkArchiveRecords(path, fileBytes, [&](std::uint64_t offset, void* buffer, std::size_t count) {
+        file.seekg(std::streamoff(offset));
+        return bool(file.read(static_cast<char*>(buffer), std::streamsize(count)));
+    });
+}
+
+// A model file held in memory for LibTorch: the bytes whose SHA-256 was checked are the bytes
+// that are loaded, with no second read of a file that may have changed in between.
+class MemoryReadAdapter final : public caffe2::serialize::ReadAdapterInterface {
+public:
+    explicit MemoryReadAdapter(std::string bytes) : m_bytes(std::move(bytes)) {}
+    std::size_t size() const override { return m_bytes.size(); }
+    std::size_t read(std::uint64_t pos, void* buf, std::size_t n, const char* = "") const override
+    {
+        if (pos >= m_bytes.size())
+            return 0;
+        const std::size_t count = std::min<std::size_t>(n, m_bytes.size() - std::size_t(pos));
+        std::memcpy(buf, m_bytes.data() + pos, count);
+        return count;
+    }
+    const std::string& bytes() const { return m_bytes; }
+
+private:
+    std::string m_bytes;
+};
+
 std::shared_ptr<torch::jit::GraphFunction> makeFunction(const std::shared_ptr<torch::jit::Graph>& graph)
 {
     return std::make_shared<torch::jit::GraphFunction>(c10::QualifiedName("__nac__.taps"), graph, nullptr);
@@ -594,9 +626,13 @@ std::unique_ptr<Model> Model::load(const std::string& path, const std::string& d
         at::globalContext().setAllowTF32CuBLAS(false);
     }
     std::future<std::string> hash;
+    std::shared_ptr<MemoryReadAdapter> checkedBytes;
     if (!expectedSha256.empty()) {
-        // Loading a TorchScript archive runs its code: a profile's model is checked first.
-        impl->sha256 = sha256OfFile(path);
+        // Loading a TorchScript archive runs its code: a profile's model is checked first, and
+        // the bytes checked are the bytes loaded.
+        checkedBytes = std::make_shared<MemoryReadAdapter>(readRegularFile(path, kMaxModelBytes, "model file"));
+        const std::string& bytes = checkedBytes->bytes();
+        impl->sha256 = sha256Hex(bytes.data(), bytes.size());
         if (impl->sha256 != expectedSha256)
             throw badInput("the profile was made for another model (SHA-256 " + expectedSha256.substr(0, 12)
                            + "...), not for " + path + " (SHA-256 " + impl->sha256.substr(0, 12)
@@ -607,10 +643,23 @@ std::unique_ptr<Model> Model::load(const std::string& path, const std::string& d
         // LibTorch reads the archive: for a ResNet-50-sized file that is 0.2-0.4 s off every start.
         hash = std::async(std::launch::async, [path] { return sha256OfFile(path); });
     }
-    checkArchiveRecords(path);
+    if (checkedBytes) {
+        const std::string& bytes = checkedBytes->bytes();
+        checkArchiveRecords(path, bytes.size(), [&](std::uint64_t offset, void* buffer, std::size_t count) {
+            if (offset > bytes.size() || count > bytes.size() - offset)
+                return false;
+            std::memcpy(buffer, bytes.data() + offset, count);
+            return true;
+        });
+    } else {
+        checkArchiveFile(path);
+    }
     torch::jit::ExtraFilesMap extra{{"nac.json", ""}};
     try {
-        impl->module = torch::jit::load(path, impl->device, extra);
+        if (checkedBytes)
+            impl->module = torch::jit::load(std::move(checkedBytes), impl->device, extra);
+        else
+            impl->module = torch::jit::load(path, impl->device, extra);
     } catch (const c10::Error& e) {
         throw badInput("model file " + path + " is not a readable TorchScript archive (save it with torch.jit.save of a "
                        "scripted or traced module): " + describeTorchError(e));

@@ -34,7 +34,8 @@ public:
     // to check that the output is [batch, classes]. Throws Error(BadInput) naming the file.
     // expectedSha256, when not empty, is compared with the file's SHA-256 before LibTorch reads
     // the archive (loading runs the model's code): a profile's model is refused unrun when it
-    // differs. Archives whose records declare absurd sizes (a nac.json over 1 MiB, a deflate
+    // differs. The file is then read once, into memory, and the bytes hashed are the bytes loaded
+    // (a file swapped after the check is not loaded; costs the file's size in memory meanwhile). Archives whose records declare absurd sizes (a nac.json over 1 MiB, a deflate
     // bomb) and sidecars that are not regular files of at most 1 MiB are refused the same way.
     static std::unique_ptr<Model> load(const std::string& path, const std::string& device = "auto",
                                        const InputSpec* inputOverride = nullptr, const std::string& expectedSha256 = "");

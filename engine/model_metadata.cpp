@@ -44,7 +44,9 @@ long long exactInteger(const Json& value, const std::string& key, long long mini
     }
     if (value.is_number_float()) {
         const double number = value.get<double>();
-        if (!std::isfinite(number) || number != std::floor(number) || number < double(minimum) || number > double(maximum))
+        constexpr double kExactIntegerLimit = 9.0e15;  // 2^53: beyond it doubles skip integers (and casts overflow)
+        if (!std::isfinite(number) || number != std::floor(number) || std::fabs(number) > kExactIntegerLimit
+            || number < double(minimum) || number > double(maximum))
             throw badInput(origin + ": '" + key + "' is " + formatReal(number, 15) + range);
         return (long long)number;
     }

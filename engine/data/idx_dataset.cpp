@@ -1,6 +1,7 @@
 // IDX image and label files (plain or gzip), read into memory and checked against their headers.
 #include "engine/data/idx_dataset.h"
 
+#include "engine/data/image_header.h"
 #include "engine/data/pixel_image.h"
 #include "engine/error.h"
 #include "engine/input_guard.h"
@@ -163,6 +164,10 @@ void validateDims(const std::string& path, const std::vector<std::uint32_t>& dim
     if (dims.size() >= 3 && (dims[1] > kMaxIdxImageSide || dims[2] > kMaxIdxImageSide))
         throw badInput(context + "; more than " + std::to_string(kMaxIdxImageSide) +
                        " pixels a side means the header is damaged, download the file again");
+    // As for image files: one image of more pixels would take gigabytes as floats when loaded.
+    if (dims.size() >= 3 && std::uint64_t(dims[1]) * dims[2] > kMaxImagePixels)
+        throw badInput(context + "; images of more than " + std::to_string(kMaxImagePixels / 1'000'000) +
+                       " megapixels are not supported (the limit for image files too)");
     if (dims.size() == 4 && dims[3] != 1 && dims[3] != 3)
         throw badInput(context + "; only 1 (gray) or 3 (RGB) channels are supported");
 }

@@ -419,6 +419,7 @@ void TestDataSource::hostileFiles_data() {
     QTest::newRow("gzip bomb: 64 MiB of zeros, header asks 6 GiB") << "bomb" << "gzip bomb";
     QTest::newRow("gzip: 128 MiB of zeros after a valid payload") << "trailing" << "more than 1048576 more bytes follow";
     QTest::newRow("labels with another count are not read") << "labels" << "has 100000000 labels but";
+    QTest::newRow("16384x16384 images") << "bigimages" << "megapixels";
     QTest::newRow("/dev/zero") << "/dev/zero" << "not a regular file";
     QTest::newRow("FIFO named like an image") << "fifo" << "not a regular file";
     QTest::newRow("range over /dev/zero") << "/dev/zero@0-9" << "not a regular file";
@@ -448,6 +449,9 @@ void TestDataSource::hostileFiles() {
         writeBytes(spec, idxFile(0x00000803, {3, 2, 2}, 12));
         writeBytes(folder + "/c-labels-idx1-ubyte.gz",
                    gzipWithZeros(bigEndian32(0x00000801) + bigEndian32(100000000), 100000000));
+    } else if (kind == "bigimages") {
+        spec = folder + "/big-images-idx3-ubyte";
+        writeBytes(spec, idxFile(0x00000803, {1, 16384, 16384}, 16));
     } else if (kind == "fifo") {
         spec = folder + "/pipe.png";
         QVERIFY(::mkfifo(qPrintable(spec), 0600) == 0);
