@@ -75,7 +75,8 @@ public:
         if (count > (m_end - m_offset) / sizeof(T))
             throw badInput(m_path + " is truncated or damaged: a data block runs past the end of the file");
         std::vector<T> values(count);
-        std::memcpy(values.data(), m_data.data() + m_offset, count * sizeof(T));
+        if (count > 0)  // an empty vector's data() may be null, and memcpy from or to null is undefined
+            std::memcpy(values.data(), m_data.data() + m_offset, count * sizeof(T));
         m_offset += count * sizeof(T);
         return values;
     }
