@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian package NAC Studio needs to build, test and run (run as root on Debian 12).
+# Usage: setup.sh [--fuzz]
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
@@ -10,6 +11,10 @@ packages=(
   dataset-fashion-mnist
   xvfb xauth
 )
+# --fuzz: also clang and its libFuzzer runtime, for scripts/fuzz.sh (the test suite does not need them).
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "packaging/setup.sh: run as root (it calls apt-get install)" >&2
   exit 1
