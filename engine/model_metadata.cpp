@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 namespace nac::engine {
@@ -15,6 +16,18 @@ using Json = nlohmann::json;
 
 constexpr int kMaxInputSide = 4096;
 constexpr int kMaxInputChannels = 16;
+
+// value as an int. nlohmann's get<int>() converts a number outside int's range with undefined
+// behaviour (a float such as 1e300) or wraps it (2^32 + 1 became 1); such a value is refused.
+int intValue(const Json& value, const std::string& key, const std::string& origin)
+{
+    if (value.is_number()) {
+        const double number = value.get<double>();
+        if (!(number >= double(std::numeric_limits<int>::min()) && number <= double(std::numeric_limits<int>::max())))
+            throw badInput(origin + ": '" + key + "' is " + value.dump() + ", out of range");
+    }
+    return value.get<int>();  // a non-number throws type_error: "wrong type" below
+}
 
 std::vector<float> floatArray(const Json& value, const std::string& key, const std::string& origin)
 {
@@ -104,17 +117,17 @@ ModelMetadata parseModelMetadata(const std::string& jsonText, const std::string&
     ModelMetadata meta;
     meta.origin = origin;
     try {
-        if (doc.contains("version") && doc["version"].is_number_integer() && doc["version"].get<int>() > 1)
-            throw badInput(origin + " has metadata version " + std::to_string(doc["version"].get<int>())
+        if (doc.contains("version") && doc["version"].is_number_integer() && doc["version"].get<double>() > 1)
+            throw badInput(origin + " has metadata version " + doc["version"].dump()
                            + "; this NAC Studio reads version 1. Update NAC Studio.");
         meta.name = doc.value("name", std::string());
         if (doc.contains("input")) {
             const Json& in = doc["input"];
             if (!in.is_object())
                 throw badInput(origin + ": 'input' must be an object with channels, height, width, mean, std");
-            meta.input.channels = in.at("channels").get<int>();
-            meta.input.height = in.at("height").get<int>();
-            meta.input.width = in.at("width").get<int>();
+            meta.input.channels = intValue(in.at("channels"), "channels", origin);
+            meta.input.height = intValue(in.at("height"), "height", origin);
+            meta.input.width = intValue(in.at("width"), "width", origin);
             if (in.contains("mean"))
                 meta.input.mean = floatArray(in["mean"], "mean", origin);
             if (in.contains("std"))
@@ -134,7 +147,8 @@ ModelMetadata parseModelMetadata(const std::string& jsonText, const std::string&
                 LayerDefault layer;
                 layer.name = l.at("name").get<std::string>();
                 layer.params.scheme = l.contains("bin_scheme") ? binSchemeFromString(l["bin_scheme"].get<std::string>()) : scheme;
-                layer.params.binEdgeCount = l.value("M", layer.params.binEdgeCount);
+                if (l.contains("M"))
+                    layer.params.binEdgeCount = intValue(l["M"], "M", origin);
                 layer.params.minActivated = l.value("O", layer.params.minActivated);
                 layer.params.alpha = l.value("alpha", layer.params.alpha);
                 validateLayerParams(layer.name, layer.params);
