@@ -19,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <random>
 
@@ -61,6 +62,32 @@ std::string digestBytes(const std::string& hex)
 Json sampleHeader(const SampleSet& s)
 {
     return {{"count", s.sampleCount()}, {"labels", s.labels}, {"sources", s.sources}};
+}
+
+// value as the integer type T. nlohmann's get<T>() converts a float outside T's range with
+// undefined behaviour (1e300) and wraps an integer; a damaged header may hold either.
+template <typename T>
+T integerValue(const Json& value, const std::string& path)
+{
+    if (value.is_number()) {
+        const double number = value.get<double>();
+        // double(max) + 1 is exact for int and rounds to 2^63 / 2^64 for the 64-bit types.
+        if (!(number >= double(std::numeric_limits<T>::min()) && number < double(std::numeric_limits<T>::max()) + 1.0))
+            throw badInput(path + " is damaged: its header holds the number " + value.dump() + ", out of range");
+    }
+    return value.get<T>();  // a non-number throws type_error, reported as a damaged header
+}
+
+template <typename T>
+std::vector<T> integerList(const Json& value, const std::string& path)
+{
+    if (!value.is_array())
+        return value.get<std::vector<T>>();  // throws type_error
+    std::vector<T> out;
+    out.reserve(value.size());
+    for (const Json& item : value)
+        out.push_back(integerValue<T>(item, path));
+    return out;
 }
 
 // Reads consecutive blocks from the loaded file, checking every length.
@@ -190,8 +217,8 @@ CoverageProfile loadProfile(const std::string& path)
         for (const Json& l : header.at("layers")) {
             LayerInfo info;
             info.name = l.at("name").get<std::string>();
-            info.outputShape = l.at("shape").get<std::vector<std::int64_t>>();
-            info.neuronCount = l.at("neurons").get<int>();
+            info.outputShape = integerList<std::int64_t>(l.at("shape"), path);
+            info.neuronCount = integerValue<int>(l.at("neurons"), path);
             // Absent in profiles written before token pooling existed: those were all spatial.
             const std::string pooling = l.value("pooling", std::string("spatial"));
             const std::optional<Pooling> parsed = parsePooling(pooling);
@@ -200,7 +227,7 @@ CoverageProfile loadProfile(const std::string& path)
                                + "'; this version knows spatial, tokens and cls");
             info.pooling = *parsed;
             LayerParams p;
-            p.binEdgeCount = l.at("M").get<int>();
+            p.binEdgeCount = integerValue<int>(l.at("M"), path);
             p.minActivated = l.at("O").get<double>();
             p.alpha = l.at("alpha").get<double>();
             p.scheme = binSchemeFromString(l.at("bin_scheme").get<std::string>());
@@ -210,7 +237,7 @@ CoverageProfile loadProfile(const std::string& path)
             layers.push_back(info);
             params.push_back(p);
         }
-        const int classCount = header.at("class_count").get<int>();
+        const int classCount = integerValue<int>(header.at("class_count"), path);
         auto makeSet = [&](const Json& h) {
             SampleSet s;
             for (const LayerInfo& info : layers) {
@@ -219,9 +246,9 @@ CoverageProfile loadProfile(const std::string& path)
             }
             s.rawProducts.resize(layers.size());
             s.classCount = classCount;
-            s.labels = h.at("labels").get<std::vector<int>>();
+            s.labels = integerList<int>(h.at("labels"), path);
             s.sources = h.at("sources").get<std::vector<std::string>>();
-            if (h.at("count").get<std::size_t>() != s.labels.size())
+            if (integerValue<std::size_t>(h.at("count"), path) != s.labels.size())
                 throw badInput(path + " is damaged: sample counts disagree");
             return s;
         };

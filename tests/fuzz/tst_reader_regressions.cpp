@@ -3,8 +3,12 @@
 // (the asan preset runs this and the fuzz targets under ASan and UBSan).
 #include "engine/error.h"
 #include "engine/model_metadata.h"
+#include "engine/profile_io.h"
+#include "engine/sha256.h"
 
 #include <QtTest/QtTest>
+
+#include <QTemporaryDir>
 
 #include <fstream>
 #include <iterator>
@@ -43,6 +47,8 @@ class TestReaderRegressions : public QObject {
 private Q_SLOTS:
     void modelMetadata_data();
     void modelMetadata();
+    void profile_data();
+    void profile();
 };
 
 void TestReaderRegressions::modelMetadata_data()
@@ -65,6 +71,35 @@ void TestReaderRegressions::modelMetadata()
                    "out of range");
     expectBadInput([&] { parseModelMetadata(R"({"input": {"channels": 2147483647, "height": 1, "width": 1}})", "nac.json"); },
                    "channels 2147483647 is out of range");
+}
+
+void TestReaderRegressions::profile_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("mentions");
+    // Floats out of range in a checksummed header: get<int>() / get<size_t>() converted them with
+    // undefined behaviour.
+    QTest::newRow("neurons 1e300") << "regress-neurons-1e300" << "the number 1e+300, out of range";
+    QTest::newRow("count -1e300") << "regress-count-1e300" << "the number -1e+300, out of range";
+    QTest::newRow("shape 1e300") << "regress-shape-1e300" << "the number 1e+300, out of range";
+    QTest::newRow("label 1e300") << "regress-labels-1e300" << "the number 1e+300, out of range";
+}
+
+void TestReaderRegressions::profile()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, mentions);
+    // The fuzz target's layout: a first byte 1, then the file without its checksum.
+    const std::string input = corpusFile("fuzz_profile_io", file);
+    QCOMPARE(input.at(0), '\1');
+    std::string bytes = input.substr(1);
+    const std::string hex = sha256Hex(bytes.data(), bytes.size());
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+        bytes.push_back(char(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("p.nacprofile").toStdString();
+    std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+    expectBadInput([&] { loadProfile(path); }, mentions);
 }
 
 QTEST_APPLESS_MAIN(TestReaderRegressions)
