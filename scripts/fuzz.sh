@@ -41,10 +41,12 @@ for target in "${targets[@]}"; do
   mkdir -p "$findings" "$found"
   log=$findings/run-$(date +%Y%m%d-%H%M%S).log
   echo "== $name: ${seconds} s (log $log)"
+  dict=()
+  case $target in profile_io|model_metadata) dict=(-dict=tests/fuzz/json.dict) ;; esac
   rc=0
   # shellcheck disable=SC2086  # FUZZ_FLAGS holds several options
   "$binary" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
-    -artifact_prefix="$findings/" ${FUZZ_FLAGS:-} "$found" "tests/fuzz/corpus/$name" >"$log" 2>&1 || rc=$?
+    -artifact_prefix="$findings/" "${dict[@]}" ${FUZZ_FLAGS:-} "$found" "tests/fuzz/corpus/$name" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)

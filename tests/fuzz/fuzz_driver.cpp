@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
         else if (arg.rfind("-max_len=", 0) == 0)
             maxLength = std::strtoull(arg.c_str() + 9, nullptr, 10);
         else if (arg.rfind("-", 0) == 0)
-            std::fprintf(stderr, "fuzz driver: ignoring libFuzzer option %s\n", arg.c_str());
+            continue;  // libFuzzer's -timeout, -rss_limit_mb, -dict...: nothing to do here
         else
             inputs.emplace_back(arg);
     }
