@@ -16,6 +16,9 @@ using Json = nlohmann::json;
 
 constexpr int kMaxInputSide = 4096;
 constexpr int kMaxInputChannels = 16;
+// Deeper JSON is refused while parsing: copying and printing a document recurse once per level,
+// so a file of nested brackets (20,000 levels, 40 KB) overflowed the stack. Real metadata needs 3.
+constexpr int kMaxJsonNesting = 256;
 
 // value as an int. nlohmann's get<int>() converts a number outside int's range with undefined
 // behaviour (a float such as 1e300) or wraps it (2^32 + 1 became 1); such a value is refused.
@@ -108,7 +111,12 @@ ModelMetadata parseModelMetadata(const std::string& jsonText, const std::string&
 {
     Json doc;
     try {
-        doc = Json::parse(jsonText);
+        doc = Json::parse(jsonText, [&origin](int depth, Json::parse_event_t, Json&) {
+            if (depth > kMaxJsonNesting)
+                throw badInput(origin + " nests JSON deeper than " + std::to_string(kMaxJsonNesting)
+                               + " levels; that is no model metadata");
+            return true;
+        });
     } catch (const Json::exception& e) {
         throw badInput(origin + " is not valid JSON: " + e.what());
     }

@@ -58,6 +58,8 @@ void TestReaderRegressions::modelMetadata_data()
     // A float out of int's range: get<int>() converted it with undefined behaviour.
     QTest::newRow("channels 1e300") << "regress-channels-1e300.json" << "'channels' is 1e+300, out of range";
     QTest::newRow("M -1e300") << "regress-M-minus-1e300.json" << "'M' is -1e+300, out of range";
+    // 20,000 nested brackets under an unknown key: copying them overflowed the stack.
+    QTest::newRow("nesting 20000") << "regress-nesting-20000.json" << "nests JSON deeper than 256 levels";
 }
 
 void TestReaderRegressions::modelMetadata()
