@@ -152,7 +152,12 @@ ModelMetadata parseModelMetadata(const std::string& jsonText, const std::string&
     checkJsonNesting(jsonText, kMaxJsonNesting, origin);
     Json doc;
     try {
-        doc = Json::parse(jsonText);
+        doc = Json::parse(jsonText, [&origin](int depth, Json::parse_event_t, Json&) {
+            if (depth > kMaxJsonNesting)
+                throw badInput(origin + " nests JSON deeper than " + std::to_string(kMaxJsonNesting)
+                               + " levels; that is no model metadata");
+            return true;
+        });
     } catch (const Json::exception& e) {
         throw badInput(origin + " is not valid JSON: " + e.what());
     }

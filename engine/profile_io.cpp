@@ -23,6 +23,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <optional>
 
 namespace nac::engine {
@@ -104,6 +105,32 @@ std::string resolveModelPath(const std::string& absolutePath, const std::string&
     return absolutePath;
 }
 
+// value as the integer type T. nlohmann's get<T>() converts a float outside T's range with
+// undefined behaviour (1e300) and wraps an integer; a damaged header may hold either.
+template <typename T>
+T integerValue(const Json& value, const std::string& path)
+{
+    if (value.is_number()) {
+        const double number = value.get<double>();
+        // double(max) + 1 is exact for int and rounds to 2^63 / 2^64 for the 64-bit types.
+        if (!(number >= double(std::numeric_limits<T>::min()) && number < double(std::numeric_limits<T>::max()) + 1.0))
+            throw badInput(path + " is damaged: its header holds the number " + value.dump() + ", out of range");
+    }
+    return value.get<T>();  // a non-number throws type_error, reported as a damaged header
+}
+
+template <typename T>
+std::vector<T> integerList(const Json& value, const std::string& path)
+{
+    if (!value.is_array())
+        return value.get<std::vector<T>>();  // throws type_error
+    std::vector<T> out;
+    out.reserve(value.size());
+    for (const Json& item : value)
+        out.push_back(integerValue<T>(item, path));
+    return out;
+}
+
 // Reads consecutive blocks from the loaded file, checking every length.
 class Reader {
 public:
@@ -126,7 +153,8 @@ public:
         if (count > (m_end - m_offset) / sizeof(T))
             throw badInput(m_path + " is truncated or damaged: a data block runs past the end of the file");
         std::vector<T> values(count);
-        std::memcpy(values.data(), m_data.data() + m_offset, count * sizeof(T));
+        if (count > 0)  // an empty vector's data() may be null, and memcpy from or to null is undefined
+            std::memcpy(values.data(), m_data.data() + m_offset, count * sizeof(T));
         m_offset += count * sizeof(T);
         return values;
     }
@@ -226,7 +254,7 @@ CoverageProfile loadProfile(const std::string& path)
         for (const Json& l : header.at("layers")) {
             LayerInfo info;
             info.name = l.at("name").get<std::string>();
-            info.outputShape = l.at("shape").get<std::vector<std::int64_t>>();
+            info.outputShape = integerList<std::int64_t>(l.at("shape"), path);
             const Json& neurons = l.at("neurons");
             if (!neurons.is_number_integer() || neurons.get<std::int64_t>() < 1 || neurons.get<std::int64_t>() > INT32_MAX)
                 throw badInput(path + ": layer " + info.name + " has a neuron count " + neurons.dump()
@@ -266,7 +294,7 @@ CoverageProfile loadProfile(const std::string& path)
             }
             s.rawProducts.resize(layers.size());
             s.classCount = classCount;
-            s.labels = h.at("labels").get<std::vector<int>>();
+            s.labels = integerList<int>(h.at("labels"), path);
             s.sources = h.at("sources").get<std::vector<std::string>>();
             if (h.contains("identities"))
                 s.identities = h.at("identities").get<std::vector<std::string>>();

@@ -5,6 +5,7 @@
 # help2man: the man pages; dpkg-dev: dpkg-shlibdeps for the .deb's dependencies (cpack);
 # desktop-file-utils, appstream: the packaging tests. scripts/check-package.sh installs its own
 # extra tools (lintian, mmdebstrap).
+# Usage: setup.sh [--fuzz]
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
@@ -17,6 +18,10 @@ packages=(
   help2man dpkg-dev desktop-file-utils appstream
   locales  # de_DE sources: the tests compile a comma-decimal locale with localedef
 )
+# --fuzz: also clang and its libFuzzer runtime, for scripts/fuzz.sh (the test suite does not need them).
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "packaging/setup.sh: run as root (it calls apt-get install)" >&2
   exit 1

@@ -111,6 +111,7 @@ class TestProfileIo : public QObject {
 
 private Q_SLOTS:
     void roundTrip();
+    void roundTripWithoutHeldout();
     void damagedFiles_data();
     void damagedFiles();
     void missingFile();
@@ -150,6 +151,20 @@ void TestProfileIo::roundTrip()
     QCOMPARE(loaded.score(saved.heldoutSamples()).total, saved.score(saved.heldoutSamples()).total);
     // No temporary files are left behind.
     QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 1);
+}
+
+// Empty blocks (no held-out samples) are read without touching memory: UBSan once reported a
+// memcpy from a null pointer here on every such profile.
+void TestProfileIo::roundTripWithoutHeldout()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("p.nacprofile").toStdString();
+    const CoverageProfile saved = makeProfile(3, 20, 0);
+    saveProfile(saved, path);
+    const CoverageProfile loaded = loadProfile(path);
+    QCOMPARE(loaded.heldoutSamples().sampleCount(), std::size_t(0));
+    QVERIFY(loaded.heldoutSamples().logits.empty());
+    QCOMPARE(loaded.fitSamples().rawProducts, saved.fitSamples().rawProducts);
 }
 
 void TestProfileIo::damagedFiles_data()
