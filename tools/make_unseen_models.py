@@ -46,15 +46,34 @@ def meta(name, layers):
             "layers": [{"name": n, "M": m, "O": o, "alpha": a} for n, m, o, a in layers]}
 
 
-# file: (constructor, export kind, where the metadata goes, layers (name, M, O, alpha))
+def calibrate_bn(model: torch.nn.Module, batches: int = 8) -> None:
+    """Sets every BatchNorm's running statistics to those of seeded random N(0,1) inputs.
+
+    With torchvision's initialisation (running mean 0, variance 1) a random mobilenet_v3_large
+    shrinks its activations layer after layer: its logits are ~1e-10, every gradient ~0, every
+    neuron state exactly 0.5, every NAC score 1, and a comparison of scores proves nothing.
+    """
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None                      # cumulative average over the batches
+    model.train()
+    with torch.no_grad():
+        for _ in range(batches):
+            model(torch.randn(32, 3, 32, 32))
+    model.eval()
+
+
+# file: (constructor, export kind, where the metadata goes, layers (name, M, O, alpha),
+#        calibrate BatchNorm statistics first)
 MODELS = {
     "resnet34_traced.pt": (lambda: M.resnet34(num_classes=10), "trace", "embedded",
-                           [("avgpool", 50, 50, 100), ("layer3", 500, 100, 1000)]),
+                           [("avgpool", 50, 50, 100), ("layer3", 500, 100, 1000)], False),
     "mobilenet_v3_large_scripted.pt": (lambda: M.mobilenet_v3_large(num_classes=10), "script", "sidecar",
-                                       [("features.12", 500, 100, 1000), ("avgpool", 50, 50, 100)]),
+                                       [("features.12", 500, 100, 1000), ("avgpool", 50, 50, 100)], True),
     "regnet_x_400mf_wrapped_scripted.pt": (lambda: Wrapped(M.regnet_x_400mf(num_classes=10)), "script", "none",
                                            [("net.trunk_output.block3", 500, 100, 1000),
-                                            ("net.avgpool", 50, 50, 100)]),
+                                            ("net.avgpool", 50, 50, 100)], False),
 }
 
 
@@ -71,13 +90,15 @@ def main() -> int:
         return 0
     torch.set_num_threads(1)
     os.makedirs(args.out, exist_ok=True)
-    for i, (fname, (ctor, kind, where, layers)) in enumerate(MODELS.items()):
+    for i, (fname, (ctor, kind, where, layers, calibrate)) in enumerate(MODELS.items()):
         path = os.path.join(args.out, fname)
         if os.path.exists(path) and not args.force:
             print(f"{path} exists, kept")
             continue
         torch.manual_seed(1000 + i)
         model = ctor().eval()
+        if calibrate:
+            calibrate_bn(model)
         assert not any(m.training for m in model.modules())
         if kind == "trace":
             exported = torch.jit.trace(model, torch.randn(2, 3, 32, 32), check_trace=False)

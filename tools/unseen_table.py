@@ -9,7 +9,7 @@ Rows are joined on `index`. Per model and set: images, mean and max |score diffe
 whose score differs by more than 1e-6, AUROC of the InD set (the first of --sets) against that set
 (NAC-UE, higher score = more InD) from nac and from eager, and their difference in AUROC points
 (percent). A model PASSes when every set's mean difference is below --mean-tol and every OOD set's
-AUROC difference is below --auroc-tol points. Per-layer columns (score_<layer>) are compared too.
+AUROC difference is below --auroc-tol points, and no set is vacuous (all eager scores equal). Per-layer columns (score_<layer>) are compared too.
 Exit status 0 when all models pass.
 """
 import argparse
@@ -88,6 +88,9 @@ def main() -> int:
                 if not abs(an - ae) < args.auroc_tol:
                     ok = False
                     reasons.append(f"{s}: |dAUROC| {abs(an - ae):.4f} >= {args.auroc_tol}")
+            if len(set(scores[s][1])) <= 1:    # every eager score equal: agreement proves nothing
+                ok = False
+                reasons.append(f"{s}: VACUOUS, all {len(common)} eager scores equal {scores[s][1][0]:g}")
             if not mean_d < args.mean_tol:
                 ok = False
                 reasons.append(f"{s}: mean|d| {mean_d:.3e} >= {args.mean_tol:g}")
