@@ -7,12 +7,16 @@
         --layer avgpool:M=50,O=50,alpha=100 --layer layer3:M=500,O=100,alpha=1000 \
         --mean 0.2858 --std 0.3529 --out scores.csv
 
-The network is rebuilt as an *eager* nn.Module (demo architecture or torchvision resnet18) and the
+The network is rebuilt as an *eager* nn.Module (demo architecture, torchvision resnet18, or any
+torchvision classification constructor with --arch torchvision:NAME; --arch torchvision:NAME:wrapped
+holds it as attribute `net` of a wrapper whose forward returns self.net(x), so that layer names
+read net.layer3 etc.; the number of classes is the TorchScript model's on a dry run) and the
 weights are copied from the TorchScript file, so nothing here shares code paths with the C++
 graph rewriting.  Layer outputs are captured with forward hooks (kept in the autograd graph) and
 one torch.autograd.grad call yields the gradients for all layers.
 
---layer, --mean and --std default to the model's embedded nac.json (or <model>.nac.json).
+--layer, --mean and --std default to the model's embedded nac.json (or <model>.nac.json); the
+input shape too, or --input CxHxW for a model without metadata.
 Fit images are --fit-count images of --fit (or "all") from index --fit-start; score images
 likewise.  The CSV's `index` is the image's index in the --score file.
 Note that the fit must not use images that are scored afterwards (SPEC §7).
@@ -135,15 +139,45 @@ def load_metadata(path: str):
     return module, meta
 
 
-def build_eager(arch: str, state: dict) -> torch.nn.Module:
-    num_classes = state["fc.weight"].shape[0]
-    if arch == "demo":
-        model = DemoResNet18(num_classes=num_classes, width=state["conv1.weight"].shape[0],
+class Wrapped(torch.nn.Module):
+    """--arch torchvision:NAME:wrapped: the model as attribute `net` (layer names net.*)."""
+
+    def __init__(self, net: torch.nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+def parse_arch(arch: str):
+    """'demo' | 'resnet18' | 'torchvision:NAME[:wrapped]' -> (kind, torchvision name, wrapped)."""
+    if arch in ("demo", "resnet18"):
+        return arch, None, False
+    parts = arch.split(":")
+    if parts[0] == "torchvision" and len(parts) in (2, 3) and parts[1] and \
+            (len(parts) == 2 or parts[2] == "wrapped"):
+        name = parts[1]
+        ctor = getattr(torchvision.models, name, None)
+        if name.startswith("_") or not callable(ctor):
+            raise SystemExit(f"--arch {arch}: torchvision.models has no constructor {name}")
+        return "torchvision", name, len(parts) == 3
+    raise SystemExit(f"unknown --arch {arch} (want demo, resnet18, torchvision:NAME or torchvision:NAME:wrapped)")
+
+
+def build_eager(arch: str, state: dict, num_classes: int = None) -> torch.nn.Module:
+    kind, name, wrapped = parse_arch(arch)
+    if kind == "demo":
+        model = DemoResNet18(num_classes=state["fc.weight"].shape[0], width=state["conv1.weight"].shape[0],
                              in_channels=state["conv1.weight"].shape[1])
-    elif arch == "resnet18":
-        model = torchvision.models.resnet18(num_classes=num_classes)
+    elif kind == "resnet18":
+        model = torchvision.models.resnet18(num_classes=state["fc.weight"].shape[0])
     else:
-        raise SystemExit(f"unknown --arch {arch}")
+        if num_classes is None:
+            raise SystemExit(f"--arch {arch}: number of classes unknown")
+        model = getattr(torchvision.models, name)(num_classes=num_classes)
+        if wrapped:
+            model = Wrapped(model)
     model.load_state_dict(state, strict=True)
     return model.eval()
 
@@ -200,12 +234,15 @@ def extract_all(extractor, x: torch.Tensor, batch: int):
 # --------------------------------------------------------------------------- main
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--arch", required=True, choices=["demo", "resnet18"])
+    ap.add_argument("--arch", required=True,
+                    help="demo, resnet18, torchvision:NAME (any torchvision classification constructor) "
+                         "or torchvision:NAME:wrapped (the model as attribute `net` of a wrapper)")
     ap.add_argument("--model", required=True, help="TorchScript file; only its weights (and nac.json) are used")
     ap.add_argument("--fit", required=True, help="IDX images for the coverage fit")
     ap.add_argument("--fit-count", default="1000", help="first N images, or 'all'")
     ap.add_argument("--fit-start", type=int, default=0, help="skip this many images first")
-    ap.add_argument("--score", required=True, help="IDX images to score")
+    ap.add_argument("--score", required=True, action="append",
+                    help="IDX images to score (repeatable, one --out each: the fit is done once)")
     ap.add_argument("--score-count", default="all", help="first N images, or 'all'")
     ap.add_argument("--score-start", type=int, default=0,
                     help="skip this many images first; CSV indices stay relative to the file")
@@ -213,21 +250,27 @@ def main() -> int:
                     help="name:M=..,O=..,alpha=.. (repeatable; default: layers of the model metadata)")
     ap.add_argument("--mean", help="comma-separated per-channel mean (default: metadata)")
     ap.add_argument("--std", help="comma-separated per-channel std (default: metadata)")
+    ap.add_argument("--input", metavar="CxHxW",
+                    help="model input shape when the model has no metadata (metadata wins otherwise)")
     ap.add_argument("--resize", choices=["bilinear", "none"], default="none",
                     help="how to fit images of another size to the model input")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=1, metavar="BATCHES",
                     help="untimed extraction batches before the fit (oneDNN primitive set-up)")
-    ap.add_argument("--out", required=True, help="CSV of per-image scores")
+    ap.add_argument("--out", required=True, action="append",
+                    help="CSV of per-image scores (one per --score, in the same order)")
     ap.add_argument("--dump-products", metavar="NPZ",
-                    help="also save the raw products sumHW(z)*sumHW(g) of fit and score images")
+                    help="also save the raw products sumHW(z)*sumHW(g) of fit and score images "
+                         "(keys fit_LAYER, score_LAYER; with several --score: scoreJ_LAYER, J from 0)")
     args = ap.parse_args()
+    if len(args.score) != len(args.out):
+        raise SystemExit(f"{len(args.score)} --score but {len(args.out)} --out; give one --out per --score")
 
     t_wall = time.perf_counter()
     torch.set_num_threads(args.threads)
+    parse_arch(args.arch)
     scripted, meta = load_metadata(args.model)
-    model = build_eager(args.arch, scripted.state_dict())
 
     layers = args.layer or (meta or {}).get("layers")
     if not layers:
@@ -239,15 +282,28 @@ def main() -> int:
     std = [float(v) for v in args.std.split(",")] if args.std else inp.get("std")
     if mean is None or std is None:
         raise SystemExit("need --mean/--std (the model has no metadata)")
+    state = scripted.state_dict()
     if args.arch == "demo":
-        shape = (model.conv1.in_channels, 28, 28)
+        shape = (state["conv1.weight"].shape[1], 28, 28)
     else:
         shape = (3, 32, 32)
+    if args.input:
+        try:
+            shape = tuple(int(v) for v in args.input.lower().split("x"))
+            assert len(shape) == 3 and min(shape) > 0
+        except (ValueError, AssertionError):
+            raise SystemExit(f"bad --input '{args.input}' (want CxHxW, e.g. 3x32x32)")
     if inp:
         shape = (inp["channels"], inp["height"], inp["width"])
+    num_classes = None
+    if parse_arch(args.arch)[0] == "torchvision":
+        with torch.no_grad():                  # dry run: the classes are the model's output width
+            num_classes = int(scripted(torch.zeros(2, *shape)).shape[1])
+    model = build_eager(args.arch, state, num_classes)
 
     x_fit = load_images(args.fit, args.fit_start, args.fit_count, shape, mean, std, args.resize)
-    x_score = load_images(args.score, args.score_start, args.score_count, shape, mean, std, args.resize)
+    x_scores = [load_images(p, args.score_start, args.score_count, shape, mean, std, args.resize)
+                for p in args.score]
     print(f"model {args.model} ({args.arch}), input {shape}, mean {mean} std {std}, "
           f"threads {torch.get_num_threads()}, batch {args.batch}")
     print("layers: " + "; ".join(f"{l['name']} M={l['M']} O={l['O']:g} alpha={l['alpha']:g}" for l in layers))
@@ -282,35 +338,37 @@ def main() -> int:
         phis.append(torch.clamp(counts / l["O"], max=1.0))              # Phi = min(count/O, 1)
         edges_all.append(edges)
 
-    # ---- score
-    logits, score_prods, score_secs = extract_all(extractor, x_score, args.batch)
-    print(f"score: {len(x_score)} images, state extraction {score_secs:.2f}s = "
-          f"{len(x_score) / score_secs:.1f} images/s")
-    layer_scores = []
-    for l, prod, phi, edges in zip(layers, score_prods, phis, edges_all):
-        states = torch.sigmoid(l["alpha"] * prod)
-        k = bin_index(states, edges)
-        cols = torch.arange(k.shape[1]).expand_as(k)
-        per_neuron = torch.where(k >= 0, phi[k.clamp(min=0), cols], torch.zeros(()))
-        layer_scores.append(per_neuron.double().mean(dim=1))            # mean over neurons
-    total = torch.stack(layer_scores).mean(dim=0)                       # equal layer weights
+    # ---- score (each --score set with the same fit)
+    dump = {f"fit_{l['name']}": p.numpy() for l, p in zip(layers, fit_prods)}
+    for j, (x_score, out_path) in enumerate(zip(x_scores, args.out)):
+        key = "score" if len(x_scores) == 1 else f"score{j}"
+        logits, score_prods, score_secs = extract_all(extractor, x_score, args.batch)
+        print(f"score: {len(x_score)} images, state extraction {score_secs:.2f}s = "
+              f"{len(x_score) / score_secs:.1f} images/s")
+        layer_scores = []
+        for l, prod, phi, edges in zip(layers, score_prods, phis, edges_all):
+            states = torch.sigmoid(l["alpha"] * prod)
+            k = bin_index(states, edges)
+            cols = torch.arange(k.shape[1]).expand_as(k)
+            per_neuron = torch.where(k >= 0, phi[k.clamp(min=0), cols], torch.zeros(()))
+            layer_scores.append(per_neuron.double().mean(dim=1))            # mean over neurons
+        total = torch.stack(layer_scores).mean(dim=0)                       # equal layer weights
 
-    msp = torch.softmax(logits, 1).max(1).values
-    maxlogit = logits.max(1).values
-    energy = torch.logsumexp(logits, 1)
+        msp = torch.softmax(logits, 1).max(1).values
+        maxlogit = logits.max(1).values
+        energy = torch.logsumexp(logits, 1)
 
-    with open(args.out, "w", newline="") as f:
-        wr = csv.writer(f)
-        wr.writerow(["index", "score"] + [f"score_{l['name']}" for l in layers] + ["msp", "maxlogit", "energy"])
-        for i in range(len(x_score)):
-            wr.writerow([args.score_start + i, f"{total[i].item():.10g}"] + [f"{s[i].item():.10g}" for s in layer_scores]
-                        + [f"{msp[i].item():.9g}", f"{maxlogit[i].item():.9g}", f"{energy[i].item():.9g}"])
+        with open(out_path, "w", newline="") as f:
+            wr = csv.writer(f)
+            wr.writerow(["index", "score"] + [f"score_{l['name']}" for l in layers] + ["msp", "maxlogit", "energy"])
+            for i in range(len(x_score)):
+                wr.writerow([args.score_start + i, f"{total[i].item():.10g}"] + [f"{s[i].item():.10g}" for s in layer_scores]
+                            + [f"{msp[i].item():.9g}", f"{maxlogit[i].item():.9g}", f"{energy[i].item():.9g}"])
+        dump.update({f"{key}_{l['name']}": p.numpy() for l, p in zip(layers, score_prods)})
+        dump[f"{key}_logits"] = logits.numpy()
+        print(f"mean score {total.mean().item():.6f}; wrote {out_path}")
     if args.dump_products:
-        np.savez(args.dump_products,
-                 **{f"fit_{l['name']}": p.numpy() for l, p in zip(layers, fit_prods)},
-                 **{f"score_{l['name']}": p.numpy() for l, p in zip(layers, score_prods)},
-                 score_logits=logits.numpy())
-    print(f"mean score {total.mean().item():.6f}; wrote {args.out}")
+        np.savez(args.dump_products, **dump)
     print(f"total wall time {time.perf_counter() - t_wall:.2f}s")
     return 0
 
