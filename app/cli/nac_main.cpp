@@ -69,9 +69,9 @@ CancelToken g_cancel = makeCancelToken();
 
 // Ctrl+C sets the cancel token; a job checks it between batches and ends with exit 130. A model
 // whose forward never returns never gets there, so a watchdog thread woken through this pipe
-// gives the job kCancelGraceSeconds, then removes this process's temporary files and _exits.
-// A second Ctrl+C does that at once.
-constexpr int kCancelGraceSeconds = 1;
+// gives the job kCancelGraceMilliseconds (so that `nac` ends within a second of Ctrl+C), then
+// removes this process's temporary files and _exits. A second Ctrl+C does that at once.
+constexpr long kCancelGraceMilliseconds = 600;
 int g_interruptPipe[2] = {-1, -1};
 std::atomic<int> g_interruptCount{0};
 
@@ -105,13 +105,13 @@ void cancelWatchdog()
     char byte = 0;
     while (::read(g_interruptPipe[0], &byte, 1) < 0 && errno == EINTR) {
     }
-    timespec grace{kCancelGraceSeconds, 0};
+    timespec grace{0, kCancelGraceMilliseconds * 1'000'000};
     while (::nanosleep(&grace, &grace) != 0 && errno == EINTR) {
     }
     // The job did not end by itself (a model stuck in its forward): no allocation or locks here,
     // the stuck thread may hold any of them.
     engine::removeTemporaryFilesInProgress();
-    writeToStderr("\nnac: canceled (the model did not stop within a second)\n");
+    writeToStderr("\nnac: canceled (the model did not stop within 0.6 s)\n");
     ::_exit(130);
 }
 
