@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of the fuzz targets (tests/fuzz/corpus/<target>/): a few small valid and
-invalid inputs each. The .nacprofile seeds come from the real writer (saveProfile), by running
-`fuzz_profile_io` with NAC_FUZZ_WRITE_PROFILE_SEEDS=<folder>; the others are written here.
-Regression inputs (crashes found) are kept by hand beside them as regress-*.
+invalid inputs each. The .nacprofile seeds come from the real writer (saveProfile): build the
+target fuzz_make_profile_seeds and run it with the corpus folder; the damaged variants beside them
+(bad-*) were made from whole-file by hand (version byte 7, one flipped byte, cut to 40 bytes).
+Regression inputs (what the fuzz targets found trouble with) are kept beside them as regress-*.
 Usage: make_corpus.py [CORPUS_FOLDER]"""
 import gzip
 import json
