@@ -106,7 +106,8 @@ std::string resolveModelPath(const std::string& absolutePath, const std::string&
 }
 
 // value as the integer type T. nlohmann's get<T>() converts a float outside T's range with
-// undefined behaviour (1e300) and wraps an integer; a damaged header may hold either.
+// undefined behaviour (1e300), wraps an integer and truncates a fraction; a damaged header may
+// hold any of them.
 template <typename T>
 T integerValue(const Json& value, const std::string& path)
 {
@@ -115,6 +116,8 @@ T integerValue(const Json& value, const std::string& path)
         // double(max) + 1 is exact for int and rounds to 2^63 / 2^64 for the 64-bit types.
         if (!(number >= double(std::numeric_limits<T>::min()) && number < double(std::numeric_limits<T>::max()) + 1.0))
             throw badInput(path + " is damaged: its header holds the number " + value.dump() + ", out of range");
+        if (!value.is_number_integer())
+            throw badInput(path + " is damaged: its header holds " + value.dump() + " where a whole number belongs");
     }
     return value.get<T>();  // a non-number throws type_error, reported as a damaged header
 }
@@ -337,12 +340,6 @@ CoverageProfile loadProfile(const std::string& path)
                                              header.value("model_path_relative", std::string()), path);
         if (header.contains("input")) {
             const Json& in = header.at("input");
-            auto side = [&](const char* key) {
-                const Json& value = in.at(key);
-                if (!value.is_number_integer() || value.get<std::int64_t>() < 1 || value.get<std::int64_t>() > 65536)
-                    throw badInput(path + " is damaged: its input " + key + " " + value.dump() + " is not a whole number from 1 to 65536");
-                return value.get<int>();
-            };
             auto floats = [&](const char* key) {
                 std::vector<float> values;
                 const Json& list = in.at(key);
@@ -355,9 +352,10 @@ CoverageProfile loadProfile(const std::string& path)
                 }
                 return values;
             };
-            profile.input.channels = side("channels");
-            profile.input.height = side("height");
-            profile.input.width = side("width");
+            // Ranges are checked by validateInputSpec() below.
+            profile.input.channels = integerValue<int>(in.at("channels"), path);
+            profile.input.height = integerValue<int>(in.at("height"), path);
+            profile.input.width = integerValue<int>(in.at("width"), path);
             profile.input.mean = floats("mean");
             profile.input.std = floats("std");
             try {

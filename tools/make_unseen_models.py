@@ -24,20 +24,13 @@ import sys
 import torch
 import torchvision
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The eager reference rebuilds the wrapped model with the same class, so the layer names agree.
+from reference_nac import Wrapped  # noqa: E402
+
 M = torchvision.models
 MEAN = [0.4914, 0.4822, 0.4465]
 STD = [0.2470, 0.2435, 0.2616]
-
-
-class Wrapped(torch.nn.Module):
-    """A torchvision model as attribute `net`; layer names gain the prefix `net.`."""
-
-    def __init__(self, net: torch.nn.Module):
-        super().__init__()
-        self.net = net
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
 
 
 def meta(name, layers):
