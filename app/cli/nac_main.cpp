@@ -153,6 +153,8 @@ common: --batch B|auto (auto) --threads T (all cores) --workers K (batches at on
 exit codes: 0 ok, 2 usage error, 3 bad input, 1 internal error, 130 canceled
 )";
 
+void printNote(const std::string& text) { std::cerr << "note: " << text << "\n"; }
+
 // Progress on stderr: "fit 512/1000 images  153.2 images/s  ETA 3 s".
 class ProgressPrinter {
 public:
@@ -190,7 +192,7 @@ public:
         return [this](const std::string& text) {
             if (m_tty && !m_quiet)
                 std::cerr << "\r";
-            std::cerr << "note: " << text << "\n";
+            printNote(text);
         };
     }
 
@@ -208,8 +210,6 @@ std::set<std::string> withModelOptions(std::set<std::string> options)
     options.insert(kModelOptions.begin(), kModelOptions.end());
     return options;
 }
-
-void printNote(const std::string& text) { std::cerr << "note: " << text << "\n"; }
 
 // The input spec that --input/--mean/--std describe, starting from base for what they leave out.
 InputSpec inputFromOptions(const CliArgs& args, const InputSpec& base)
