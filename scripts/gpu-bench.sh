@@ -3,7 +3,7 @@
 # the engine and `nac` (with `nac bench`) against that PyTorch's LibTorch, prints fit throughput
 # on the GPU next to the CPU on the demo model, and checks that CUDA and CPU give the same scores.
 #
-#   bash scripts/gpu-prepare.sh        # here, first: copies Debian's nlohmann headers to build-deps/
+#   bash scripts/gpu-prepare.sh        # here, first: copies Debian's nlohmann and CLI11 headers to build-deps/
 #   bash scripts/gpu-bench.sh [PYTHON] # there, with build-deps carried along
 #
 # LibTorch is taken through Torch's CMake config when nvcc is there (that config insists on the
@@ -23,6 +23,9 @@ echo "torch folder $torch_dir; C++11 ABI $abi; cmake $(cmake --version | head -n
 common=(-DCMAKE_BUILD_TYPE=Release -DNAC_BUILD_GUI=OFF -DNAC_BUILD_TESTS=OFF -DNAC_WITH_OPENCV=OFF)
 if [ -f build-deps/include/nlohmann/json.hpp ]; then
   common+=(-DNAC_NLOHMANN_INCLUDE_DIR="$PWD/build-deps/include")
+fi
+if [ -f build-deps/include/CLI/CLI.hpp ]; then
+  common+=(-DNAC_CLI11_INCLUDE_DIR="$PWD/build-deps/include")
 fi
 if command -v ninja >/dev/null; then
   common+=(-G Ninja)

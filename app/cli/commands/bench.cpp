@@ -2,12 +2,14 @@
 // scoring latency, re-binning times and peak memory. Needs LibTorch only (no Qt, no OpenCV for
 // IDX or noise data), so it also runs on a GPU machine with just PyTorch.
 #include "cli_common.h"
+#include "commands/commands.h"
 
 #include "engine/atomic_file.h"
 #include "engine/coverage_profile.h"
 #include "engine/data/data_source.h"
 #include "engine/error.h"
 #include "engine/fitter.h"
+#include "engine/number_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +22,7 @@
 #include <iomanip>
 #include <iostream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 namespace nac::app {
@@ -94,24 +97,50 @@ SampleSet syntheticSamples(const std::vector<LayerInfo>& layers, std::size_t cou
     return s;
 }
 
-}  // namespace
+constexpr long long kMaxRebinSize = 200000;
 
-int commandBench(const std::vector<std::string>& argv)
+// --rebin-sizes N,N,...: the numbers of synthetic fit samples the re-binning is timed on.
+std::vector<int> parseRebinSizes(const std::string& text)
 {
-    std::set<std::string> options = modelOptions();
-    options.insert({"--data", "--layer", "--samples", "--image", "--rounds", "--json", "--rebin-sizes"});
-    const CliArgs args(argv, options, {"--quiet"});
-    auto model = loadModelForCli(args, args.required("--model"));
-    const auto [layerNames, params] = chooseLayersForCli(args, model->metadata());
-    model->setTappedLayers(layerNames);
+    std::vector<int> sizes;
+    std::stringstream list(text);
+    std::string item;
+    while (std::getline(list, item, ','))
+        if (const std::optional<long long> n = parseInteger(item); n && *n >= 1 && *n <= kMaxRebinSize)
+            sizes.push_back(int(*n));
+    return sizes;
+}
+
+std::string checkRebinSizes(const std::string& text)
+{
+    std::stringstream list(text);
+    std::string item;
+    std::size_t count = 0;
+    while (std::getline(list, item, ',')) {
+        const std::optional<long long> n = parseInteger(item);
+        if (!n || *n < 1 || *n > kMaxRebinSize)
+            return "'" + text + "' must be whole numbers 1.." + std::to_string(kMaxRebinSize) + " separated by commas";
+        ++count;
+    }
+    if (count == 0 || text.back() == ',')
+        return "'" + text + "' must be whole numbers 1.." + std::to_string(kMaxRebinSize) + " separated by commas";
+    return {};
+}
+
+int runBench(const Args& args)
+{
+    auto model = loadModel(args, args.required("--model"));
+    const LayerChoice layers = chooseLayers(args, model->metadata());
+    const std::vector<LayerParams>& params = layers.params;
+    model->setTappedLayers(layers.names);
     const InputSpec spec = model->inputSpec();
-    const int samples = args.intValue("--samples", 1024, 1, 10000000);
-    const int rounds = args.intValue("--rounds", 3, 1, 100);
+    const int samples = args.intValue("--samples", 1024);
+    const int rounds = args.intValue("--rounds", 3);
 
     RunOptions run;
     run.batchSize = batchOption(args);
-    run.threads = args.intValue("--threads", 0, 0, 1024);
-    run.workers = args.intValue("--workers", 0, 0, 64);
+    run.threads = args.intValue("--threads", 0);
+    run.workers = args.intValue("--workers", 0);
     const int threads = run.threads > 0 ? run.threads : defaultThreadCount();
 
     const std::string dataSpec = args.value("--data", "noise:uniform:" + std::to_string(std::min(samples, 4096)));
@@ -186,7 +215,7 @@ int commandBench(const std::vector<std::string>& argv)
 
     // Re-binning cached raw products: a change of alpha or M re-bins, a change of O only redoes Phi.
     nlohmann::json rebinJson = nlohmann::json::array();
-    std::vector<int> sizes{1000, 10000, 60000};
+    const std::vector<int> sizes = parseRebinSizes(args.value("--rebin-sizes", "1000,10000,60000"));
     for (int size : sizes) {
         const SampleSet synthetic = syntheticSamples(model->tappedLayers(), std::size_t(size), 7);
         auto start = Clock::now();
@@ -237,7 +266,28 @@ int commandBench(const std::vector<std::string>& argv)
                            {"peak_resident_mib", peak}};
         writeFileAtomically(args.value("--json"), out.dump(2) + "\n", "JSON report");
     }
-    return 0;
+    return kExitOk;
+}
+
+}  // namespace
+
+void addBenchCommand(CLI::App& nac)
+{
+    CLI::App& command = addCommand(
+        nac, {"bench", "measure throughput, NAC's overhead, latency and re-binning time",
+              "  nac bench  --model M.pt [--data D] [--samples N] [--layer ...] [--image FILE] [--rounds R] [--json FILE]\n"
+              "             [--rebin-sizes N,N,...]",
+              runBench});
+    addModelOptions(command);
+    addValue(command, "--data", "D", "the images to time (decoded once, beforehand; default: uniform noise)");
+    addRepeated(command, "--layer", "NAME[:params]", "a layer to tap (default: the metadata's layers)");
+    addValue(command, "--samples", "N", "images per timed pass, 1..10000000 (default 1024)", wholeNumber(1, 10000000));
+    addValue(command, "--image", "FILE", "the image whose single-image scoring latency is timed (default: Gaussian noise)");
+    addValue(command, "--rounds", "R", "timed rounds, 1..100; the median is reported (default 3)", wholeNumber(1, 100));
+    addValue(command, "--rebin-sizes", "N,N,...",
+             "synthetic fit-sample counts the re-binning is timed on (default 1000,10000,60000)", checkRebinSizes);
+    addValue(command, "--json", "FILE", "also write the figures as JSON");
+    addQuiet(command);
 }
 
 }  // namespace nac::app
