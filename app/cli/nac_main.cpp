@@ -106,7 +106,7 @@ class HelpFormatter : public CLI::FormatterBase {
 public:
     std::string make_help(const CLI::App* app, std::string, CLI::AppFormatMode) const override
     {
-        if (app->get_parent() != nullptr)
+        if (app->get_parent() != nullptr && commandOf(*app) != nullptr)
             return commandHelp(*app, kNotes);
         std::string out = std::string("nac: ") + kDescription + "\n\nusage:\n";
         for (const CLI::App* sub : app->get_subcommands([](const CLI::App* s) { return commandOf(*s) != nullptr; }))
@@ -143,7 +143,8 @@ int run(CLI::App& nac, int argc, char** argv)
     try {
         nac.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
-        const CLI::App* command = givenCommand(nac);
+        // `nac --help ...`: nac's; `nac CMD ... --help`: the command's.
+        const CLI::App* command = nac.get_help_ptr()->count() > 0 ? nullptr : givenCommand(nac);
         std::cout << (command ? command->help() : nac.help());
         return kExitOk;
     } catch (const CLI::CallForVersion& version) {
@@ -153,8 +154,12 @@ int run(CLI::App& nac, int argc, char** argv)
         // CLI11 ran out of arguments for an option (always the last one given), or a flag was given a value.
         const std::string what = e.what();
         std::string name = what.substr(0, what.find_first_of(": "));
-        if (what.find("flag override") != std::string::npos)
+        if (what.find("flag override") != std::string::npos) {
+            // CLI11 names the flag without its dashes.
+            if (!name.empty() && name[0] != '-')
+                name = (name.size() == 1 ? "-" : "--") + name;
             throw UsageError(name + " takes no value");
+        }
         const std::string last = argv[argc - 1];
         if (last.size() >= 2 && last[0] == '-')
             name = last.substr(0, last.find('='));
