@@ -7,6 +7,7 @@
 #include "engine/coverage_profile.h"
 #include "engine/data/data_source.h"
 #include "engine/data/fit_plan.h"
+#include "engine/data/shard.h"
 #include "engine/error.h"
 #include "engine/fitter.h"
 #include "engine/metrics.h"
@@ -32,6 +33,7 @@
 #include <iostream>
 #include <locale>
 #include <new>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <time.h>
@@ -135,8 +137,12 @@ usage:
   nac layers --model M.pt [--json] [--device DEV] [--input CxHxW]
   nac fit    --model M.pt --data D [--layer NAME[:M=50,O=50,alpha=100]]... [--samples N|all]
              [--seed S] [--holdout N] [--holdout-data D] [--batch B|auto] [--threads T] [--device DEV]
-             [--input CxHxW] [--mean a[,b,c]] [--std a[,b,c]] -o PROFILE
-  nac score  --profile P --data D [--model M.pt] [--layer NAME:M=..,O=..,alpha=..]... -o scores.csv
+             [--input CxHxW] [--mean a[,b,c]] [--std a[,b,c]] [--shard K/N] -o PROFILE
+             --shard K/N: fit only block K (0..N-1) of the planned fit and held-out images;
+             `nac merge` of shards 0..N-1 in order equals the unsharded fit
+  nac score  --profile P --data D [--model M.pt] [--layer NAME:M=..,O=..,alpha=..]... [--shard K/N] -o scores.csv
+             --shard K/N: score only block K (0..N-1) of D's images; only shard 0 writes the
+             CSV header, so `cat` of shards 0..N-1 in order equals the unsharded CSV
   nac eval   --profile P --id D --ood NAME=D [--ood NAME=D]... [--model M.pt] [--layer ...]
              [--layers avgpool,layer3 (ablation: only these layers)] [--json FILE]
   nac merge  -o OUT.nacprofile P1 P2 ...
@@ -375,6 +381,27 @@ FitPlanRequest samplesRequest(const CliArgs& args, std::size_t defaultCount)
     return request;
 }
 
+// --shard K/N (absent: the whole run). Malformed values are usage errors (exit 2).
+std::optional<Shard> shardOption(const CliArgs& args)
+{
+    if (!args.has("--shard"))
+        return std::nullopt;
+    try {
+        return parseShard(args.value("--shard"));
+    } catch (const Error& e) {
+        throw UsageError(e.what());
+    }
+}
+
+// Shard K of N of count items, refusing more shards than items (each shard must do some work).
+void checkShardFits(const Shard& shard, std::size_t count, const std::string& what)
+{
+    if (count < shard.count)
+        throw UsageError("--shard " + toString(shard) + ": there are only "
+                         + std::to_string(count) + " " + what + ", fewer than the " + std::to_string(shard.count)
+                         + " shards; use at most " + std::to_string(count) + " shards");
+}
+
 RunOptions runOptions(const CliArgs& args, ProgressPrinter& printer)
 {
     RunOptions options;
@@ -474,9 +501,10 @@ int commandLayers(const std::vector<std::string>& argv)
 int commandFit(const std::vector<std::string>& argv)
 {
     const CliArgs args(argv, withModelOptions({"--data", "--layer", "--samples", "--seed", "--holdout", "--holdout-data", "-o",
-                                               "--output"}),
+                                               "--output", "--shard"}),
                        {"--quiet"});
     const std::string output = args.has("-o") ? args.value("-o") : args.required("--output");
+    const std::optional<Shard> shard = shardOption(args);
     auto model = loadModel(args, args.required("--model"));
     stage("model loaded");
     const LayerChoice layers = chooseLayers(args, model->metadata());
@@ -492,14 +520,24 @@ int commandFit(const std::vector<std::string>& argv)
         request.heldoutData = heldoutData.get();
     }
     // The same plan as NAC Studio's: the same settings fit the same images.
-    const FitPlan plan = planFit(*dataset, request, &model->metadata());
+    FitPlan plan = planFit(*dataset, request, &model->metadata());
     for (const std::string& text : plan.notes)
         printNote(text);
+    if (shard) {
+        // The whole plan is made first, so that every shard splits the same images (SPEC §3's
+        // class-balanced subset and the held-out set included).
+        checkShardFits(*shard, plan.fitIndices.size(), "fit images");
+        printNote("shard " + toString(*shard) + ": fit images " + describeShardBlock(*shard, plan.fitIndices.size())
+                  + (plan.heldoutIndices.empty() ? std::string()
+                                                 : ", held-out images " + describeShardBlock(*shard, plan.heldoutIndices.size()))
+                  + " (positions in the plan)");
+        plan = shardFitPlan(plan, *shard);
+    }
     stage("data opened");
     ProgressPrinter printer(args.flag("--quiet"));
     CoverageProfile profile = fitProfile(*model, *dataset, plan.fitIndices, heldoutData ? std::vector<std::size_t>() : plan.heldoutIndices,
                                          layers.params, runOptions(args, printer));
-    if (heldoutData) {
+    if (heldoutData && !plan.heldoutIndices.empty()) {
         RunOptions options = runOptions(args, printer);
         options.stage = "held-out";
         profile.setHeldoutSamples(computeSampleSet(*model, *heldoutData, plan.heldoutIndices, options));
@@ -554,8 +592,9 @@ ScoredSet scoreDataset(Model& model, const CoverageProfile& profile, const Datas
 
 int commandScore(const std::vector<std::string>& argv)
 {
-    const CliArgs args(argv, withModelOptions({"--profile", "--data", "--layer", "-o", "--output"}), {"--quiet"});
+    const CliArgs args(argv, withModelOptions({"--profile", "--data", "--layer", "-o", "--output", "--shard"}), {"--quiet"});
     const std::string output = args.has("-o") ? args.value("-o") : args.required("--output");
+    const std::optional<Shard> shard = shardOption(args);
     CoverageProfile profile = loadProfile(args.required("--profile"));
     stage("profile loaded");
     applyLayerOverrides(args, profile);
@@ -566,15 +605,25 @@ int commandScore(const std::vector<std::string>& argv)
     ProgressPrinter printer(args.flag("--quiet"));
     RunOptions options = runOptions(args, printer);
     options.stage = "score";
-    const ScoredSet scored = scoreDataset(*model, profile, *dataset, allIndices(*dataset), options);
+    std::vector<std::size_t> indices = allIndices(*dataset);
+    if (shard) {
+        checkShardFits(*shard, indices.size(), "images in " + dataset->description());
+        printNote("shard " + toString(*shard) + ": images " + describeShardBlock(*shard, indices.size())
+                  + (shard->index == 0 ? "" : "; no CSV header (shard 0 writes it)"));
+        indices = shardOf(indices, *shard);
+    }
+    const ScoredSet scored = scoreDataset(*model, profile, *dataset, indices, options);
     stage("scored");
 
     std::ostringstream csv;
     csv.imbue(std::locale::classic());  // '.' decimals whatever the user's locale
-    csv << "index,source,label,predicted,score";
-    for (const LayerInfo& l : profile.layers())
-        csv << ",score_" << l.name;
-    csv << ",msp,maxlogit,energy\n";
+    if (!shard || shard->index == 0) {
+        // One header for the shards concatenated in order, so that `cat` gives the unsharded CSV.
+        csv << "index,source,label,predicted,score";
+        for (const LayerInfo& l : profile.layers())
+            csv << ",score_" << l.name;
+        csv << ",msp,maxlogit,energy\n";
+    }
     // Skipped images are absent, so recover each row's data-set index from its source name.
     std::map<std::string, std::size_t> indexOf;
     for (std::size_t i = 0; i < dataset->size(); ++i)
