@@ -525,6 +525,39 @@ FitPlanRequest samplesRequest(const Args& args, std::size_t defaultCount)
     return request;
 }
 
+void addShardOption(CLI::App& command, const std::string& description)
+{
+    addValue(command, "--shard", "K/N", description, [](const std::string& text) -> std::string {
+        try {
+            parseShard(text);
+            return {};
+        } catch (const Error& e) {
+            // parseShard names the option itself; checkGiven puts the name back in front.
+            const std::string what = e.what();
+            const std::string prefix = "--shard ";
+            return what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what;
+        }
+    });
+}
+
+std::optional<Shard> shardOption(const Args& args)
+{
+    if (!args.has("--shard"))
+        return std::nullopt;
+    try {
+        return parseShard(args.value("--shard"));
+    } catch (const Error& e) {
+        throw UsageError(e.what());
+    }
+}
+
+void checkShardFits(const Shard& shard, std::size_t count, const std::string& what)
+{
+    if (count < shard.count)
+        throw UsageError("--shard " + toString(shard) + ": there are only " + std::to_string(count) + " " + what + ", fewer than the "
+                         + std::to_string(shard.count) + " shards; use at most " + std::to_string(count) + " shards");
+}
+
 int batchOption(const Args& args)
 {
     if (args.value("--batch", "auto") == "auto")

@@ -7,6 +7,7 @@
 #include "engine/coverage_profile.h"
 #include "engine/data/data_source.h"
 #include "engine/data/fit_plan.h"
+#include "engine/data/shard.h"
 #include "engine/fitter.h"
 #include "engine/layer_params.h"
 #include "engine/model.h"
@@ -14,6 +15,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -163,6 +165,11 @@ std::unique_ptr<engine::Dataset> openDataFor(const std::string& spec, const engi
 std::vector<std::size_t> allIndices(const engine::Dataset& dataset);
 // --samples N|all (default: defaultCount; 0 means all) and --seed as a fit plan request.
 engine::FitPlanRequest samplesRequest(const Args& args, std::size_t defaultCount);
+// --shard K/N, checked with the other options (parseShard's messages; absent: the whole run).
+void addShardOption(CLI::App& command, const std::string& description);
+std::optional<engine::Shard> shardOption(const Args& args);
+// Shard K of N of count items, refusing more shards than items (each shard must do some work).
+void checkShardFits(const engine::Shard& shard, std::size_t count, const std::string& what);
 // --batch B|auto as RunOptions::batchSize (0: automatic).
 int batchOption(const Args& args);
 // --batch, --threads, --workers, the cancel token and the printer's callbacks.

@@ -16,6 +16,7 @@ using namespace nac::engine;
 int runFit(const Args& args)
 {
     const std::string output = args.required("--output");
+    const std::optional<Shard> shard = shardOption(args);
     auto model = loadModel(args, args.required("--model"));
     stage("model loaded");
     const LayerChoice layers = chooseLayers(args, model->metadata());
@@ -31,14 +32,24 @@ int runFit(const Args& args)
         request.heldoutData = heldoutData.get();
     }
     // The same plan as NAC Studio's: the same settings fit the same images.
-    const FitPlan plan = planFit(*dataset, request, &model->metadata());
+    FitPlan plan = planFit(*dataset, request, &model->metadata());
     for (const std::string& text : plan.notes)
         printNote(text);
+    if (shard) {
+        // The whole plan is made first, so that every shard splits the same images (SPEC §3's
+        // class-balanced subset and the held-out set included).
+        checkShardFits(*shard, plan.fitIndices.size(), "fit images");
+        printNote("shard " + toString(*shard) + ": fit images " + describeShardBlock(*shard, plan.fitIndices.size())
+                  + (plan.heldoutIndices.empty() ? std::string()
+                                                 : ", held-out images " + describeShardBlock(*shard, plan.heldoutIndices.size()))
+                  + " (positions in the plan)");
+        plan = shardFitPlan(plan, *shard);
+    }
     stage("data opened");
     ProgressPrinter printer(args.flag("--quiet"));
     CoverageProfile profile = fitProfile(*model, *dataset, plan.fitIndices, heldoutData ? std::vector<std::size_t>() : plan.heldoutIndices,
                                          layers.params, runOptions(args, printer));
-    if (heldoutData) {
+    if (heldoutData && !plan.heldoutIndices.empty()) {
         RunOptions options = runOptions(args, printer);
         options.stage = "held-out";
         profile.setHeldoutSamples(computeSampleSet(*model, *heldoutData, plan.heldoutIndices, options));
@@ -68,7 +79,7 @@ void addFitCommand(CLI::App& nac)
         nac, {"fit", "fit a coverage profile (.nacprofile) on in-distribution training images",
               "  nac fit    --model M.pt --data D [--layer NAME[:M=50,O=50,alpha=100]]... [--samples N|all]\n"
               "             [--seed S] [--holdout N] [--holdout-data D] [--batch B|auto] [--threads T] [--device DEV]\n"
-              "             [--input CxHxW] [--mean a[,b,c]] [--std a[,b,c]] -o PROFILE",
+              "             [--input CxHxW] [--mean a[,b,c]] [--std a[,b,c]] [--shard K/N] -o PROFILE",
               runFit});
     addModelOptions(command);
     addValue(command, "--data", "D", "the in-distribution training images");
@@ -81,6 +92,8 @@ void addFitCommand(CLI::App& nac)
     addValue(command, "--holdout", "N", "images kept aside for the 95%-InD threshold and the sanity check of `nac eval` (default 0)",
              wholeNumber(0, 100000000));
     addValue(command, "--holdout-data", "D", "take the held-out images from this data (e.g. training images the model never saw)");
+    addShardOption(command, "fit only block K (0..N-1) of the planned fit and held-out images; "
+                            "`nac merge` of shards 0..N-1 in order equals the unsharded fit");
     addValue(command, "-o,--output", "PROFILE", "the profile to write");
     addQuiet(command);
 }
