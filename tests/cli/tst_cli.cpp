@@ -576,8 +576,9 @@ void TestCli::commandHelp_data()
     QTest::newRow("layers") << u"layers"_s << model + QStringList{u"--json"_s};
     QTest::newRow("fit") << u"fit"_s
                          << model + QStringList{u"--data"_s, u"--layer"_s, u"--samples"_s, u"--seed"_s, u"--holdout"_s,
-                                                u"--holdout-data"_s, u"-o, --output"_s};
-    QTest::newRow("score") << u"score"_s << model + QStringList{u"--profile"_s, u"--data"_s, u"--layer"_s, u"-o, --output"_s};
+                                                u"--holdout-data"_s, u"--shard"_s, u"-o, --output"_s};
+    QTest::newRow("score") << u"score"_s << model + QStringList{u"--profile"_s, u"--data"_s, u"--layer"_s, u"--shard"_s,
+                                                                u"-o, --output"_s};
     QTest::newRow("eval") << u"eval"_s
                           << model + QStringList{u"--profile"_s, u"--id"_s, u"--ood"_s, u"--layer"_s, u"--layers"_s, u"--json"_s};
     QTest::newRow("merge") << u"merge"_s << QStringList{u"-o, --output"_s, u"--quiet"_s, u"PROFILES"_s};
