@@ -28,6 +28,7 @@ enum class JobKind {
     ScoreImages,
     SaveProfile,
     LoadProfile,
+    EvaluateSets,
 };
 
 enum class JobOutcome {
