@@ -828,6 +828,8 @@ void MainWindow::onParamsEdited()
 void MainWindow::onSampleSelected(int sampleIndex)
 {
     m_coverage->setMarkers(m_scoring->weakNeuronMarkers(sampleIndex));
+    const int row = m_scoring->list()->currentRow();
+    m_coverage->setSelectedSample(sampleIndex, row >= 0 ? m_scoring->list()->row(row).name : QString());
 }
 
 // --- scoring ---
