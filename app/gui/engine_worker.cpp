@@ -600,6 +600,8 @@ void EngineWorker::emitSnapshot(SnapshotReason reason, ParamChange change, doubl
         snapshot->heldoutBaselines =
             nac::engine::baselineScores(profile.heldoutSamples().logits, profile.heldoutSamples().classCount);
         snapshot->threshold = nac::engine::thresholdKeepingInd(table.total, kInDKeepFraction);
+        for (const std::vector<double>& layerScores : table.perLayer)
+            snapshot->heldoutLayerReference.push_back(nac::engine::thresholdKeepingInd(layerScores, kInDKeepFraction));
         m_heldoutSorted = table.total;
         std::sort(m_heldoutSorted.begin(), m_heldoutSorted.end());
     }

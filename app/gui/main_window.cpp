@@ -786,6 +786,8 @@ void MainWindow::onJobFinished(const JobResult& result)
     case JobKind::ScoreImages:
         if (failed)
             showError(tr("Could not score the images: %1").arg(result.message));
+        if (result.outcome == JobOutcome::Canceled)
+            showInfo(tr("Scoring canceled; the images of that drop were not added."));
         if (result.outcome != JobOutcome::Completed) {
             m_dropNs = -1;
             m_dropAwaitingBatch = 0;
@@ -808,7 +810,11 @@ void MainWindow::onJobFinished(const JobResult& result)
             showError(tr("Could not evaluate the set: %1").arg(result.message));
         break;
     }
-    if (result.outcome == JobOutcome::Completed || result.outcome == JobOutcome::Canceled)
+    if (result.outcome == JobOutcome::Canceled && result.kind == JobKind::ScoreImages)
+        m_stateText = tr("Scoring canceled.");
+    else if (result.outcome == JobOutcome::Canceled && result.kind == JobKind::EvaluateSets)
+        m_stateText = tr("Evaluation canceled.");
+    else if (result.outcome == JobOutcome::Completed || result.outcome == JobOutcome::Canceled)
         m_stateText = result.message;
     else
         m_stateText = tr("Failed: %1").arg(jobKindText(result.kind));
