@@ -70,6 +70,7 @@ std::vector<EvaluatedImage> EvaluationResults::images() const
 
 void registerEvaluationMetaTypes()
 {
+    qRegisterMetaType<SetRole>();
     qRegisterMetaType<EvaluationSetRequest>();
     qRegisterMetaType<QList<EvaluationSetRequest>>();
     qRegisterMetaType<std::shared_ptr<const EvaluationResults>>();

@@ -99,6 +99,7 @@ void registerEvaluationMetaTypes();
 
 }  // namespace nac::app
 
+Q_DECLARE_METATYPE(nac::app::SetRole)
 Q_DECLARE_METATYPE(nac::app::EvaluationSetRequest)
 Q_DECLARE_METATYPE(QList<nac::app::EvaluationSetRequest>)
 Q_DECLARE_METATYPE(std::shared_ptr<const nac::app::EvaluationResults>)
