@@ -899,6 +899,35 @@ bool MainWindow::handleMimeData(const QMimeData* mime)
     return !plan.isEmpty();
 }
 
+bool MainWindow::addEvaluationSets(const QMimeData* mime)
+{
+    QStringList refused;
+    int added = 0;
+    for (const QUrl& url : mime->urls()) {
+        const QString path = url.toLocalFile();
+        if (path.isEmpty())
+            continue;
+        const QFileInfo info(path);
+        // Folders and IDX files are sets; anything else is named in the message below.
+        const QString name = info.fileName();
+        const bool idx = name.contains(QLatin1String("-ubyte")) || name.endsWith(QLatin1String(".idx"))
+            || name.endsWith(QLatin1String(".idx.gz"));
+        if (info.isDir() || (info.isFile() && idx)) {
+            m_workbench->addSet(path, SetRole::Ood);
+            ++added;
+        } else {
+            refused.append(name);
+        }
+    }
+    if (!refused.isEmpty())
+        showWarning(tr("Only IDX files and folders of images become evaluation sets; not %1. Drop single images on the "
+                       "score list instead.")
+                        .arg(refused.join(QStringLiteral(", "))));
+    else if (added > 0)
+        showInfo(tr("%n set(s) added as OOD; switch a set's role to InD in the Evaluation dock's table.", nullptr, added));
+    return added > 0;
+}
+
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
     if (DropPlanner::canHandle(event->mimeData()))
@@ -924,6 +953,11 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event)
         auto* widget = qobject_cast<QWidget*>(watched);
         if (widget && widget->window() == this) {
             auto* drop = static_cast<QDropEvent*>(event);
+            if (m_workbenchDock && m_workbenchDock->isAncestorOf(widget) && drop->mimeData()->hasUrls()) {
+                if (type != QEvent::Drop || addEvaluationSets(drop->mimeData()))
+                    drop->acceptProposedAction();
+                return true;
+            }
             if (DropPlanner::canHandle(drop->mimeData())) {
                 if (type == QEvent::Drop)
                     dropEvent(drop);

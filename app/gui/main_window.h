@@ -82,6 +82,9 @@ public:
     void scoreFiles(const QStringList& paths);
     // Handles dropped or pasted data: models, profiles, data sets, image files, folders, raw images.
     bool handleMimeData(const QMimeData* mime);
+    // A drop on the Evaluation dock: each IDX file or folder becomes an OOD set (its role can be
+    // switched to InD in the sets table). False when nothing in mime can be a set.
+    bool addEvaluationSets(const QMimeData* mime);
     void startFit();
     void cancelFit();
 
