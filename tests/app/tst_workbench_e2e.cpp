@@ -12,6 +12,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QJsonDocument>
@@ -83,6 +84,8 @@ private Q_SLOTS:
     {
         nac::app::StallMonitor stalls;
         stalls.start();
+        QElapsedTimer clock;
+        clock.start();
         auto window = std::make_unique<MainWindow>();
         window->resize(1024, 700);
         window->show();
@@ -97,6 +100,7 @@ private Q_SLOTS:
         QVERIFY(fitDone.wait(kFitWaitMs));
         QCOMPARE(fitDone.first().first().value<JobResult>().outcome, JobOutcome::Completed);
 
+        qInfo("%.1f s: fit done", double(clock.elapsed()) / 1000.0);
         const QString profile = m_dir.filePath(QStringLiteral("workbench.nacprofile"));
         QSignalSpy jobs(window.get(), &MainWindow::jobFinished);
         window->saveProfile(profile);
@@ -120,6 +124,7 @@ private Q_SLOTS:
         QCOMPARE(panel->setsTable()->rowCount(), 2);
         QVERIFY(panel->rocView()->curveCount() == 1);
 
+        qInfo("%.1f s: sets evaluated", double(clock.elapsed()) / 1000.0);
         // `nac eval` on the same profile and data.
         const QString json = m_dir.filePath(QStringLiteral("eval.json"));
         QProcess eval;
@@ -165,6 +170,7 @@ private Q_SLOTS:
         QCOMPARE(images.front().setName, QStringLiteral("fashion"));
         QCOMPARE(images.back().role, SetRole::Ood);
 
+        qInfo("%.1f s: nac eval compared", double(clock.elapsed()) / 1000.0);
         // An O change re-scores every set from the cache, without the model.
         window->parameterPanel()->setSelectedLayer(nac::widgets::ParameterPanel::kAllLayers);
         auto* oSpin = window->parameterPanel()->findChild<QDoubleSpinBox*>(QStringLiteral("minActivatedSpin"));
@@ -179,6 +185,7 @@ private Q_SLOTS:
         QCOMPARE(panel->metric(oodName, EvalMethod::Msp, WorkbenchPanel::AurocColumn),
                  panel->results()->sets[1].metrics[1].auroc);
 
+        qInfo("%.1f s: O change followed", double(clock.elapsed()) / 1000.0);
         // The OOD set made InD: no OOD set is left, so no metrics.
         auto* roleBox = qobject_cast<QComboBox*>(panel->setsTable()->cellWidget(1, 1));
         QVERIFY(roleBox);
@@ -190,7 +197,11 @@ private Q_SLOTS:
         roleBox->setCurrentIndex(1);
         QVERIFY(waitForMetrics(panel, oodName, true));
 
+        qInfo("%.1f s: role changes followed", double(clock.elapsed()) / 1000.0);
         // Removing the InD set (Delete): the held-out InD images of the fit become the InD side.
+        // Keyboard shortcuts reach only the active window.
+        window->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(window.get()));
         panel->setsTable()->setFocus();
         panel->setsTable()->selectRow(0);
         QTest::keyClick(panel->setsTable(), Qt::Key_Delete);
@@ -199,6 +210,7 @@ private Q_SLOTS:
         QCOMPARE(panel->results()->indCount, std::int64_t(300));
         QVERIFY(std::isfinite(panel->metric(oodName, EvalMethod::NacUe, WorkbenchPanel::AurocColumn)));
 
+        qInfo("%.1f s: removal followed", double(clock.elapsed()) / 1000.0);
         // A set that cannot be read says why, and the app keeps running.
         QSignalSpy finished(window.get(), &MainWindow::jobFinished);
         panel->addSet(m_dir.filePath(QStringLiteral("missing-images-idx3-ubyte.gz")), SetRole::Ood);
