@@ -86,7 +86,8 @@ struct EvaluationResults {
     bool indFromHeldout = false;
     std::vector<double> indScores[kEvalMethodCount];
     double threshold = 0.0;         // NAC-UE threshold keeping 95% of the InD side (NaN: none)
-    double workerMs = 0.0;          // worker time of this update (scoring and metrics)
+    double workerMs = 0.0;          // worker time of this update (scoring and metrics), wall clock
+    double workerCpuMs = 0.0;       // CPU time of the process meanwhile (all threads; the figure without contention)
     qint64 paramPostedNs = -1;      // EngineWorker::nowNs() of the parameter change it follows (-1: none)
     bool rebinned = false;          // the bins were recomputed (M, alpha, layers), not only Phi
 

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <future>
 #include <limits>
 #include <numeric>
@@ -241,6 +242,7 @@ std::shared_ptr<EvaluationResults> SetEvaluator::evaluate(const CoverageProfile&
 {
     QElapsedTimer timer;
     timer.start();
+    const std::clock_t cpuStart = std::clock();
     auto results = std::make_shared<EvaluationResults>();
     results->generation = generation;
     const std::vector<std::string> layerNames = layerNamesOf(profile);
@@ -310,6 +312,7 @@ std::shared_ptr<EvaluationResults> SetEvaluator::evaluate(const CoverageProfile&
         }
     }
     results->workerMs = double(timer.nsecsElapsed()) / 1e6;
+    results->workerCpuMs = 1000.0 * double(std::clock() - cpuStart) / double(CLOCKS_PER_SEC);
     return results;
 }
 

@@ -215,6 +215,12 @@ WorkbenchPanel::WorkbenchPanel(QWidget* parent)
     m_tabs->setObjectName(QStringLiteral("workbenchTabs"));
     m_tabs->addTab(m_metrics, tr("Metrics"));
     m_tabs->addTab(plots, tr("Plots"));
+    // The plots are drawn when they are shown: a parameter change with the metrics in front only
+    // updates the table.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_plotsDirty)
+            refreshPlots();
+    });
 
     m_splitter = new QSplitter(Qt::Vertical, this);
     m_splitter->addWidget(m_sets);
@@ -568,6 +574,11 @@ double WorkbenchPanel::metric(const QString& setName, EvalMethod method, int col
 
 void WorkbenchPanel::refreshPlots()
 {
+    if (m_tabs->currentIndex() != 1 && isVisible()) {
+        m_plotsDirty = true;
+        return;
+    }
+    m_plotsDirty = false;
     const EvalMethod method = EvalMethod(std::max(0, m_method->currentIndex()));
     std::vector<nac::widgets::SetCurvesView::Curve> rocCurves;
     std::vector<nac::widgets::SetCurvesView::Curve> densities;

@@ -110,6 +110,7 @@ private:
     nac::widgets::SetCurvesView* m_distribution = nullptr;
     QSplitter* m_splitter = nullptr;
     bool m_updatingSets = false;
+    bool m_plotsDirty = false;
 };
 
 }  // namespace nac::app

@@ -14,6 +14,7 @@
 #include <QApplication>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QProgressBar>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -34,6 +35,13 @@ double median(std::vector<double> v)
 {
     std::sort(v.begin(), v.end());
     return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+// The machine's load: on a shared machine, wall-clock figures stretch with it.
+QString loadAverage()
+{
+    QFile file(QStringLiteral("/proc/loadavg"));
+    return file.open(QIODevice::ReadOnly) ? QString::fromLatin1(file.readLine()) : QStringLiteral("unknown\n");
 }
 
 }  // namespace
@@ -57,7 +65,7 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "bench_gui_workbench: the fit did not finish\n");
         return 1;
     }
-    std::printf("fit: %d + 1000 held-out images of the demo\n", fitImages);
+    std::printf("fit: %d + 1000 held-out images of the demo; load average (2 cores): %s", fitImages, qPrintable(loadAverage()));
 
     WorkbenchPanel* panel = window.workbenchPanel();
     const QStringList bundled = WorkbenchPanel::bundledOodSets();
@@ -107,6 +115,7 @@ int main(int argc, char** argv)
     auto measure = [&](const char* name, const std::function<void(int)>& edit) {
         std::vector<double> latency;
         std::vector<double> worker;
+        std::vector<double> cpu;
         std::vector<double> redraw;
         for (int i = 0; i < repeats; ++i) {
             shown.clear();
@@ -121,12 +130,14 @@ int main(int argc, char** argv)
             }
             latency.push_back(shown.last().at(1).toDouble());
             redraw.push_back(shown.last().at(2).toDouble());
-            worker.push_back(shown.last().at(0).value<std::shared_ptr<const nac::app::EvaluationResults>>()->workerMs);
+            const auto shownResults = shown.last().at(0).value<std::shared_ptr<const nac::app::EvaluationResults>>();
+            worker.push_back(shownResults->workerMs);
+            cpu.push_back(shownResults->workerCpuMs);
         }
         std::printf("%-6s change: edit to updated metrics table %.1f ms median (max %.1f); worker re-scoring + metrics %.1f ms "
-                    "median; table and plots %.1f ms median; %d changes, all layers, %lld images\n",
-                    name, median(latency), *std::max_element(latency.begin(), latency.end()), median(worker), median(redraw),
-                    repeats, (long long)images);
+                    "median (%.1f ms CPU); table %.1f ms median; %d changes, all layers, %lld images\n",
+                    name, median(latency), *std::max_element(latency.begin(), latency.end()), median(worker), median(cpu),
+                    median(redraw), repeats, (long long)images);
         return true;
     };
     const double o0 = oSpin->value();
@@ -136,5 +147,6 @@ int main(int argc, char** argv)
     ok = ok && measure("M", [&](int i) { mSpin->setValue(i % 2 ? m0 : m0 + 20); });
     ok = ok && measure("alpha", [&](int i) { alphaSpin->setValue(i % 2 ? a0 : a0 * 2.0); });
     std::printf("longest event-loop stall during the parameter changes: %.1f ms\n", stalls.maxStallMs());
+    std::printf("load average at the end (2 cores): %s", qPrintable(loadAverage()));
     return ok ? 0 : 1;
 }

@@ -148,6 +148,9 @@ private Q_SLOTS:
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
         panel.setResults(makeResults());
+        // Drawn when shown: the metrics are in front.
+        QCOMPARE(panel.rocView()->curveCount(), 0);
+        panel.tabs()->setCurrentIndex(1);
         QCOMPARE(panel.rocView()->curveCount(), 2);
         QVERIFY2(panel.rocView()->legendTexts().first().startsWith(QStringLiteral("mnist (AUROC ")),
                  qPrintable(panel.rocView()->legendTexts().join(QLatin1Char('|'))));
