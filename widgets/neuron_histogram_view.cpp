@@ -75,8 +75,13 @@ NeuronHistogramView::NeuronHistogramView(QWidget* parent)
     m_selectedLine->setPen(QPen(PlotStyle::markerColour(), 2.5));
     m_selectedLine->setVisible(false);
 
+    // The legend has its own row under the plot, so it never covers a bar or a dropped image's label.
     p->legend->setVisible(true);
-    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    p->axisRect()->insetLayout()->take(p->legend);
+    p->plotLayout()->addElement(p->plotLayout()->rowCount(), 0, p->legend);
+    p->plotLayout()->setRowStretchFactor(p->plotLayout()->rowCount() - 1, 0.001);
+    p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    p->legend->setMargins(QMargins(4, 1, 4, 1));
     p->xAxis->setLabel(tr("state ẑ = sigmoid(α·z·∂KL/∂z)"));
     p->yAxis->setLabel(tr("fit samples in bin (count)"));
     p->xAxis->setRange(0.0, kStateAxisMax);
@@ -287,9 +292,20 @@ void NeuronHistogramView::rebuildDroppedLines()
     m_droppedText->setVisible(std::isfinite(anchor));
     if (std::isfinite(anchor)) {
         m_droppedText->position->setCoords(anchor, 0.0);
-        // Keep the label inside the plot: to the right of a line on the left half, left of it otherwise.
-        m_droppedText->setPositionAlignment(anchor > 0.6 ? (Qt::AlignRight | Qt::AlignTop) : (Qt::AlignLeft | Qt::AlignTop));
         m_droppedText->setText(text);
+        // Keep the label inside the plot: on the side of its line with room for it.
+        const QFontMetrics metrics(m_droppedText->font());
+        int width = 0;
+        for (const QString& line : text.split(QLatin1Char('\n')))
+            width = std::max(width, metrics.horizontalAdvance(line));
+        const double pixel = p->xAxis->coordToPixel(anchor);
+        const QRect rect = p->axisRect()->rect();
+        bool right = anchor <= 0.6;
+        if (right && pixel + width + 8 > rect.right() && pixel - width - 8 >= rect.left())
+            right = false;
+        else if (!right && pixel - width - 8 < rect.left() && pixel + width + 8 <= rect.right())
+            right = true;
+        m_droppedText->setPositionAlignment(right ? (Qt::AlignLeft | Qt::AlignTop) : (Qt::AlignRight | Qt::AlignTop));
     }
 }
 

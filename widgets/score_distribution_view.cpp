@@ -215,7 +215,8 @@ void ScoreDistributionView::setMarker(double score, const QString& label)
         m_markerLine->point2->setCoords(x, 1.0);
         m_markerText->setText(label.isEmpty() ? QString::number(score, 'f', 4)
                                               : tr("%1: %2").arg(label).arg(score, 0, 'f', 4));
-        m_markerText->position->setCoords(x, 0.45);
+        // At the bottom of the plot, below the threshold's text at the top: the two never overlap.
+        m_markerText->position->setCoords(x, 0.97);
         // A mark outside the shown range widens it (the user should see the image's score).
         const QCPRange range = plot()->xAxis->range();
         if (x < range.lower || x > range.upper)
@@ -335,7 +336,7 @@ void ScoreDistributionView::placeLabels()
     if (std::isfinite(m_markerScore) && m_markerText->visible()) {
         const double x = std::clamp(m_markerScore, 0.0, 1.0);
         const bool preferRight = std::isfinite(m_threshold) ? x >= m_threshold : x < plot()->xAxis->range().center();
-        place(m_markerText, x, preferRight, Qt::AlignVCenter);
+        place(m_markerText, x, preferRight, Qt::AlignBottom);
     }
 }
 

@@ -950,9 +950,16 @@ void EngineWorker::reevaluateSets(qint64 paramPostedNs)
 {
     if (!m_profile || m_evaluator->isEmpty())
         return;
-    std::shared_ptr<EvaluationResults> results = m_evaluator->evaluate(*m_profile, m_generation);
-    results->paramPostedNs = paramPostedNs;
-    Q_EMIT evaluationReady(results);
+    // Called from slots too (removal, role change): nothing may escape.
+    try {
+        std::shared_ptr<EvaluationResults> results = m_evaluator->evaluate(*m_profile, m_generation);
+        results->paramPostedNs = paramPostedNs;
+        Q_EMIT evaluationReady(results);
+    } catch (const std::exception& e) {
+        Q_EMIT warning(tr("The evaluation sets could not be scored: %1").arg(QString::fromLocal8Bit(e.what())));
+    } catch (...) {
+        Q_EMIT warning(tr("The evaluation sets could not be scored: unexpected error."));
+    }
 }
 
 void EngineWorker::evaluateSets(int jobId, const QList<EvaluationSetRequest>& requests, const nac::engine::CancelToken& token)
