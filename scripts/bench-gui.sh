@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints how fast NAC Studio's views follow a change of O, M or alpha after a fit of 10,000 demo
 # images (issue target: O under 30 ms, M or alpha under 100 ms), then the evaluation workbench's
-# figures: the bundled OOD sets (about 11,000 images) evaluated in the app with the longest
+# figures: the bundled OOD sets (9000 images) evaluated in the app with the longest
 # event-loop stall, and the metrics table following O (target 50 ms), M and alpha (150 ms).
 # Uses the newest build.
 #   scripts/bench-gui.sh [FIT_IMAGES] [REPEATS]          both benchmarks

@@ -1,6 +1,6 @@
 // Benchmark (not a test): the evaluation workbench in the real main window. After a fit of N demo
 // images (default 1000, + 1000 held out), evaluates the bundled OOD sets (resources/demo/ood,
-// about 11,000 images) and prints the evaluation's speed, its progress updates and the longest
+// 9000 images) and prints the evaluation's speed, its progress updates and the longest
 // event-loop stall meanwhile; then how long the metrics table takes to follow a change of O, M
 // and alpha (edit to updated table, from the cached raw products of every set). Prints medians and maxima.
 //   QT_QPA_PLATFORM=offscreen bench_gui_workbench [FIT_IMAGES] [REPEATS]
