@@ -20,6 +20,8 @@ QString jobKindText(JobKind kind)
         return QCoreApplication::translate("nac::app", "saving the profile");
     case JobKind::LoadProfile:
         return QCoreApplication::translate("nac::app", "loading the profile");
+    case JobKind::EvaluateSets:
+        return QCoreApplication::translate("nac::app", "evaluating sets");
     }
     return QString();
 }

@@ -194,6 +194,12 @@ void CoveragePanel::setDroppedScores(std::shared_ptr<const DroppedScores> scores
         m_histogram->setDroppedStates(droppedStatesFor(m_histogramLayer, m_histogramNeuron));
 }
 
+void CoveragePanel::setSelectedSample(int sampleIndex, const QString& name)
+{
+    // Dropped states are listed in sample order (droppedStatesFor), so the index is the sample's.
+    m_histogram->setSelectedDropped(sampleIndex, name);
+}
+
 void CoveragePanel::setMarkers(std::vector<QVector<QPointF>> markersPerLayer)
 {
     m_markers = std::move(markersPerLayer);

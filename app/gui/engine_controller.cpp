@@ -14,6 +14,7 @@ EngineController::EngineController(QObject* parent)
     , m_mailbox(std::make_shared<ParamMailbox>())
 {
     registerMetaTypes();
+    registerEvaluationMetaTypes();
     m_thread->setObjectName(QStringLiteral("nac-engine"));
     m_worker = new EngineWorker(m_mailbox);
     m_worker->moveToThread(m_thread);
@@ -28,6 +29,9 @@ EngineController::EngineController(QObject* parent)
     connect(this, &EngineController::requestClearScored, m_worker, &EngineWorker::clearScoredImages);
     connect(this, &EngineController::requestSaveProfile, m_worker, &EngineWorker::saveProfile);
     connect(this, &EngineController::requestLoadProfile, m_worker, &EngineWorker::loadProfile);
+    connect(this, &EngineController::requestEvaluateSets, m_worker, &EngineWorker::evaluateSets);
+    connect(this, &EngineController::requestRemoveEvaluationSet, m_worker, &EngineWorker::removeEvaluationSet);
+    connect(this, &EngineController::requestEvaluationRole, m_worker, &EngineWorker::setEvaluationRole);
 
     connect(m_worker, &EngineWorker::devicesFound, this, [this](const QStringList& devices) {
         m_devices = devices;
@@ -42,6 +46,7 @@ EngineController::EngineController(QObject* parent)
     connect(m_worker, &EngineWorker::droppedScoresReady, this, &EngineController::droppedScoresReady);
     connect(m_worker, &EngineWorker::warning, this, &EngineController::warning);
     connect(m_worker, &EngineWorker::paramsApplied, this, &EngineController::paramsApplied);
+    connect(m_worker, &EngineWorker::evaluationReady, this, &EngineController::evaluationReady);
 
     m_thread->start();
     QMetaObject::invokeMethod(m_worker, &EngineWorker::initialize, Qt::QueuedConnection);
@@ -104,6 +109,30 @@ void EngineController::cancelScoring()
         m_scoreToken->store(true);
 }
 
+int EngineController::evaluateSets(const QList<EvaluationSetRequest>& requests)
+{
+    m_evaluationToken = nac::engine::makeCancelToken();
+    const int id = nextJob();
+    Q_EMIT requestEvaluateSets(id, requests, m_evaluationToken);
+    return id;
+}
+
+void EngineController::cancelEvaluation()
+{
+    if (m_evaluationToken)
+        m_evaluationToken->store(true);
+}
+
+void EngineController::removeEvaluationSet(const QString& name)
+{
+    Q_EMIT requestRemoveEvaluationSet(name);
+}
+
+void EngineController::setEvaluationRole(const QString& name, SetRole role)
+{
+    Q_EMIT requestEvaluationRole(name, int(role));
+}
+
 void EngineController::clearScoredImages()
 {
     Q_EMIT requestClearScored();
@@ -151,6 +180,7 @@ bool EngineController::shutdown(int timeoutMs)
     m_shutDown = true;
     cancelFit();
     cancelScoring();
+    cancelEvaluation();
     // Behind whatever is queued: the running batch ends at once (token set), a fit still queued
     // ends with its one Canceled outcome, then the loop quits.
     EngineWorker* worker = m_worker;

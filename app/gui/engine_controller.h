@@ -2,6 +2,7 @@
 #pragma once
 
 #include "app/gui/app_types.h"
+#include "app/gui/evaluation_types.h"
 
 #include <QObject>
 #include <QString>
@@ -37,6 +38,11 @@ public:
     void clearScoredImages();
     int saveProfile(const QString& path);
     int loadProfile(const QString& path);
+    // Evaluation workbench: runs the model over the sets (replacing sets of the same names).
+    int evaluateSets(const QList<nac::app::EvaluationSetRequest>& requests);
+    void cancelEvaluation();
+    void removeEvaluationSet(const QString& name);
+    void setEvaluationRole(const QString& name, nac::app::SetRole role);
     // Latest request wins; layers names what params belong to.
     void setParams(const QStringList& layers, const std::vector<nac::engine::LayerParams>& params);
 
@@ -59,6 +65,7 @@ Q_SIGNALS:
     void droppedScoresReady(const std::shared_ptr<const nac::app::DroppedScores>& scores);
     void warning(const QString& message);
     void paramsApplied(double latencyMs, double rebinMs);
+    void evaluationReady(const std::shared_ptr<const nac::app::EvaluationResults>& results);
 
     // --- to the worker (queued) ---
     void requestLoadModel(int jobId, const QString& path, const QString& device, const QString& inputSpec);
@@ -69,6 +76,9 @@ Q_SIGNALS:
     void requestClearScored();
     void requestSaveProfile(int jobId, const QString& path);
     void requestLoadProfile(int jobId, const QString& path);
+    void requestEvaluateSets(int jobId, const QList<nac::app::EvaluationSetRequest>& requests, const nac::engine::CancelToken& token);
+    void requestRemoveEvaluationSet(const QString& name);
+    void requestEvaluationRole(const QString& name, int role);
 
 private:
     void onJobFinished(const nac::app::JobResult& result);
@@ -79,6 +89,7 @@ private:
     std::shared_ptr<ParamMailbox> m_mailbox;
     nac::engine::CancelToken m_fitToken;
     nac::engine::CancelToken m_scoreToken;
+    nac::engine::CancelToken m_evaluationToken;
     int m_lastJobId = 0;
     int m_fitJob = 0;
     int m_pendingJobs = 0;

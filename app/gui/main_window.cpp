@@ -5,12 +5,14 @@
 #include "app/gui/coverage_panel.h"
 #include "app/gui/drop_plan.h"
 #include "app/gui/engine_controller.h"
+#include "app/gui/engine_worker.h"
 #include "app/gui/fit_panel.h"
 #include "app/gui/input_spec_dialog.h"
 #include "app/gui/message_bar.h"
 #include "app/gui/resource_paths.h"
 #include "app/gui/scoring_panel.h"
 #include "app/gui/stall_monitor.h"
+#include "app/gui/workbench_panel.h"
 
 #include "widgets/coverage_heatmap_view.h"
 #include "widgets/nac_terms.h"
@@ -140,6 +142,22 @@ void MainWindow::buildDocks()
     resizeDocks({m_fitDock, m_scoringDock}, {kLeftDockPx, kRightDockPx}, Qt::Horizontal);
     resizeDocks({m_fitDock, m_paramDock}, {520, 330}, Qt::Vertical);
 
+    m_workbench = new WorkbenchPanel(this);
+    m_workbench->setObjectName(QStringLiteral("workbenchPanel"));
+    m_workbenchDock = new QDockWidget(tr("Evaluation"), this);
+    m_workbenchDock->setObjectName(QStringLiteral("workbenchDock"));
+    m_workbenchDock->setWidget(m_workbench);
+    tabifyDockWidget(m_scoringDock, m_workbenchDock);
+    m_scoringDock->raise();
+    connect(m_workbench, &WorkbenchPanel::evaluateRequested, this, [this](const QList<EvaluationSetRequest>& requests) {
+        m_workbenchDock->show();
+        m_workbenchDock->raise();
+        m_workbench->markJobStarted(m_controller->evaluateSets(requests));
+    });
+    connect(m_workbench, &WorkbenchPanel::removeRequested, m_controller, &EngineController::removeEvaluationSet);
+    connect(m_workbench, &WorkbenchPanel::roleChangeRequested, m_controller, &EngineController::setEvaluationRole);
+    connect(m_workbench, &WorkbenchPanel::cancelRequested, m_controller, &EngineController::cancelEvaluation);
+
     connect(m_fitPanel, &FitPanel::fitRequested, this, &MainWindow::startFit);
     connect(m_fitPanel, &FitPanel::cancelRequested, this, &MainWindow::cancelFit);
     connect(m_fitPanel, &FitPanel::layersChanged, this, [this](const QStringList& layers) {
@@ -216,6 +234,7 @@ void MainWindow::buildActions()
     make(QStringLiteral("actionCancel"), tr("&Cancel"), QKeySequence(Qt::Key_Escape), [this] {
         cancelFit();
         m_controller->cancelScoring();
+        m_controller->cancelEvaluation();
     });
     make(QStringLiteral("actionAboutNac"), tr("What the &Terms Mean"), QKeySequence(Qt::Key_F1), [this] {
         QMessageBox::information(this, tr("NAC terms"),
@@ -232,6 +251,10 @@ void MainWindow::buildActions()
         splitDockWidget(m_fitDock, m_paramDock, Qt::Vertical);
         addDockWidget(Qt::RightDockWidgetArea, m_scoringDock);
         resizeDocks({m_fitDock, m_scoringDock}, {kLeftDockPx, kRightDockPx}, Qt::Horizontal);
+        m_workbenchDock->setFloating(false);
+        m_workbenchDock->show();
+        tabifyDockWidget(m_scoringDock, m_workbenchDock);
+        m_scoringDock->raise();
     });
 }
 
@@ -254,6 +277,8 @@ void MainWindow::buildMenus()
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
     connect(m_recentMenu, &QMenu::aboutToShow, this, [this] { fillRecentMenu(m_recentMenu); });
+    file->addMenu(m_workbench->addMenu(SetRole::Ood));
+    file->addMenu(m_workbench->addMenu(SetRole::InD));
     QMenu* exportMenu = file->addMenu(tr("&Export"));
     exportMenu->addAction(action(QStringLiteral("actionExportHeatmap")));
     exportMenu->addAction(action(QStringLiteral("actionExportHistogram")));
@@ -274,6 +299,7 @@ void MainWindow::buildMenus()
     view->addAction(m_fitDock->toggleViewAction());
     view->addAction(m_paramDock->toggleViewAction());
     view->addAction(m_scoringDock->toggleViewAction());
+    view->addAction(m_workbenchDock->toggleViewAction());
     view->addSeparator();
     view->addAction(action(QStringLiteral("actionResetLayout")));
 
@@ -326,6 +352,17 @@ void MainWindow::connectEngine()
     connect(m_controller, &EngineController::droppedScoresReady, this, &MainWindow::onDroppedScores);
     connect(m_controller, &EngineController::warning, this, [this](const QString& text) { showWarning(text); });
     connect(m_controller, &EngineController::paramsApplied, this, [this](double, double rebinMs) { m_figures.lastRebinMs = rebinMs; });
+    connect(m_controller, &EngineController::progress, m_workbench, &WorkbenchPanel::setProgress);
+    connect(m_controller, &EngineController::jobFinished, m_workbench, &WorkbenchPanel::setJobFinished);
+    connect(m_controller, &EngineController::evaluationReady, this, [this](const std::shared_ptr<const EvaluationResults>& results) {
+        QElapsedTimer redraw;
+        redraw.start();
+        m_workbench->setResults(results);
+        const double redrawMs = double(redraw.nsecsElapsed()) / 1e6;
+        const double latencyMs = results && results->paramPostedNs >= 0
+            ? double(EngineWorker::nowNs() - results->paramPostedNs) / 1e6 : -1.0;
+        Q_EMIT evaluationShown(results, latencyMs, redrawMs);
+    });
 }
 
 void MainWindow::restoreLayout()
@@ -749,6 +786,8 @@ void MainWindow::onJobFinished(const JobResult& result)
     case JobKind::ScoreImages:
         if (failed)
             showError(tr("Could not score the images: %1").arg(result.message));
+        if (result.outcome == JobOutcome::Canceled)
+            showInfo(tr("Scoring canceled; the images of that drop were not added."));
         if (result.outcome != JobOutcome::Completed) {
             m_dropNs = -1;
             m_dropAwaitingBatch = 0;
@@ -766,8 +805,16 @@ void MainWindow::onJobFinished(const JobResult& result)
         if (failed)
             showError(tr("Could not load the profile: %1").arg(result.message));
         break;
+    case JobKind::EvaluateSets:
+        if (failed)
+            showError(tr("Could not evaluate the set: %1").arg(result.message));
+        break;
     }
-    if (result.outcome == JobOutcome::Completed || result.outcome == JobOutcome::Canceled)
+    if (result.outcome == JobOutcome::Canceled && result.kind == JobKind::ScoreImages)
+        m_stateText = tr("Scoring canceled.");
+    else if (result.outcome == JobOutcome::Canceled && result.kind == JobKind::EvaluateSets)
+        m_stateText = tr("Evaluation canceled.");
+    else if (result.outcome == JobOutcome::Completed || result.outcome == JobOutcome::Canceled)
         m_stateText = result.message;
     else
         m_stateText = tr("Failed: %1").arg(jobKindText(result.kind));
@@ -787,6 +834,8 @@ void MainWindow::onParamsEdited()
 void MainWindow::onSampleSelected(int sampleIndex)
 {
     m_coverage->setMarkers(m_scoring->weakNeuronMarkers(sampleIndex));
+    const int row = m_scoring->list()->currentRow();
+    m_coverage->setSelectedSample(sampleIndex, row >= 0 ? m_scoring->list()->row(row).name : QString());
 }
 
 // --- scoring ---
@@ -850,6 +899,35 @@ bool MainWindow::handleMimeData(const QMimeData* mime)
     return !plan.isEmpty();
 }
 
+bool MainWindow::addEvaluationSets(const QMimeData* mime)
+{
+    QStringList refused;
+    int added = 0;
+    for (const QUrl& url : mime->urls()) {
+        const QString path = url.toLocalFile();
+        if (path.isEmpty())
+            continue;
+        const QFileInfo info(path);
+        // Folders and IDX files are sets; anything else is named in the message below.
+        const QString name = info.fileName();
+        const bool idx = name.contains(QLatin1String("-ubyte")) || name.endsWith(QLatin1String(".idx"))
+            || name.endsWith(QLatin1String(".idx.gz"));
+        if (info.isDir() || (info.isFile() && idx)) {
+            m_workbench->addSet(path, SetRole::Ood);
+            ++added;
+        } else {
+            refused.append(name);
+        }
+    }
+    if (!refused.isEmpty())
+        showWarning(tr("Only IDX files and folders of images become evaluation sets; not %1. Drop single images on the "
+                       "score list instead.")
+                        .arg(refused.join(QStringLiteral(", "))));
+    else if (added > 0)
+        showInfo(tr("%n set(s) added as OOD; switch a set's role to InD in the Evaluation dock's table.", nullptr, added));
+    return added > 0;
+}
+
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
     if (DropPlanner::canHandle(event->mimeData()))
@@ -875,6 +953,11 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event)
         auto* widget = qobject_cast<QWidget*>(watched);
         if (widget && widget->window() == this) {
             auto* drop = static_cast<QDropEvent*>(event);
+            if (m_workbenchDock && m_workbenchDock->isAncestorOf(widget) && drop->mimeData()->hasUrls()) {
+                if (type != QEvent::Drop || addEvaluationSets(drop->mimeData()))
+                    drop->acceptProposedAction();
+                return true;
+            }
             if (DropPlanner::canHandle(drop->mimeData())) {
                 if (type == QEvent::Drop)
                     dropEvent(drop);

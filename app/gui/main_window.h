@@ -4,6 +4,7 @@
 
 #include "app/gui/app_settings.h"
 #include "app/gui/app_types.h"
+#include "app/gui/evaluation_types.h"
 
 #include <QElapsedTimer>
 #include <QMainWindow>
@@ -32,6 +33,7 @@ class FitPanel;
 class MessageBar;
 class ScoringPanel;
 class StallMonitor;
+class WorkbenchPanel;
 
 // What the command line asked for (see main.cpp).
 struct StartupOptions {
@@ -80,6 +82,9 @@ public:
     void scoreFiles(const QStringList& paths);
     // Handles dropped or pasted data: models, profiles, data sets, image files, folders, raw images.
     bool handleMimeData(const QMimeData* mime);
+    // A drop on the Evaluation dock: each IDX file or folder becomes an OOD set (its role can be
+    // switched to InD in the sets table). False when nothing in mime can be a set.
+    bool addEvaluationSets(const QMimeData* mime);
     void startFit();
     void cancelFit();
 
@@ -88,6 +93,8 @@ public:
     CoveragePanel* coveragePanel() const { return m_coverage; }
     ScoringPanel* scoringPanel() const { return m_scoring; }
     FitPanel* fitPanel() const { return m_fitPanel; }
+    // The evaluation workbench; its results() hold every evaluated set's per-image scores.
+    WorkbenchPanel* workbenchPanel() const { return m_workbench; }
     nac::widgets::ParameterPanel* parameterPanel() const { return m_parameters; }
     MessageBar* messageBar() const { return m_messageBar; }
     std::shared_ptr<const ProfileSnapshot> snapshot() const { return m_snapshot; }
@@ -107,6 +114,9 @@ Q_SIGNALS:
     void scoresShown(double latencyMs);
     void paramsShown(double latencyMs, double redrawMs);
     void screenshotSaved(const QString& path, bool ok);
+    // The workbench shows new results: per-image scores of every evaluated set (results->images()),
+    // latencyMs since the parameter change they follow (-1: not from one), redrawMs on the GUI thread.
+    void evaluationShown(const std::shared_ptr<const nac::app::EvaluationResults>& results, double latencyMs, double redrawMs);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -165,6 +175,8 @@ private:
     QDockWidget* m_fitDock = nullptr;
     QDockWidget* m_paramDock = nullptr;
     QDockWidget* m_scoringDock = nullptr;
+    WorkbenchPanel* m_workbench = nullptr;
+    QDockWidget* m_workbenchDock = nullptr;
     QLabel* m_stateLabel = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_profileLabel = nullptr;
