@@ -126,9 +126,11 @@ nlohmann::json reportFitCacheBytes(const CoverageProfile& exact, const std::vect
         const double histogramsBytes = double(histograms.fitCacheBytes(l));
         exactTotal += exactPerImage;
         histogramsTotal += histogramsBytes;
-        // Exact grows with images x neurons, histograms with bins x neurons.
-        const double exactProjected = exactPerImage / neurons * kWideLayerNeurons * kImageNetImages;
+        // Exact: raw products and their sorted copy grow with images x neurons, plus the counts;
+        // histograms: counts and Phi grow with bins x neurons only.
         const double histogramsProjected = histogramsBytes / (bins * neurons) * bins * kWideLayerNeurons;
+        const double exactProjected = (exactPerImage - histogramsBytes / images) / neurons * kWideLayerNeurons * kImageNetImages
+            + histogramsProjected;
         std::cout << "cache     " << exact.layers()[l].name << ": exact " << exactPerImage << " bytes per fit image ("
                   << exactPerImage / neurons << " per neuron), histograms " << histogramsBytes / 1024.0
                   << " KiB in all (M=" << params[l].binEdgeCount << "); at 1.28M images x 2048 neurons: exact "
@@ -140,7 +142,7 @@ nlohmann::json reportFitCacheBytes(const CoverageProfile& exact, const std::vect
     }
     std::cout << "cache     all layers: exact " << exactTotal << " bytes per fit image, histograms " << histogramsTotal / 1024.0
               << " KiB in all; both also keep " << nameBytes << " bytes per fit image of names and labels ("
-              << images << " fit images)\n";
+              << std::size_t(images) << " fit images)\n";
     return {{"layers", out}, {"exact_bytes_per_fit_image", exactTotal}, {"histograms_bytes", histogramsTotal},
             {"name_bytes_per_fit_image", nameBytes}, {"fit_images", images}};
 }
