@@ -94,6 +94,59 @@ SampleSet syntheticSamples(const std::vector<LayerInfo>& layers, std::size_t cou
     return s;
 }
 
+// Resident bytes of a fitted profile's cache per fit image, for both --cache modes, and what they
+// come to for an ImageNet-sized fit (1.28M images) of a 2048-neuron layer (docs/memory.md).
+nlohmann::json reportFitCacheBytes(const CoverageProfile& exact, const std::vector<LayerParams>& params)
+{
+    constexpr double kImageNetImages = 1281167.0;
+    constexpr double kWideLayerNeurons = 2048.0;
+    constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+    const SampleSet& fit = exact.fitSamples();
+    const double images = double(fit.sampleCount());
+    std::vector<std::vector<std::uint32_t>> counts;
+    for (std::size_t l = 0; l < exact.layerCount(); ++l)
+        counts.push_back(exact.coverage(l).counts);
+    SampleSet names = fit;
+    const CoverageProfile histograms = CoverageProfile::fromCounts(exact.layers(), std::move(names), params, std::move(counts));
+    // Per image, whatever the mode: its label, source name and identity.
+    double nameBytes = 0.0;
+    for (const std::vector<std::string>* list : {&fit.sources, &fit.identities})
+        for (const std::string& text : *list)
+            nameBytes += double(sizeof(std::string) + (text.size() > 15 ? text.capacity() + 1 : 0));
+    nameBytes = nameBytes / images + double(sizeof(int));
+
+    nlohmann::json out = nlohmann::json::array();
+    double exactTotal = 0.0;
+    double histogramsTotal = 0.0;
+    std::cout << std::setprecision(1);
+    for (std::size_t l = 0; l < exact.layerCount(); ++l) {
+        const double neurons = double(exact.layers()[l].neuronCount);
+        const double bins = double(params[l].binEdgeCount - 1);
+        const double exactPerImage = double(exact.fitCacheBytes(l)) / images;
+        const double histogramsBytes = double(histograms.fitCacheBytes(l));
+        exactTotal += exactPerImage;
+        histogramsTotal += histogramsBytes;
+        // Exact: raw products and their sorted copy grow with images x neurons, plus the counts;
+        // histograms: counts and Phi grow with bins x neurons only.
+        const double histogramsProjected = histogramsBytes / (bins * neurons) * bins * kWideLayerNeurons;
+        const double exactProjected = (exactPerImage - histogramsBytes / images) / neurons * kWideLayerNeurons * kImageNetImages
+            + histogramsProjected;
+        std::cout << "cache     " << exact.layers()[l].name << ": exact " << exactPerImage << " bytes per fit image ("
+                  << exactPerImage / neurons << " per neuron), histograms " << histogramsBytes / 1024.0
+                  << " KiB in all (M=" << params[l].binEdgeCount << "); at 1.28M images x 2048 neurons: exact "
+                  << std::setprecision(2) << exactProjected / kGiB << " GiB, histograms " << histogramsProjected / (1024.0 * 1024.0)
+                  << " MiB\n" << std::setprecision(1);
+        out.push_back({{"layer", exact.layers()[l].name}, {"neurons", exact.layers()[l].neuronCount},
+                       {"exact_bytes_per_fit_image", exactPerImage}, {"histograms_bytes", histogramsBytes},
+                       {"exact_bytes_at_imagenet_2048", exactProjected}, {"histograms_bytes_at_imagenet_2048", histogramsProjected}});
+    }
+    std::cout << "cache     all layers: exact " << exactTotal << " bytes per fit image, histograms " << histogramsTotal / 1024.0
+              << " KiB in all; both also keep " << nameBytes << " bytes per fit image of names and labels ("
+              << std::size_t(images) << " fit images)\n";
+    return {{"layers", out}, {"exact_bytes_per_fit_image", exactTotal}, {"histograms_bytes", histogramsTotal},
+            {"name_bytes_per_fit_image", nameBytes}, {"fit_images", images}};
+}
+
 }  // namespace
 
 int commandBench(const std::vector<std::string>& argv)
@@ -166,6 +219,7 @@ int commandBench(const std::vector<std::string>& argv)
     const CoverageProfile profile(model->tappedLayers(), fromSource, params);
     const double endToEnd = double(sourceIndices.size()) / secondsSince(fitStart);
     std::cout << std::setprecision(1) << "fit+data  " << endToEnd << " images/s including decoding " << source->description() << "\n";
+    const nlohmann::json cacheJson = reportFitCacheBytes(profile, params);
 
     // One image scored end to end: open the file, decode, forward + gradient, score.
     const std::string imageSpec = args.value("--image", "noise:gaussian:1");
@@ -234,6 +288,7 @@ int commandBench(const std::vector<std::string>& argv)
                            {"fit_with_decoding_images_per_second", endToEnd},
                            {"score_one_image_ms", median(latencies)},
                            {"rebin", rebinJson},
+                           {"fit_cache", cacheJson},
                            {"peak_resident_mib", peak}};
         writeFileAtomically(args.value("--json"), out.dump(2) + "\n", "JSON report");
     }

@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <locale>
@@ -54,8 +55,20 @@ constexpr int kExitCanceled = 130;
 constexpr int kDefaultFitSamples = 1000;   // the reference's valid_num (SPEC §3)
 constexpr std::uint32_t kDefaultSeed = 1;  // the reference's RandomState(1)
 
-// NAC_TIMINGS=1 prints, on stderr, when each stage of a command ends: wall seconds since main()
-// and the process's CPU seconds so far (which include LibTorch's start-up before main()).
+// A "VmRSS"-style line of /proc/self/status in MiB (0 where there is none).
+double procStatusMiB(const std::string& key)
+{
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind(key + ":", 0) == 0)
+            return std::strtod(line.c_str() + key.size() + 1, nullptr) / 1024.0;  // kB
+    return 0.0;
+}
+
+// NAC_TIMINGS=1 prints, on stderr, when each stage of a command ends: wall seconds since main(),
+// the process's CPU seconds so far (which include LibTorch's start-up before main()), and its
+// resident memory now and at its peak so far (docs/memory.md).
 void stage(const char* name)
 {
     static const bool enabled = std::getenv("NAC_TIMINGS") != nullptr;
@@ -64,7 +77,8 @@ void stage(const char* name)
         return;
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cerr << "[timing] " << std::fixed << std::setprecision(3) << wall << " s wall, "
-              << double(std::clock()) / CLOCKS_PER_SEC << " s cpu: " << name << "\n" << std::defaultfloat;
+              << double(std::clock()) / CLOCKS_PER_SEC << " s cpu, " << std::setprecision(1) << procStatusMiB("VmRSS")
+              << " MiB resident (peak " << procStatusMiB("VmHWM") << "): " << name << "\n" << std::defaultfloat;
 }
 
 CancelToken g_cancel = makeCancelToken();
@@ -137,7 +151,9 @@ usage:
   nac layers --model M.pt [--json] [--device DEV] [--input CxHxW]
   nac fit    --model M.pt --data D [--layer NAME[:M=50,O=50,alpha=100]]... [--samples N|all]
              [--seed S] [--holdout N] [--holdout-data D] [--batch B|auto] [--threads T] [--device DEV]
-             [--input CxHxW] [--mean a[,b,c]] [--std a[,b,c]] [--shard K/N] -o PROFILE
+             [--input CxHxW] [--mean a[,b,c]] [--std a[,b,c]] [--cache exact|histograms] [--shard K/N] -o PROFILE
+             (--cache histograms: counts only, memory independent of the fit size; O stays live,
+             M, alpha and the bins are fixed; default exact: raw products kept for re-binning)
              --shard K/N: fit only block K (0..N-1) of the planned fit and held-out images;
              `nac merge` of shards 0..N-1 in order equals the unsharded fit
   nac score  --profile P --data D [--model M.pt] [--layer NAME:M=..,O=..,alpha=..]... [--shard K/N] -o scores.csv
@@ -501,10 +517,14 @@ int commandLayers(const std::vector<std::string>& argv)
 int commandFit(const std::vector<std::string>& argv)
 {
     const CliArgs args(argv, withModelOptions({"--data", "--layer", "--samples", "--seed", "--holdout", "--holdout-data", "-o",
-                                               "--output", "--shard"}),
+                                               "--output", "--shard", "--cache"}),
                        {"--quiet"});
     const std::string output = args.has("-o") ? args.value("-o") : args.required("--output");
     const std::optional<Shard> shard = shardOption(args);
+    const std::string cacheText = args.value("--cache", "exact");
+    const std::optional<FitCache> cache = parseFitCache(cacheText);
+    if (!cache)
+        throw UsageError("--cache '" + cacheText + "' is not exact or histograms");
     auto model = loadModel(args, args.required("--model"));
     stage("model loaded");
     const LayerChoice layers = chooseLayers(args, model->metadata());
@@ -536,7 +556,7 @@ int commandFit(const std::vector<std::string>& argv)
     stage("data opened");
     ProgressPrinter printer(args.flag("--quiet"));
     CoverageProfile profile = fitProfile(*model, *dataset, plan.fitIndices, heldoutData ? std::vector<std::size_t>() : plan.heldoutIndices,
-                                         layers.params, runOptions(args, printer));
+                                         layers.params, runOptions(args, printer), *cache);
     if (heldoutData && !plan.heldoutIndices.empty()) {
         RunOptions options = runOptions(args, printer);
         options.stage = "held-out";

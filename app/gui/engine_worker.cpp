@@ -897,6 +897,11 @@ void EngineWorker::loadProfile(int jobId, const QString& path)
     runJob(jobId, JobKind::LoadProfile,
         [&]() -> QString {
             CoverageProfile profile = nac::engine::loadProfile(path.toStdString());
+            // The views re-bin live and show the fit images' firing shares: both need raw products.
+            if (profile.fitCache() == nac::engine::FitCache::Histograms)
+                throw nac::engine::badInput("profile " + path.toStdString() + " keeps histograms only (fitted with `nac fit --cache "
+                                            "histograms`); NAC Studio re-bins live and needs the raw products: fit it with "
+                                            "--cache exact, or use it with nac score, eval and merge");
             // Scores are only comparable with the preprocessing the fit used: the model runs
             // with the profile's input spec (older profiles without one keep the model's).
             const nac::engine::InputSpec* fitted = profile.hasInput ? &profile.input : nullptr;
