@@ -28,6 +28,8 @@ EngineController::EngineController(QObject* parent)
     connect(this, &EngineController::requestClearScored, m_worker, &EngineWorker::clearScoredImages);
     connect(this, &EngineController::requestSaveProfile, m_worker, &EngineWorker::saveProfile);
     connect(this, &EngineController::requestLoadProfile, m_worker, &EngineWorker::loadProfile);
+    connect(this, &EngineController::requestExplain, m_worker, &EngineWorker::explainDroppedImage);
+    connect(m_worker, &EngineWorker::explanationReady, this, &EngineController::explanationReady);
 
     connect(m_worker, &EngineWorker::devicesFound, this, [this](const QStringList& devices) {
         m_devices = devices;
@@ -88,6 +90,11 @@ void EngineController::cancelFit()
 {
     if (m_fitToken)
         m_fitToken->store(true);
+}
+
+void EngineController::explainImage(const ExplainRequest& request)
+{
+    Q_EMIT requestExplain(request);
 }
 
 int EngineController::scoreImages(const QStringList& paths)

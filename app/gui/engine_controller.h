@@ -2,6 +2,7 @@
 #pragma once
 
 #include "app/gui/app_types.h"
+#include "app/gui/image_explainer.h"
 
 #include <QObject>
 #include <QString>
@@ -39,6 +40,8 @@ public:
     int loadProfile(const QString& path);
     // Latest request wins; layers names what params belong to.
     void setParams(const QStringList& layers, const std::vector<nac::engine::LayerParams>& params);
+    // Explains one scored image; the answer comes as explanationReady (not a job).
+    void explainImage(const nac::app::ExplainRequest& request);
 
     // Cancels what runs and joins the engine thread; true when it ended within timeoutMs.
     bool shutdown(int timeoutMs = 2000);
@@ -59,6 +62,7 @@ Q_SIGNALS:
     void droppedScoresReady(const std::shared_ptr<const nac::app::DroppedScores>& scores);
     void warning(const QString& message);
     void paramsApplied(double latencyMs, double rebinMs);
+    void explanationReady(const std::shared_ptr<const nac::app::ImageExplanation>& explanation);
 
     // --- to the worker (queued) ---
     void requestLoadModel(int jobId, const QString& path, const QString& device, const QString& inputSpec);
@@ -69,6 +73,7 @@ Q_SIGNALS:
     void requestClearScored();
     void requestSaveProfile(int jobId, const QString& path);
     void requestLoadProfile(int jobId, const QString& path);
+    void requestExplain(const nac::app::ExplainRequest& request);
 
 private:
     void onJobFinished(const nac::app::JobResult& result);
