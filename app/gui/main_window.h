@@ -28,6 +28,7 @@ namespace nac::app {
 
 class CoveragePanel;
 class EngineController;
+class ExplainPanel;
 class FitPanel;
 class MessageBar;
 class ScoringPanel;
@@ -87,6 +88,8 @@ public:
     EngineController* controller() const { return m_controller; }
     CoveragePanel* coveragePanel() const { return m_coverage; }
     ScoringPanel* scoringPanel() const { return m_scoring; }
+    ExplainPanel* explainPanel() const { return m_explain; }
+    QDockWidget* explainDock() const { return m_explainDock; }
     FitPanel* fitPanel() const { return m_fitPanel; }
     nac::widgets::ParameterPanel* parameterPanel() const { return m_parameters; }
     MessageBar* messageBar() const { return m_messageBar; }
@@ -165,6 +168,8 @@ private:
     QDockWidget* m_fitDock = nullptr;
     QDockWidget* m_paramDock = nullptr;
     QDockWidget* m_scoringDock = nullptr;
+    ExplainPanel* m_explain = nullptr;
+    QDockWidget* m_explainDock = nullptr;
     QLabel* m_stateLabel = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_profileLabel = nullptr;
