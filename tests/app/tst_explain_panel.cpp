@@ -2,6 +2,7 @@
 // end to end in the real MainWindow (offscreen) with the demo model fitted on Fashion-MNIST:
 // selecting a dropped image brings its coverage map, nearest fit images read back from the IDX
 // file, and NAC's steps whose numbers are the scores the score list shows.
+#include "app/gui/engine_controller.h"
 #include "app/gui/explain_panel.h"
 #include "app/gui/main_window.h"
 #include "app/gui/scoring_panel.h"
@@ -206,7 +207,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(panel->explanation()->request.phiBelow == 0.2 && panel->explanation()->request.requestId == panel->pendingRequest(), kWaitMs);
         QVERIFY(panel->explanation()->weakChannels <= weakBefore);
 
-        // A token layer is refused with a line; here: a layer index the profile lacks.
+        // A request the profile cannot answer comes back with a line saying why.
         nac::app::ExplainRequest bad = panel->explanation()->request;
         bad.requestId = 0;
         bad.layer = 99;
