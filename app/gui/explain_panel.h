@@ -6,6 +6,7 @@
 #include "app/gui/app_types.h"
 #include "app/gui/image_explainer.h"
 
+#include <QColor>
 #include <QImage>
 #include <QString>
 #include <QWidget>

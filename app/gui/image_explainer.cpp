@@ -4,6 +4,7 @@
 #include "engine/bin_edges.h"
 #include "engine/coverage_map.h"
 #include "engine/data/sample_identity.h"
+#include "engine/error.h"
 #include "engine/model.h"
 #include "engine/nearest_fit.h"
 

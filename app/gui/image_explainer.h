@@ -10,6 +10,7 @@
 #include <QMetaType>
 #include <QString>
 
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <vector>
