@@ -84,7 +84,7 @@ std::vector<float> upsampleBilinear(const std::vector<float>& values, int height
         float weight = 0.0f;
     };
     auto taps = [](int in, int out) {
-        std::vector<Tap> result(std::size_t(out));
+        std::vector<Tap> result(static_cast<std::size_t>(out));
         const double scale = double(in) / double(out);
         for (int o = 0; o < out; ++o) {
             const double source = std::max(0.0, (o + 0.5) * scale - 0.5);

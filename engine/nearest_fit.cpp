@@ -35,7 +35,7 @@ std::vector<FitNeighbour> nearestFitSamples(const CoverageProfile& profile, cons
         all[i].fitIndex = i;
     for (std::size_t layer : chosen) {
         const int neurons = profile.layers()[layer].neuronCount;
-        std::vector<float> query(std::size_t(neurons));
+        std::vector<float> query(static_cast<std::size_t>(neurons));
         const float* queryRaw = samples.rawRow(layer, sampleIndex);
         for (int n = 0; n < neurons; ++n)
             query[std::size_t(n)] = profile.stateOf(layer, queryRaw[n]);
