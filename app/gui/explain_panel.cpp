@@ -24,8 +24,8 @@ namespace nac::app {
 
 namespace {
 constexpr int kThumbnailPx = 56;
-constexpr int kOverlayPx = 224;
-constexpr int kNeighbourPx = 64;
+constexpr int kOverlayPx = 200;
+constexpr int kNeighbourPx = 50;
 constexpr int kNeighbours = 6;
 const QString kDroppedSet = QStringLiteral("dropped");
 
@@ -54,20 +54,22 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
     m_set->setToolTip(tr("Only images of this set"));
     m_gallery = new QListWidget(this);
     m_gallery->setObjectName(QStringLiteral("gallery"));
+    m_gallery->setMinimumHeight(kThumbnailPx + 52);
     m_gallery->setViewMode(QListView::IconMode);
     m_gallery->setIconSize(QSize(kThumbnailPx, kThumbnailPx));
-    m_gallery->setGridSize(QSize(kThumbnailPx + 34, kThumbnailPx + 36));
+    m_gallery->setGridSize(QSize(kThumbnailPx + 24, kThumbnailPx + 44));
     m_gallery->setResizeMode(QListView::Adjust);
     m_gallery->setMovement(QListView::Static);
     m_gallery->setUniformItemSizes(true);
+    m_gallery->setWordWrap(true);
     m_galleryCount = new QLabel(this);
     m_galleryCount->setObjectName(QStringLiteral("galleryCount"));
 
     auto* filters = new QGridLayout;
     filters->addWidget(m_sort, 0, 0);
     filters->addWidget(m_verdict, 0, 1);
-    filters->addWidget(m_class, 1, 0);
-    filters->addWidget(m_set, 1, 1);
+    filters->addWidget(m_class, 0, 2);
+    filters->addWidget(m_set, 0, 3);
     auto* galleryBox = new QWidget(this);
     auto* galleryLayout = new QVBoxLayout(galleryBox);
     galleryLayout->setContentsMargins(0, 0, 0, 0);
@@ -139,11 +141,14 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
     detailLayout->addWidget(m_neighbourRow);
     detailLayout->addWidget(m_steps, 1);
 
-    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    // Gallery above, explanation below: the dock stays narrow enough for a 1024-pixel-wide window.
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    splitter->setObjectName(QStringLiteral("explainSplitter"));
     splitter->addWidget(galleryBox);
     splitter->addWidget(detail);
-    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(0, 1);
     splitter->setStretchFactor(1, 3);
+    splitter->setChildrenCollapsible(false);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(splitter);
@@ -318,8 +323,9 @@ void ExplainPanel::rebuildGallery()
     int selectedRow = -1;
     for (int index : shown) {
         const GalleryItem& item = m_items[std::size_t(index)];
-        const QString verdict = std::isnan(item.score) || std::isnan(m_threshold) ? QString() : isOod(item) ? tr(" OOD") : tr(" InD");
-        auto* row = new QListWidgetItem(std::isnan(item.score) ? tr("…") : number(item.score, 3) + verdict);
+        const QString verdict = std::isnan(item.score) || std::isnan(m_threshold) ? QString() : isOod(item) ? tr("OOD") : tr("InD");
+        // Score and verdict on two lines, so that neither is cut off under a thumbnail.
+        auto* row = new QListWidgetItem(std::isnan(item.score) ? tr("…") : number(item.score, 3) + QLatin1Char('\n') + verdict);
         QPixmap pixmap = QPixmap::fromImage(item.thumbnail.scaled(kThumbnailPx, kThumbnailPx, Qt::KeepAspectRatio,
                                                                   Qt::SmoothTransformation));
         row->setIcon(QIcon(pixmap));
