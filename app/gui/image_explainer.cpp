@@ -3,6 +3,7 @@
 
 #include "engine/bin_edges.h"
 #include "engine/coverage_map.h"
+#include "engine/data/data_source.h"
 #include "engine/data/sample_identity.h"
 #include "engine/error.h"
 #include "engine/model.h"
@@ -11,7 +12,9 @@
 #include <QElapsedTimer>
 
 #include <algorithm>
+#include <map>
 #include <numeric>
+#include <regex>
 
 namespace nac::app {
 
@@ -117,17 +120,46 @@ std::shared_ptr<const ImageExplanation> explainImage(Model& model, const Coverag
 
         const SampleSet& fit = profile.fitSamples();
         if (request.neighbourCount > 0 && fit.sampleCount() > 0) {
-            for (const FitNeighbour& near : nearestFitSamples(profile, spatial.states, 0, std::size_t(request.neighbourCount), {layer})) {
+            const std::vector<FitNeighbour> nearest =
+                nearestFitSamples(profile, spatial.states, 0, std::size_t(request.neighbourCount), {layer});
+            std::vector<std::string> identities;
+            for (const FitNeighbour& near : nearest)
+                identities.push_back(near.fitIndex < fit.identities.size() ? fit.identities[near.fitIndex] : std::string());
+            // Images of one IDX file are read through one range "FILE@0-LAST": a compressed file is
+            // then decompressed once, not once per neighbour.
+            static const std::regex kIndexed("^(.*)#([0-9]{1,12})$");
+            std::map<std::string, std::size_t> lastIndex;
+            for (const std::string& identity : identities) {
+                std::smatch match;
+                if (std::regex_match(identity, match, kIndexed) && match[1].str().find("noise:") == std::string::npos) {
+                    std::size_t& last = lastIndex[match[1].str()];
+                    last = std::max(last, std::size_t(std::stoull(match[2].str())));
+                }
+            }
+            std::map<std::string, std::unique_ptr<Dataset>> opened;
+            for (const auto& [base, last] : lastIndex) {
+                try {
+                    opened[base] = openDataset(base + "@0-" + std::to_string(last));
+                } catch (const std::exception&) {
+                    // openSampleIdentity below says what is wrong, image by image.
+                }
+            }
+            for (std::size_t i = 0; i < nearest.size(); ++i) {
+                const FitNeighbour& near = nearest[i];
                 FitNeighbourImage neighbour;
                 neighbour.distance = near.distance;
                 neighbour.label = fit.labels.at(near.fitIndex);
-                const std::string identity =
-                    near.fitIndex < fit.identities.size() ? fit.identities[near.fitIndex] : std::string();
+                const std::string& identity = identities[i];
                 neighbour.identity = QString::fromStdString(identity.empty() ? fit.sources.at(near.fitIndex) : identity);
                 try {
-                    const auto dataset = openSampleIdentity(identity);
                     std::vector<float> pixels(spec.valuesPerImage());
-                    dataset->load(0, spec, pixels.data());
+                    std::smatch match;
+                    if (std::regex_match(identity, match, kIndexed) && opened.count(match[1].str()) && opened[match[1].str()]) {
+                        opened[match[1].str()]->load(std::size_t(std::stoull(match[2].str())), spec, pixels.data());
+                    } else {
+                        const auto dataset = openSampleIdentity(identity);
+                        dataset->load(0, spec, pixels.data());
+                    }
                     neighbour.image = imageFromInput(pixels.data(), spec);
                 } catch (const std::exception& e) {
                     neighbour.notice = QString::fromLocal8Bit(e.what());

@@ -7,6 +7,7 @@
 #include "app/gui/main_window.h"
 #include "app/gui/scoring_panel.h"
 #include "app_test_support.h"
+#include "engine/data/sample_identity.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -195,6 +196,12 @@ private Q_SLOTS:
             QVERIFY(near.identity.contains(QStringLiteral("train-images-idx3-ubyte.gz#")));
             if (i > 0)
                 QVERIFY(near.distance >= explanation->neighbours[i - 1].distance);
+            // The same pixels as the identity opened on its own (the panel reads one range per file).
+            const auto alone = nac::engine::openSampleIdentity(near.identity.toStdString());
+            const nac::engine::InputSpec& spec = window->model()->input;
+            std::vector<float> pixels(spec.valuesPerImage());
+            alone->load(0, spec, pixels.data());
+            QCOMPARE(near.image, nac::app::imageFromInput(pixels.data(), spec));
         }
 
         // Opacity only redraws; Phi below a smaller value asks again and finds fewer weak channels.
