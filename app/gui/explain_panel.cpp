@@ -11,6 +11,7 @@
 #include <QListWidget>
 #include <QPainter>
 #include <QPixmap>
+#include <QPushButton>
 #include <QSlider>
 #include <QSplitter>
 #include <QTextBrowser>
@@ -127,11 +128,28 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
     m_steps->setObjectName(QStringLiteral("explainSteps"));
     m_steps->setPlaceholderText(tr("NAC's steps for the selected image, one neuron at a time, appear here."));
 
+    m_pin = new QPushButton(tr("Pin for comparison"), this);
+    m_pin->setObjectName(QStringLiteral("explainPin"));
+    m_pin->setToolTip(tr("Keep this image's explanation beside the next one you select (say one InD, one OOD image)"));
+    m_pin->setEnabled(false);
+    m_pinnedOverlay = new QLabel(this);
+    m_pinnedOverlay->setObjectName(QStringLiteral("explainPinnedOverlay"));
+    m_pinnedOverlay->setFixedSize(kNeighbourPx * 2, kNeighbourPx * 2);
+    m_pinnedOverlay->setAlignment(Qt::AlignCenter);
+    m_comparison = new QLabel(this);
+    m_comparison->setObjectName(QStringLiteral("explainComparison"));
+    m_comparison->setWordWrap(true);
+    m_comparison->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* compareRow = new QHBoxLayout;
+    compareRow->addWidget(m_pinnedOverlay, 0, Qt::AlignTop);
+    compareRow->addWidget(m_comparison, 1);
+
     auto* top = new QHBoxLayout;
     top->addWidget(m_overlayLabel, 0, Qt::AlignTop);
     auto* right = new QVBoxLayout;
     right->addLayout(controls);
     right->addWidget(m_mapSummary, 1);
+    right->addWidget(m_pin, 0, Qt::AlignLeft);
     top->addLayout(right, 1);
     auto* detail = new QWidget(this);
     auto* detailLayout = new QVBoxLayout(detail);
@@ -139,6 +157,7 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
     detailLayout->addLayout(top);
     detailLayout->addWidget(m_neighbourCaption);
     detailLayout->addWidget(m_neighbourRow);
+    detailLayout->addLayout(compareRow);
     detailLayout->addWidget(m_steps, 1);
 
     // Gallery above, explanation below: the dock stays narrow enough for a 1024-pixel-wide window.
@@ -169,6 +188,19 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
     connect(m_layer, &QComboBox::currentIndexChanged, this, [this] { requestExplanation(); });
     connect(m_phi, &QDoubleSpinBox::valueChanged, this, [this] { requestExplanation(); });
     connect(m_opacity, &QSlider::valueChanged, this, [this] { renderOverlay(); });
+    connect(m_pin, &QPushButton::clicked, this, [this] {
+        if (!m_explanation || !m_explanation->error.isEmpty())
+            return;
+        m_pinned = m_explanation;
+        m_pinnedName.clear();
+        for (const GalleryItem& item : m_items)
+            if (item.sampleIndex == m_pinned->request.sampleIndex)
+                m_pinnedName = item.name;
+        m_pinnedOverlay->setPixmap(QPixmap::fromImage(
+            composeOverlay(m_pinned->image, m_pinned->imageMap, m_pinned->mapMax, m_opacity->value() / 100.0)
+                .scaled(m_pinnedOverlay->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+        showComparison();
+    });
 }
 
 ExplainPanel::~ExplainPanel() = default;
@@ -222,7 +254,10 @@ void ExplainPanel::clearDropped()
     m_overlayLabel->setText(tr("Select an image\nin the gallery"));
     m_mapSummary->clear();
     m_steps->clear();
+    m_pinned.reset();
+    m_pin->setEnabled(false);
     showNeighbours();
+    showComparison();
     setSetItems(kDroppedSet, {});
 }
 
@@ -390,6 +425,45 @@ void ExplainPanel::setExplanation(const std::shared_ptr<const ImageExplanation>&
     renderOverlay();
     showNeighbours();
     showSteps();
+    showComparison();
+    m_pin->setEnabled(true);
+}
+
+void ExplainPanel::showComparison()
+{
+    if (!m_pinned) {
+        m_pinnedOverlay->clear();
+        m_comparison->clear();
+        return;
+    }
+    QString nameNow;
+    for (const GalleryItem& item : m_items)
+        if (m_explanation && item.sampleIndex == m_explanation->request.sampleIndex)
+            nameNow = item.name;
+    QString html = tr("<table cellspacing=\"0\" cellpadding=\"2\"><tr><th align=\"left\">layer score</th><th>pinned: %1</th><th>this: %2</th></tr>")
+                       .arg(m_pinnedName.toHtmlEscaped(), nameNow.toHtmlEscaped());
+    const bool current = m_explanation && m_explanation->error.isEmpty();
+    for (std::size_t l = 0; l < m_pinned->walkthrough.perLayer.size(); ++l) {
+        const QString now = current && l < m_explanation->walkthrough.perLayer.size() ? number(m_explanation->walkthrough.perLayer[l])
+                                                                                        : QStringLiteral("–");
+        html += QStringLiteral("<tr><td>%1</td><td align=\"right\">%2</td><td align=\"right\">%3</td></tr>")
+                    .arg(m_layer->itemText(int(l)).toHtmlEscaped(), number(m_pinned->walkthrough.perLayer[l]), now);
+    }
+    html += tr("<tr><td><b>NAC-UE</b></td><td align=\"right\"><b>%1</b></td><td align=\"right\"><b>%2</b></td></tr>")
+                .arg(number(m_pinned->walkthrough.total), current ? number(m_explanation->walkthrough.total) : QStringLiteral("–"));
+    html += tr("<tr><td>weak channels (%1 / %2)</td><td align=\"right\">%3 / %4</td><td align=\"right\">%5</td></tr></table>")
+                .arg(m_pinned->layerName)
+                .arg(current ? m_explanation->layerName : QString())
+                .arg(m_pinned->weakChannels)
+                .arg(m_pinned->channelCount)
+                .arg(current ? QStringLiteral("%1 / %2").arg(m_explanation->weakChannels).arg(m_explanation->channelCount)
+                             : QStringLiteral("–"));
+    m_comparison->setText(html);
+}
+
+QString ExplainPanel::comparisonText() const
+{
+    return m_comparison->text();
 }
 
 QColor ExplainPanel::mapColour(double v)

@@ -19,6 +19,7 @@ class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QListWidget;
+class QPushButton;
 class QSlider;
 class QTextBrowser;
 
@@ -73,6 +74,10 @@ public:
     QImage overlayImage() const { return m_overlay; }  // image with the map, at the image's size
     QString stepsText() const;
     QString neighboursText() const;
+    // Side-by-side comparison: the pinned explanation (Pin button) against the current one.
+    QPushButton* pinButton() const { return m_pin; }
+    std::shared_ptr<const ImageExplanation> pinned() const { return m_pinned; }
+    QString comparisonText() const;
     int pendingRequest() const { return m_requestId; }
     // The colour of a map value v in [0, 1] (black-red-yellow-white, as in the heatmap).
     static QColor mapColour(double v);
@@ -89,6 +94,7 @@ private:
     void renderOverlay();
     void showSteps();
     void showNeighbours();
+    void showComparison();
     bool isOod(const GalleryItem& item) const;
 
     std::vector<GalleryItem> m_items;
@@ -97,6 +103,8 @@ private:
     double m_threshold = std::numeric_limits<double>::quiet_NaN();
     std::shared_ptr<const ImageExplanation> m_explanation;
     QImage m_overlay;
+    std::shared_ptr<const ImageExplanation> m_pinned;
+    QString m_pinnedName;
     int m_requestId = 0;
     int m_selectedSample = -1;
 
@@ -114,6 +122,9 @@ private:
     QWidget* m_neighbourRow = nullptr;
     QLabel* m_neighbourCaption = nullptr;
     QTextBrowser* m_steps = nullptr;
+    QPushButton* m_pin = nullptr;
+    QLabel* m_pinnedOverlay = nullptr;
+    QLabel* m_comparison = nullptr;
 };
 
 }  // namespace nac::app

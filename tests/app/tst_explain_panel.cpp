@@ -14,6 +14,7 @@
 #include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QListWidget>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSlider>
@@ -213,6 +214,24 @@ private Q_SLOTS:
         panel->phiBox()->setValue(0.2);
         QTRY_VERIFY_WITH_TIMEOUT(panel->explanation()->request.phiBelow == 0.2 && panel->explanation()->request.requestId == panel->pendingRequest(), kWaitMs);
         QVERIFY(panel->explanation()->weakChannels <= weakBefore);
+
+        // Side by side: pin this (most OOD) image, select the most covered one; both columns hold
+        // each image's own layer scores.
+        panel->phiBox()->setValue(1.0);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->explanation()->request.phiBelow == 1.0 && panel->explanation()->request.requestId == panel->pendingRequest(), kWaitMs);
+        QVERIFY(panel->pinButton()->isEnabled());
+        panel->pinButton()->click();
+        QCOMPARE(panel->pinned(), panel->explanation());
+        panel->gallery()->setCurrentRow(panel->gallery()->count() - 1);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->explanation() != panel->pinned() && panel->explanation()->request.requestId == panel->pendingRequest(), kWaitMs);
+        const int other = panel->items()[std::size_t(order.back())].sampleIndex;
+        QCOMPARE(panel->explanation()->request.sampleIndex, other);
+        const QString comparison = panel->comparisonText();
+        QVERIFY2(comparison.contains(QString::number(scores->scores.total[std::size_t(sample)], 'g', 4))
+                     && comparison.contains(QString::number(scores->scores.total[std::size_t(other)], 'g', 4)),
+                 qPrintable(comparison));
+        for (std::size_t l = 0; l < scores->scores.perLayer.size(); ++l)
+            QVERIFY2(comparison.contains(QString::number(scores->scores.perLayer[l][std::size_t(other)], 'g', 4)), qPrintable(comparison));
 
         // A request the profile cannot answer comes back with a line saying why.
         nac::app::ExplainRequest bad = panel->explanation()->request;
