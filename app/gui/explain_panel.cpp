@@ -427,6 +427,7 @@ void ExplainPanel::setExplanation(const std::shared_ptr<const ImageExplanation>&
     showSteps();
     showComparison();
     m_pin->setEnabled(true);
+    Q_EMIT explanationShown(explanation->request.sampleIndex, explanation->request.layer, explanation->walkthrough.neuron);
 }
 
 void ExplainPanel::showComparison()

@@ -86,6 +86,8 @@ public:
 
 Q_SIGNALS:
     void explainRequested(const nac::app::ExplainRequest& request);
+    // An explanation is on screen: its image, layer and the neuron whose steps are listed.
+    void explanationShown(int sampleIndex, int layer, int neuron);
 
 private:
     void rebuildGallery();

@@ -185,6 +185,13 @@ void MainWindow::buildDocks()
     m_scoringDock->raise();
     connect(m_explain, &ExplainPanel::explainRequested, m_controller, &EngineController::explainImage);
     connect(m_controller, &EngineController::explanationReady, m_explain, &ExplainPanel::setExplanation);
+    // Teaching mode: the heatmaps show the explained layer with the image's weak neurons marked,
+    // and the histogram the neuron whose steps the Explain tab lists (with the image's state line).
+    connect(m_explain, &ExplainPanel::explanationShown, this, [this](int sampleIndex, int layer, int neuron) {
+        m_coverage->setMarkers(m_scoring->weakNeuronMarkers(sampleIndex));
+        m_coverage->setCurrentLayer(layer);
+        m_coverage->showNeuron(layer, neuron);
+    });
 }
 
 void MainWindow::buildActions()

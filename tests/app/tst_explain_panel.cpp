@@ -2,6 +2,7 @@
 // end to end in the real MainWindow (offscreen) with the demo model fitted on Fashion-MNIST:
 // selecting a dropped image brings its coverage map, nearest fit images read back from the IDX
 // file, and NAC's steps whose numbers are the scores the score list shows.
+#include "app/gui/coverage_panel.h"
 #include "app/gui/engine_controller.h"
 #include "app/gui/explain_panel.h"
 #include "app/gui/main_window.h"
@@ -21,6 +22,9 @@
 #include <QStandardPaths>
 #include <QTest>
 
+#include "widgets/neuron_histogram_view.h"
+
+#include <algorithm>
 #include <cmath>
 
 using nac::app::ExplainPanel;
@@ -187,6 +191,14 @@ private Q_SLOTS:
         QCOMPARE(steps.phi, verdict.phi);
         QVERIFY(steps.phi < 1.0f);  // the neuron shown is a weak one
         QVERIFY2(panel->stepsText().contains(QString::number(steps.total, 'g', 6)), qPrintable(panel->stepsText()));
+        // The coverage side follows: the layer's heatmap, the steps' neuron in the histogram with
+        // the image's state among its lines.
+        QCOMPARE(window->coveragePanel()->currentLayer(), layer);
+        QCOMPARE(window->coveragePanel()->histogram()->layer(), QStringLiteral("layer2"));
+        QCOMPARE(window->coveragePanel()->histogram()->neuron(), steps.neuron);
+        QVERIFY(std::find(window->coveragePanel()->histogram()->droppedStates().begin(),
+                          window->coveragePanel()->histogram()->droppedStates().end(),
+                          steps.state) != window->coveragePanel()->histogram()->droppedStates().end());
 
         // Nearest fit images: read back from the IDX file by their identities, nearest first.
         QCOMPARE(explanation->neighbours.size(), std::size_t(6));
