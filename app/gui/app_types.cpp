@@ -1,5 +1,6 @@
 // Helpers of the app's value types and their registration with Qt's meta-type system.
 #include "app/gui/app_types.h"
+#include "app/gui/image_explainer.h"
 
 #include <QCoreApplication>
 
@@ -69,6 +70,8 @@ void registerMetaTypes()
     qRegisterMetaType<std::shared_ptr<const DroppedScores>>();
     qRegisterMetaType<nac::engine::CancelToken>();
     qRegisterMetaType<std::vector<nac::engine::LayerParams>>();
+    qRegisterMetaType<ExplainRequest>();
+    qRegisterMetaType<std::shared_ptr<const ImageExplanation>>();
 }
 
 }  // namespace nac::app

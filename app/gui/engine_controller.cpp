@@ -32,6 +32,8 @@ EngineController::EngineController(QObject* parent)
     connect(this, &EngineController::requestEvaluateSets, m_worker, &EngineWorker::evaluateSets);
     connect(this, &EngineController::requestRemoveEvaluationSet, m_worker, &EngineWorker::removeEvaluationSet);
     connect(this, &EngineController::requestEvaluationRole, m_worker, &EngineWorker::setEvaluationRole);
+    connect(this, &EngineController::requestExplain, m_worker, &EngineWorker::explainDroppedImage);
+    connect(m_worker, &EngineWorker::explanationReady, this, &EngineController::explanationReady);
 
     connect(m_worker, &EngineWorker::devicesFound, this, [this](const QStringList& devices) {
         m_devices = devices;
@@ -93,6 +95,11 @@ void EngineController::cancelFit()
 {
     if (m_fitToken)
         m_fitToken->store(true);
+}
+
+void EngineController::explainImage(const ExplainRequest& request)
+{
+    Q_EMIT requestExplain(request);
 }
 
 int EngineController::scoreImages(const QStringList& paths)

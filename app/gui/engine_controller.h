@@ -3,6 +3,7 @@
 
 #include "app/gui/app_types.h"
 #include "app/gui/evaluation_types.h"
+#include "app/gui/image_explainer.h"
 
 #include <QObject>
 #include <QString>
@@ -45,6 +46,8 @@ public:
     void setEvaluationRole(const QString& name, nac::app::SetRole role);
     // Latest request wins; layers names what params belong to.
     void setParams(const QStringList& layers, const std::vector<nac::engine::LayerParams>& params);
+    // Explains one scored image; the answer comes as explanationReady (not a job).
+    void explainImage(const nac::app::ExplainRequest& request);
 
     // Cancels what runs and joins the engine thread; true when it ended within timeoutMs.
     bool shutdown(int timeoutMs = 2000);
@@ -66,6 +69,7 @@ Q_SIGNALS:
     void warning(const QString& message);
     void paramsApplied(double latencyMs, double rebinMs);
     void evaluationReady(const std::shared_ptr<const nac::app::EvaluationResults>& results);
+    void explanationReady(const std::shared_ptr<const nac::app::ImageExplanation>& explanation);
 
     // --- to the worker (queued) ---
     void requestLoadModel(int jobId, const QString& path, const QString& device, const QString& inputSpec);
@@ -79,6 +83,7 @@ Q_SIGNALS:
     void requestEvaluateSets(int jobId, const QList<nac::app::EvaluationSetRequest>& requests, const nac::engine::CancelToken& token);
     void requestRemoveEvaluationSet(const QString& name);
     void requestEvaluationRole(const QString& name, int role);
+    void requestExplain(const nac::app::ExplainRequest& request);
 
 private:
     void onJobFinished(const nac::app::JobResult& result);

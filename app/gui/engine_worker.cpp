@@ -879,6 +879,37 @@ void EngineWorker::clearScoredImages()
     m_droppedSources.clear();
 }
 
+void EngineWorker::explainDroppedImage(const ExplainRequest& request)
+{
+    std::shared_ptr<const ImageExplanation> result;
+    auto refuse = [&](const QString& why) {
+        auto out = std::make_shared<ImageExplanation>();
+        out->request = request;
+        out->error = why;
+        result = out;
+    };
+    try {
+        const std::size_t perImage = m_model ? m_model->inputSpec().valuesPerImage() : 0;
+        if (!m_model || !m_profile)
+            refuse(tr("No coverage profile yet: fit one (F5) or open one, then explain the image."));
+        else if (m_fit)
+            refuse(tr("A fit is running; the image can be explained when it has ended."));
+        else if (request.sampleIndex < 0 || std::size_t(request.sampleIndex) >= m_droppedSources.size()
+                 || (std::size_t(request.sampleIndex) + 1) * perImage > m_droppedPixels.size())
+            refuse(tr("That image is no longer among the scored images; score it again."));
+        else {
+            tapProfileLayers();
+            result = nac::app::explainImage(*m_model, *m_profile, m_droppedPixels.data() + std::size_t(request.sampleIndex) * perImage,
+                                            QString::fromStdString(m_droppedSources[std::size_t(request.sampleIndex)]), request);
+        }
+    } catch (const std::exception& e) {
+        refuse(QString::fromLocal8Bit(e.what()));
+    } catch (...) {
+        refuse(tr("unexpected error while explaining the image"));
+    }
+    Q_EMIT explanationReady(result);
+}
+
 void EngineWorker::saveProfile(int jobId, const QString& path)
 {
     runJob(jobId, JobKind::SaveProfile,

@@ -4,6 +4,7 @@
 
 #include "app/gui/app_types.h"
 #include "app/gui/evaluation_types.h"
+#include "app/gui/image_explainer.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -66,6 +67,8 @@ public Q_SLOTS:
     void clearScoredImages();
     void saveProfile(int jobId, const QString& path);
     void loadProfile(int jobId, const QString& path);
+    // Coverage map, nearest fit images and NAC's steps for one scored image (Explain panel).
+    void explainDroppedImage(const nac::app::ExplainRequest& request);
     // Ends a running fit as Canceled now (the token was set too); used when quitting.
     void stopFit();
     // Evaluation workbench: runs the model over each set (a set of the same name is replaced),
@@ -90,6 +93,7 @@ Q_SIGNALS:
     void paramsApplied(double latencyMs, double rebinMs);
     // Scores and metrics of every workbench set under the current parameters.
     void evaluationReady(const std::shared_ptr<const nac::app::EvaluationResults>& results);
+    void explanationReady(const std::shared_ptr<const nac::app::ImageExplanation>& explanation);
 
 private:
     struct FitJob;

@@ -6,6 +6,7 @@
 #include "app/gui/drop_plan.h"
 #include "app/gui/engine_controller.h"
 #include "app/gui/engine_worker.h"
+#include "app/gui/explain_panel.h"
 #include "app/gui/fit_panel.h"
 #include "app/gui/input_spec_dialog.h"
 #include "app/gui/message_bar.h"
@@ -190,6 +191,25 @@ void MainWindow::buildDocks()
             m_parameters->setSelectedLayer(layer);
     });
     connect(m_scoring, &ScoringPanel::sampleSelected, this, &MainWindow::onSampleSelected);
+
+    // Explain: gallery, coverage map, nearest fit images, NAC's steps (a tab beside the scored images).
+    m_explain = new ExplainPanel(this);
+    m_explain->setObjectName(QStringLiteral("explainPanel"));
+    m_explainDock = new QDockWidget(tr("Explain"), this);
+    m_explainDock->setObjectName(QStringLiteral("explainDock"));
+    m_explainDock->setWidget(m_explain);
+    addDockWidget(Qt::RightDockWidgetArea, m_explainDock);
+    tabifyDockWidget(m_scoringDock, m_explainDock);
+    m_scoringDock->raise();
+    connect(m_explain, &ExplainPanel::explainRequested, m_controller, &EngineController::explainImage);
+    connect(m_controller, &EngineController::explanationReady, m_explain, &ExplainPanel::setExplanation);
+    // Teaching mode: the heatmaps show the explained layer with the image's weak neurons marked,
+    // and the histogram the neuron whose steps the Explain tab lists (with the image's state line).
+    connect(m_explain, &ExplainPanel::explanationShown, this, [this](int sampleIndex, int layer, int neuron) {
+        m_coverage->setMarkers(m_scoring->weakNeuronMarkers(sampleIndex));
+        m_coverage->setCurrentLayer(layer);
+        m_coverage->showNeuron(layer, neuron);
+    });
 }
 
 void MainWindow::buildActions()
@@ -220,6 +240,7 @@ void MainWindow::buildActions()
         m_scoring->clear();
         m_coverage->setMarkers({});
         m_coverage->setDroppedScores(nullptr);
+        m_explain->clearDropped();
     });
     make(QStringLiteral("actionExportCsv"), tr("Score List as &CSV…"), QKeySequence(), [this] { exportCsv(); });
     make(QStringLiteral("actionExportHeatmap"), tr("&Heatmap of the Current Layer…"), QKeySequence(),
@@ -241,6 +262,26 @@ void MainWindow::buildActions()
                                  nac::widgets::NacTerms::score() + QStringLiteral("\n\n") + nac::widgets::NacTerms::all()
                                      + QStringLiteral("\n\n") + nac::widgets::NacTerms::state());
     });
+    make(QStringLiteral("actionExplainNac"), tr("&Explain NAC"), QKeySequence(Qt::CTRL | Qt::Key_E), [this] {
+        m_explainDock->show();
+        m_explainDock->raise();
+    })->setToolTip(tr("Show the Explain tab: gallery, coverage map and NAC's steps for the selected image"));
+    make(QStringLiteral("actionAboutStudio"), tr("&About NAC Studio"), QKeySequence(), [this] {
+        QStringList shortcuts;
+        for (QAction* each : findChildren<QAction*>(QString(), Qt::FindDirectChildrenOnly))
+            if (!each->shortcut().isEmpty())
+                shortcuts.append(QStringLiteral("<tr><td>%1</td><td>%2</td></tr>")
+                                     .arg(each->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped(),
+                                          each->text().remove(QLatin1Char('&')).toHtmlEscaped()));
+        QMessageBox about(this);
+        about.setWindowTitle(tr("About NAC Studio"));
+        about.setTextFormat(Qt::RichText);
+        about.setText(tr("<h3>NAC Studio %1</h3><p>Neuron Activation Coverage (Liu et al., ICLR 2024) for out-of-distribution "
+                         "detection.</p><p>Licence: MIT (the LICENSE file installed with the program); the demo data keeps its sources' licences.</p>"
+                         "<p><b>Keyboard shortcuts</b></p><table>%2</table>")
+                          .arg(QCoreApplication::applicationVersion().toHtmlEscaped(), shortcuts.join(QString())));
+        about.exec();
+    });
     make(QStringLiteral("actionResetLayout"), tr("&Reset Layout"), QKeySequence(), [this] {
         for (QDockWidget* dock : {m_fitDock, m_paramDock, m_scoringDock}) {
             dock->setFloating(false);
@@ -254,6 +295,9 @@ void MainWindow::buildActions()
         m_workbenchDock->setFloating(false);
         m_workbenchDock->show();
         tabifyDockWidget(m_scoringDock, m_workbenchDock);
+        m_explainDock->setFloating(false);
+        m_explainDock->show();
+        tabifyDockWidget(m_scoringDock, m_explainDock);
         m_scoringDock->raise();
     });
 }
@@ -300,11 +344,15 @@ void MainWindow::buildMenus()
     view->addAction(m_paramDock->toggleViewAction());
     view->addAction(m_scoringDock->toggleViewAction());
     view->addAction(m_workbenchDock->toggleViewAction());
+    view->addAction(m_explainDock->toggleViewAction());
     view->addSeparator();
     view->addAction(action(QStringLiteral("actionResetLayout")));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(action(QStringLiteral("actionAboutNac")));
+    help->addAction(action(QStringLiteral("actionExplainNac")));
+    help->addSeparator();
+    help->addAction(action(QStringLiteral("actionAboutStudio")));
 }
 
 void MainWindow::buildStatusBar()
@@ -615,6 +663,7 @@ void MainWindow::onSnapshot(const std::shared_ptr<const ProfileSnapshot>& snapsh
     const QStringList before = m_snapshot ? m_snapshot->layerNames() : QStringList();
     m_snapshot = snapshot;
     const QStringList names = snapshot->layerNames();
+    m_explain->setLayers(names);
     if (names != before || snapshot->reason == SnapshotReason::ProfileLoaded) {
         std::vector<nac::engine::LayerParams> defaults;
         for (const LayerSnapshot& layer : snapshot->layers)
@@ -646,6 +695,7 @@ void MainWindow::onSnapshot(const std::shared_ptr<const ProfileSnapshot>& snapsh
 void MainWindow::onImagesScored(const std::shared_ptr<const ScoredImages>& images)
 {
     m_scoring->addImages(*images);
+    m_explain->addScoredImages(*images);
     m_figures.lastScoreWorkerMs = images->loadMs;
     QStringList failed;
     int maxSample = -1;
@@ -694,6 +744,8 @@ void MainWindow::onDroppedScores(const std::shared_ptr<const DroppedScores>& sco
 {
     m_scoring->setDroppedScores(scores);
     m_coverage->setDroppedScores(scores);
+    m_explain->setDroppedScores(scores);
+    m_explain->setThreshold(m_scoring->threshold());
     if (m_scoring->selectedSample() >= 0)
         m_coverage->setMarkers(m_scoring->weakNeuronMarkers(m_scoring->selectedSample()));
     const bool complete = int(scores->scores.total.size()) >= m_dropAwaitingBatch;

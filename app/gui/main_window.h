@@ -29,6 +29,7 @@ namespace nac::app {
 
 class CoveragePanel;
 class EngineController;
+class ExplainPanel;
 class FitPanel;
 class MessageBar;
 class ScoringPanel;
@@ -92,6 +93,8 @@ public:
     EngineController* controller() const { return m_controller; }
     CoveragePanel* coveragePanel() const { return m_coverage; }
     ScoringPanel* scoringPanel() const { return m_scoring; }
+    ExplainPanel* explainPanel() const { return m_explain; }
+    QDockWidget* explainDock() const { return m_explainDock; }
     FitPanel* fitPanel() const { return m_fitPanel; }
     // The evaluation workbench; its results() hold every evaluated set's per-image scores.
     WorkbenchPanel* workbenchPanel() const { return m_workbench; }
@@ -177,6 +180,8 @@ private:
     QDockWidget* m_scoringDock = nullptr;
     WorkbenchPanel* m_workbench = nullptr;
     QDockWidget* m_workbenchDock = nullptr;
+    ExplainPanel* m_explain = nullptr;
+    QDockWidget* m_explainDock = nullptr;
     QLabel* m_stateLabel = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_profileLabel = nullptr;
