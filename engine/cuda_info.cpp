@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdio>
 #include <mutex>
+#include <regex>
 
 namespace nac::engine {
 namespace {
@@ -74,6 +75,18 @@ std::string describeCudaDevice(int index)
     std::array<char, 32> gib{};
     std::snprintf(gib.data(), gib.size(), "%.0f GiB", double(info.totalBytes) / (1024.0 * 1024.0 * 1024.0));
     return id + " (" + info.name + ", " + gib.data() + ")";
+}
+
+std::string shortenCudaError(const std::string& text)
+{
+    const std::size_t at = text.find("CUDA out of memory");
+    if (at == std::string::npos)
+        return text;
+    static const std::regex request("Tried to allocate ([0-9.]+ ?[KMGT]?i?B)");
+    std::smatch match;
+    const std::string tail = text.substr(at);
+    const std::string asked = std::regex_search(tail, match, request) ? " while allocating " + match[1].str() : "";
+    return text.substr(0, at) + "the GPU ran out of memory" + asked + "; use a smaller batch, fewer layers or the CPU";
 }
 
 }  // namespace nac::engine

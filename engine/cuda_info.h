@@ -19,4 +19,9 @@ CudaDeviceInfo cudaDeviceInfo(int index);
 // "cuda:0 (NVIDIA H200, 139 GiB)" for a device the driver describes, else "cuda:0".
 std::string describeCudaDevice(int index);
 
+// LibTorch's CUDA out-of-memory text (several lines of allocator statistics) as one line that
+// says what happened and what to do (text before it, such as a file name, is kept); any other
+// text is returned as it is.
+std::string shortenCudaError(const std::string& text);
+
 }  // namespace nac::engine
