@@ -163,7 +163,7 @@ part bench-noise 20 90 "$nac" bench --model "$model" --device "$device" --data "
   --samples "$bench_samples" --batch auto --rounds 3 --rebin-sizes none --json "$out/bench-noise.json"
 
 # 2. The eager PyTorch reference on the same device, images and batch.
-part reference 20 90 "$python" tools/reference_nac.py --arch demo --model "$model" --device "$device" \
+part reference 20 90 "$python" -u tools/reference_nac.py --arch demo --model "$model" --device "$device" \
   --fit "$fit_file" --fit-count "$fit_count" --score "$score_file" --score-count "$score_count" \
   --batch "$batch" --rounds "$rounds" --threads "$(nproc)" --out "$out/reference.csv"
 
