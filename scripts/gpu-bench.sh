@@ -19,6 +19,7 @@
 #   --nac PATH       use this nac instead of building one (any build of this tree)
 #   --build-dir DIR  where to build (default build-gpu)
 #   --jobs N         build jobs (default: all cores)
+#   --build-seconds S  most seconds the build may take out of the budget (default 300)
 #   --cpu-dry-run    no GPU: the same parts on the CPU with tiny sizes ("cuda" becomes cpu, so the
 #                    agreement part compares cpu with cpu and checks the code path, not CUDA)
 #
@@ -33,6 +34,7 @@ budget=470
 nac=
 build_dir=build-gpu
 jobs=$(nproc)
+build_seconds=300
 dry_run=no
 while [ $# -gt 0 ]; do
   case $1 in
@@ -41,13 +43,15 @@ while [ $# -gt 0 ]; do
     --nac) nac=$2; shift 2 ;;
     --build-dir) build_dir=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
+    --build-seconds) build_seconds=$2; shift 2 ;;
     --cpu-dry-run) dry_run=yes; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "gpu-bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 case $budget in ''|*[!0-9]*) echo "gpu-bench: --budget '$budget' must be a whole number of seconds" >&2; exit 2 ;; esac
 case $jobs in ''|*[!0-9]*|0) echo "gpu-bench: --jobs '$jobs' must be a positive whole number" >&2; exit 2 ;; esac
+case $build_seconds in ''|*[!0-9]*) echo "gpu-bench: --build-seconds '$build_seconds' must be a whole number" >&2; exit 2 ;; esac
 
 started=$(date +%s)
 remaining() { echo $((budget - ($(date +%s) - started))); }
@@ -137,7 +141,7 @@ if [ -z "$nac" ]; then
     cmake -S . -B "$build_dir" "${common[@]}" -DNAC_TORCH_FROM_WHEEL="$torch_dir" -DNAC_TORCH_CXX11_ABI="$abi" || exit 1
   fi
   mkdir -p "$out"
-  if ! part build 60 400 cmake --build "$build_dir" --target nac -j"$jobs"; then
+  if ! part build 60 "$build_seconds" cmake --build "$build_dir" --target nac -j"$jobs"; then
     echo "gpu-bench: no nac was built, nothing to measure" >&2
     exit 1
   fi
