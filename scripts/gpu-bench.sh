@@ -244,7 +244,7 @@ except OSError:
     print("agreement: no figure (part skipped, stopped or failed)")
 j = load("max-batch.json")
 if j:
-    tail = f"batch {j['smallest_failing_batch']} runs out of memory" if j["smallest_failing_batch"] else f"nothing failed up to the cap {j['cap']}"
+    tail = f"batch {j['smallest_failing_batch']} fails: {j['failure'][:160]}" if j["smallest_failing_batch"] else f"nothing failed up to the cap {j['cap']}"
     print(f"largest batch on {j['device']}: {j['max_batch']} images ({j['max_batch_images_per_second']:.1f} images/s at that batch; {tail})")
 else:
     print("largest batch: no figure (part skipped, stopped or failed)")

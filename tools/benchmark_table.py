@@ -457,7 +457,7 @@ def render(args) -> str:
     w('| `bench-noise` | the same on 16,384 noise images at the automatic batch |')
     w('| `reference` | `tools/reference_nac.py --device cuda` (eager PyTorch, forward hooks + `autograd.grad`) on the same images and batch: its images/s |')
     w('| `agreement` | the same fit and scores on CUDA and on the CPU: mean and max \\|CUDA - CPU\\| of every score column; PASS when the NAC-UE mean is below 1e-5 |')
-    w('| `max-batch` | `nac bench --find-max-batch`: batches double from 1,024 until one runs out of GPU memory, then halving steps narrow the gap; the largest batch that fits and its images/s |')
+    w('| `max-batch` | `nac bench --find-max-batch`: batches double from 1,024 until one runs out of GPU memory (or fails otherwise: its message is printed), then halving steps narrow the gap; the largest batch that runs and its images/s |')
     w("| `bench-cpu` | `nac bench` on the same machine's CPU, for scale |")
     w('')
     w('TensorFloat-32 is off on CUDA in both `nac` and the reference, so states keep full float32 precision.')

@@ -138,13 +138,14 @@ struct MaxBatch {
     int largestFitting = 0;          // 0: not even the first batch fitted
     double imagesPerSecond = 0.0;    // one forward + gradient + NAC pass at that batch
     int smallestFailing = 0;         // 0: none failed up to the cap
-    std::string failure;             // the out-of-memory message of smallestFailing
+    std::string failure;             // why smallestFailing failed (out of memory, or another error)
 };
 
 // The largest batch one forward + gradient + NAC pass runs with: batches double from `first` up to
 // `cap` until one runs out of memory, then a few halving steps narrow the gap. Prints each try as
-// it goes, so that a run stopped by a time limit still shows what it found. Errors other than
-// running out of memory are thrown.
+// it goes, so that a run stopped by a time limit still shows what it found. A batch that fails
+// otherwise (a kernel's size limit, say) counts as not running, with its message printed; only
+// a failure of the first batch is thrown, since then nothing was measured.
 MaxBatch findMaxBatch(Model& model, const Dataset& data, const RunOptions& base, int first, int cap)
 {
     MaxBatch found;
@@ -168,11 +169,12 @@ MaxBatch findMaxBatch(Model& model, const Dataset& data, const RunOptions& base,
         } catch (const std::bad_alloc&) {
             found.failure = "out of memory (std::bad_alloc)";
         } catch (const std::exception& e) {
-            if (!isOutOfMemory(e.what()))
+            if (!isOutOfMemory(e.what()) && found.largestFitting == 0)
                 throw;
             found.failure = e.what();
         }
-        std::cout << "max-batch batch " << batch << ": out of memory" << std::endl;
+        std::cout << "max-batch batch " << batch << ": "
+                  << (isOutOfMemory(found.failure) ? std::string("out of memory") : "fails: " + found.failure) << std::endl;
         if (found.smallestFailing == 0 || batch < found.smallestFailing)
             found.smallestFailing = batch;
         return false;
@@ -238,7 +240,8 @@ int commandBench(const std::vector<std::string>& argv)
         else
             std::cout << "max batch " << found.largestFitting << " images per forward + gradient call ("
                       << found.imagesPerSecond << " images/s at that batch); "
-                      << (found.smallestFailing > 0 ? "batch " + std::to_string(found.smallestFailing) + " runs out of memory"
+                      << (found.smallestFailing > 0 ? "batch " + std::to_string(found.smallestFailing) + " fails ("
+                                                          + (isOutOfMemory(found.failure) ? std::string("out of memory") : found.failure) + ")"
                                                     : "no larger batch tried (cap " + std::to_string(maxBatchCap) + ")")
                       << "\n";
         if (args.has("--json")) {
