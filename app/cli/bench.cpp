@@ -5,15 +5,18 @@
 
 #include "engine/atomic_file.h"
 #include "engine/coverage_profile.h"
+#include "engine/cuda_info.h"
 #include "engine/data/data_source.h"
 #include "engine/error.h"
 #include "engine/fitter.h"
+#include "engine/number_text.h"
 
 #include <nlohmann/json.hpp>
 
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -145,6 +148,97 @@ nlohmann::json reportFitCacheBytes(const CoverageProfile& exact, const std::vect
               << std::size_t(images) << " fit images)\n";
     return {{"layers", out}, {"exact_bytes_per_fit_image", exactTotal}, {"histograms_bytes", histogramsTotal},
             {"name_bytes_per_fit_image", nameBytes}, {"fit_images", images}};
+// --rebin-sizes 1000,10000,60000 (the default) or "none".
+std::vector<int> rebinSizesOption(const CliArgs& args)
+{
+    const std::string text = args.value("--rebin-sizes", "1000,10000,60000");
+    std::vector<int> sizes;
+    if (text == "none")
+        return sizes;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t comma = std::min(text.find(',', start), text.size());
+        const std::optional<long long> size = parseInteger(std::string_view(text).substr(start, comma - start));
+        if (!size || *size < 1 || *size > 10000000)
+            throw UsageError("--rebin-sizes '" + text + "' must be 'none' or a comma-separated list of sample counts "
+                             "from 1 to 10000000, e.g. 1000,10000");
+        sizes.push_back(int(*size));
+        start = comma + 1;
+    }
+    return sizes;
+}
+
+// "cuda:0 (NVIDIA H200, 140 GiB)" for a CUDA device the driver describes, else the device's name.
+std::string describedDevice(const Model& model)
+{
+    const std::string name = model.deviceName();
+    if (name.rfind("cuda:", 0) != 0)
+        return name;
+    const std::optional<long long> index = parseInteger(std::string_view(name).substr(5));
+    return index ? describeCudaDevice(int(*index)) : name;
+}
+
+bool isOutOfMemory(const std::string& text)
+{
+    std::string lower = text;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return lower.find("out of memory") != std::string::npos;
+}
+
+struct MaxBatch {
+    int largestFitting = 0;          // 0: not even the first batch fitted
+    double imagesPerSecond = 0.0;    // one forward + gradient + NAC pass at that batch
+    int smallestFailing = 0;         // 0: none failed up to the cap
+    std::string failure;             // why smallestFailing failed (out of memory, or another error)
+};
+
+// The largest batch one forward + gradient + NAC pass runs with: batches double from `first` up to
+// `cap` until one runs out of memory, then a few halving steps narrow the gap. Prints each try as
+// it goes, so that a run stopped by a time limit still shows what it found. A batch that fails
+// otherwise (a kernel's size limit, say) counts as not running, with its message printed; only
+// a failure of the first batch is thrown, since then nothing was measured.
+MaxBatch findMaxBatch(Model& model, const Dataset& data, const RunOptions& base, int first, int cap)
+{
+    MaxBatch found;
+    auto fits = [&](int batch) {
+        std::vector<std::size_t> indices(static_cast<std::size_t>(batch));
+        for (std::size_t i = 0; i < indices.size(); ++i)
+            indices[i] = i % data.size();
+        RunOptions run = base;
+        run.batchSize = batch;
+        try {
+            const auto start = Clock::now();
+            const SampleSet states = computeSampleSet(model, data, indices, run);
+            const double rate = double(batch) / secondsSince(start);
+            std::cout << "max-batch batch " << batch << ": fits, " << std::fixed << std::setprecision(1) << rate
+                      << std::defaultfloat << " images/s" << std::endl;
+            if (batch > found.largestFitting) {
+                found.largestFitting = batch;
+                found.imagesPerSecond = rate;
+            }
+            return true;
+        } catch (const std::bad_alloc&) {
+            found.failure = "out of memory (std::bad_alloc)";
+        } catch (const std::exception& e) {
+            if (!isOutOfMemory(e.what()) && found.largestFitting == 0)
+                throw;
+            found.failure = e.what();
+        }
+        std::cout << "max-batch batch " << batch << ": "
+                  << (isOutOfMemory(found.failure) ? std::string("out of memory") : "fails: " + found.failure) << std::endl;
+        if (found.smallestFailing == 0 || batch < found.smallestFailing)
+            found.smallestFailing = batch;
+        return false;
+    };
+    int batch = std::min(first, cap);
+    while (fits(batch) && batch < cap)
+        batch = batch > cap / 2 ? cap : batch * 2;
+    // Narrow [largest fitting, smallest failing) to within an eighth of the fitting size.
+    while (found.largestFitting > 0 && found.smallestFailing > found.largestFitting + std::max(1, found.largestFitting / 8)) {
+        const int middle = found.largestFitting + (found.smallestFailing - found.largestFitting) / 2;
+        fits(middle);
+    }
+    return found;
 }
 
 }  // namespace
@@ -152,8 +246,10 @@ nlohmann::json reportFitCacheBytes(const CoverageProfile& exact, const std::vect
 int commandBench(const std::vector<std::string>& argv)
 {
     std::set<std::string> options = modelOptions();
-    options.insert({"--data", "--layer", "--samples", "--image", "--rounds", "--json", "--rebin-sizes"});
+    options.insert({"--data", "--layer", "--samples", "--image", "--rounds", "--json", "--rebin-sizes", "--find-max-batch"});
     const CliArgs args(argv, options, {"--quiet"});
+    const std::vector<int> sizes = rebinSizesOption(args);
+    const int maxBatchCap = args.has("--find-max-batch") ? args.intValue("--find-max-batch", 0, 1, 16777216) : 0;
     auto model = loadModelForCli(args, args.required("--model"));
     const auto [layerNames, params] = chooseLayersForCli(args, model->metadata());
     model->setTappedLayers(layerNames);
@@ -176,7 +272,7 @@ int commandBench(const std::vector<std::string>& argv)
 
     const int batch = effectiveBatchSize(*model, run, indices.size());
     std::cout << "model     " << model->path() << " (" << (model->graphMode() == Model::GraphMode::Frozen ? "frozen" : "plain")
-              << " graph, " << (model->channelsLast() ? "channels-last" : "contiguous") << ")\ndevice    " << model->deviceName() << ", " << threads << " threads, "
+              << " graph, " << (model->channelsLast() ? "channels-last" : "contiguous") << ")\ndevice    " << describedDevice(*model) << ", " << threads << " threads, "
               << effectiveWorkers(*model, run) << " worker(s), batch " << batch << (run.batchSize == 0 ? " (auto)" : "")
               << "\nmemory    " << std::fixed << std::setprecision(2) << double(model->bytesPerImage()) / (1024.0 * 1024.0)
               << " MiB per image for the forward and gradient call (allocator peaks, batches of 2 and 6), "
@@ -184,6 +280,33 @@ int commandBench(const std::vector<std::string>& argv)
     for (const LayerInfo& l : model->tappedLayers())
         std::cout << " " << l.name << "(" << l.neuronCount << ")";
     std::cout << "\ndata      " << data.description() << ", " << samples << " images\n";
+
+    if (maxBatchCap > 0) {
+        // The search alone: it allocates up to the device's limit, which would skew the timings.
+        std::cout << std::flush;
+        const MaxBatch found = findMaxBatch(*model, data, run, std::min(batch, maxBatchCap), maxBatchCap);
+        std::cout << std::fixed << std::setprecision(1);
+        if (found.largestFitting == 0)
+            std::cout << "max batch none: batch " << found.smallestFailing << " already runs out of memory\n";
+        else
+            std::cout << "max batch " << found.largestFitting << " images per forward + gradient call ("
+                      << found.imagesPerSecond << " images/s at that batch); "
+                      << (found.smallestFailing > 0 ? "batch " + std::to_string(found.smallestFailing) + " fails ("
+                                                          + (isOutOfMemory(found.failure) ? std::string("out of memory") : found.failure) + ")"
+                                                    : "no larger batch tried (cap " + std::to_string(maxBatchCap) + ")")
+                      << "\n";
+        if (args.has("--json")) {
+            const nlohmann::json out{{"model", model->path()},
+                                     {"device", model->deviceName()},
+                                     {"max_batch", found.largestFitting},
+                                     {"max_batch_images_per_second", found.imagesPerSecond},
+                                     {"smallest_failing_batch", found.smallestFailing},
+                                     {"cap", maxBatchCap},
+                                     {"failure", found.failure}};
+            writeFileAtomically(args.value("--json"), out.dump(2) + "\n", "JSON report");
+        }
+        return 0;
+    }
 
     // Warm-up: the graph executor profiles and optimises during the first runs.
     {
@@ -240,7 +363,6 @@ int commandBench(const std::vector<std::string>& argv)
 
     // Re-binning cached raw products: a change of alpha or M re-bins, a change of O only redoes Phi.
     nlohmann::json rebinJson = nlohmann::json::array();
-    std::vector<int> sizes{1000, 10000, 60000};
     for (int size : sizes) {
         const SampleSet synthetic = syntheticSamples(model->tappedLayers(), std::size_t(size), 7);
         auto start = Clock::now();

@@ -166,6 +166,7 @@ usage:
   nac tune   --profile P --id-val D --ood-val D [--ood-val D]... --grid LAYER:O=10/50,M=50/500,alpha=100/3000 ...
              [-o TUNED.nacprofile] [--write-model OUT.pt] [--json FILE]
   nac bench  --model M.pt [--data D] [--samples N] [--layer ...] [--image FILE] [--rounds R] [--json FILE]
+             [--rebin-sizes N,N,...|none] [--find-max-batch CAP (only: the largest batch that fits, up to CAP)]
 
 data D: an IDX file (.gz too), a folder of images (class = subfolder), an image file, or
         noise:gaussian:N[:seed=S] / noise:uniform:N[:seed=S]

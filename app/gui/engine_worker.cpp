@@ -3,6 +3,7 @@
 #include "app/gui/engine_worker.h"
 
 #include "app/gui/set_evaluator.h"
+#include "app/gui/device_list.h"
 
 #include "engine/data/data_source.h"
 #include "engine/data/fit_plan.h"
@@ -154,8 +155,7 @@ void EngineWorker::initialize()
 {
     QStringList devices{QStringLiteral("cpu")};
     try {
-        for (const std::string& device : nac::engine::cudaDevices())
-            devices.append(fromStd(device));
+        devices = availableDevices();
     } catch (const std::exception& e) {
         Q_EMIT warning(tr("Could not list CUDA devices (%1); using the CPU.").arg(QString::fromLocal8Bit(e.what())));
     } catch (...) {

@@ -3,6 +3,7 @@
 #include "app/gui/main_window.h"
 
 #include "app/gui/coverage_panel.h"
+#include "app/gui/device_list.h"
 #include "app/gui/drop_plan.h"
 #include "app/gui/engine_controller.h"
 #include "app/gui/engine_worker.h"
@@ -54,6 +55,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 namespace nac::app {
 
@@ -174,6 +176,7 @@ void MainWindow::buildDocks()
         if (m_model) {
             const bool refit = m_controller->isFitting();
             m_modelJobPending = true;
+            m_deviceSwitchFrom = m_model->device;
             m_controller->loadModel(m_model->path, device, m_settings.inputSpec(m_model->path));
             m_autoFitPending = refit;
         }
@@ -384,7 +387,10 @@ void MainWindow::connectEngine()
 {
     connect(m_controller, &EngineController::devicesFound, this, [this](const QStringList& devices) {
         QString current = m_device.isEmpty() ? m_settings.device() : m_device;
-        if (!devices.contains(current))
+        QStringList ids;
+        for (const QString& label : devices)
+            ids.append(deviceIdOfLabel(label));
+        if (!ids.contains(current))
             current = QStringLiteral("cpu");
         m_fitPanel->setDevices(devices, current);
         if (m_device.isEmpty())
@@ -507,6 +513,7 @@ void MainWindow::start(const StartupOptions& options)
 void MainWindow::openModel(const QString& path, const QString& inputSpec)
 {
     m_modelPathRequested = path;
+    m_deviceSwitchFrom.clear();
     m_inputSpecRequested = inputSpec.isEmpty() ? m_settings.inputSpec(QFileInfo(path).absoluteFilePath()) : inputSpec;
     m_modelJobPending = true;
     if (m_dataset || m_datasetJobPending)
@@ -789,7 +796,19 @@ void MainWindow::onJobFinished(const JobResult& result)
     switch (result.kind) {
     case JobKind::LoadModel:
         m_modelJobPending = false;
-        if (failed && result.needsInputSpec) {
+        if (!m_deviceSwitchFrom.isEmpty()) {
+            // A device change reloads the loaded model; when the device cannot take it (no CUDA,
+            // out of memory, no such index) the model, its profile and the choice stay as they were.
+            const QString previous = std::exchange(m_deviceSwitchFrom, QString());
+            if (failed) {
+                m_autoFitPending = false;
+                showError(tr("Could not move the model to %1: %2. The model stays on %3 and the profile is kept.")
+                              .arg(m_device, result.message, previous));
+                m_device = previous;
+                m_settings.setDevice(previous);
+                m_fitPanel->setCurrentDevice(previous);
+            }
+        } else if (failed && result.needsInputSpec) {
             if (!m_screenshotPath.isEmpty())
                 m_autoFitPending = false;  // nobody will answer
             const QString path = m_modelPathRequested;
@@ -797,7 +816,8 @@ void MainWindow::onJobFinished(const JobResult& result)
         } else if (failed) {
             m_autoFitPending = false;
             showError(tr("Could not load the model: %1").arg(result.message));
-            if (!m_modelPathRequested.isEmpty())
+            // On a device other than the CPU the device may be what failed: the file stays a recent one.
+            if (!m_modelPathRequested.isEmpty() && m_device == QStringLiteral("cpu"))
                 m_settings.removeRecent(AppSettings::RecentKind::Model, QFileInfo(m_modelPathRequested).absoluteFilePath());
         } else if (!m_inputSpecRequested.isEmpty()) {
             m_settings.setInputSpec(QFileInfo(m_modelPathRequested).absoluteFilePath(), m_inputSpecRequested);

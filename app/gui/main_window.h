@@ -196,6 +196,7 @@ private:
     std::shared_ptr<const ProfileSnapshot> m_snapshot;
     QString m_device;
     QString m_modelPathRequested;
+    QString m_deviceSwitchFrom;   // the model's device while a device change reloads it, else empty
     QString m_inputSpecRequested;
     QString m_stateText;
     bool m_autoFitPending = false;
