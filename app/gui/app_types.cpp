@@ -1,6 +1,8 @@
 // Helpers of the app's value types and their registration with Qt's meta-type system.
 #include "app/gui/app_types.h"
 
+#include "app/gui/nac_me_job.h"
+
 #include <QCoreApplication>
 
 namespace nac::app {
@@ -20,6 +22,8 @@ QString jobKindText(JobKind kind)
         return QCoreApplication::translate("nac::app", "saving the profile");
     case JobKind::LoadProfile:
         return QCoreApplication::translate("nac::app", "loading the profile");
+    case JobKind::NacMe:
+        return QCoreApplication::translate("nac::app", "computing NAC-ME");
     }
     return QString();
 }
@@ -67,6 +71,8 @@ void registerMetaTypes()
     qRegisterMetaType<std::shared_ptr<const DroppedScores>>();
     qRegisterMetaType<nac::engine::CancelToken>();
     qRegisterMetaType<std::vector<nac::engine::LayerParams>>();
+    qRegisterMetaType<NacMeRequest>();
+    qRegisterMetaType<std::shared_ptr<const NacMeSeries>>();
 }
 
 }  // namespace nac::app

@@ -28,6 +28,7 @@ enum class JobKind {
     ScoreImages,
     SaveProfile,
     LoadProfile,
+    NacMe,  // NAC-ME over checkpoints (app/gui/nac_me_job.h)
 };
 
 enum class JobOutcome {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "app/gui/app_types.h"
+#include "app/gui/nac_me_job.h"
 
 #include <QObject>
 #include <QString>
@@ -37,6 +38,9 @@ public:
     void clearScoredImages();
     int saveProfile(const QString& path);
     int loadProfile(const QString& path);
+    // NAC-ME over checkpoints (its own cancel token; cancelNacMe() sets it).
+    int runNacMe(const nac::app::NacMeRequest& request);
+    void cancelNacMe();
     // Latest request wins; layers names what params belong to.
     void setParams(const QStringList& layers, const std::vector<nac::engine::LayerParams>& params);
 
@@ -59,6 +63,7 @@ Q_SIGNALS:
     void droppedScoresReady(const std::shared_ptr<const nac::app::DroppedScores>& scores);
     void warning(const QString& message);
     void paramsApplied(double latencyMs, double rebinMs);
+    void nacMeReady(const std::shared_ptr<const nac::app::NacMeSeries>& series);
 
     // --- to the worker (queued) ---
     void requestLoadModel(int jobId, const QString& path, const QString& device, const QString& inputSpec);
@@ -69,6 +74,7 @@ Q_SIGNALS:
     void requestClearScored();
     void requestSaveProfile(int jobId, const QString& path);
     void requestLoadProfile(int jobId, const QString& path);
+    void requestNacMe(int jobId, const nac::app::NacMeRequest& request, const nac::engine::CancelToken& token);
 
 private:
     void onJobFinished(const nac::app::JobResult& result);
@@ -79,6 +85,7 @@ private:
     std::shared_ptr<ParamMailbox> m_mailbox;
     nac::engine::CancelToken m_fitToken;
     nac::engine::CancelToken m_scoreToken;
+    nac::engine::CancelToken m_nacMeToken;
     int m_lastJobId = 0;
     int m_fitJob = 0;
     int m_pendingJobs = 0;

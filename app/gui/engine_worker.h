@@ -3,6 +3,7 @@
 #pragma once
 
 #include "app/gui/app_types.h"
+#include "app/gui/nac_me_job.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -63,6 +64,8 @@ public Q_SLOTS:
     void clearScoredImages();
     void saveProfile(int jobId, const QString& path);
     void loadProfile(int jobId, const QString& path);
+    // NAC-ME over checkpoints; loads its own models and leaves the open model and profile alone.
+    void runNacMe(int jobId, const nac::app::NacMeRequest& request, const nac::engine::CancelToken& token);
     // Ends a running fit as Canceled now (the token was set too); used when quitting.
     void stopFit();
 
@@ -79,6 +82,7 @@ Q_SIGNALS:
     void warning(const QString& message);
     // Milliseconds from a parameter post to its snapshot being sent (for the status bar and tests).
     void paramsApplied(double latencyMs, double rebinMs);
+    void nacMeReady(const std::shared_ptr<const nac::app::NacMeSeries>& series);
 
 private:
     struct FitJob;

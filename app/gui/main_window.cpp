@@ -8,6 +8,7 @@
 #include "app/gui/fit_panel.h"
 #include "app/gui/input_spec_dialog.h"
 #include "app/gui/message_bar.h"
+#include "app/gui/nac_me_panel.h"
 #include "app/gui/resource_paths.h"
 #include "app/gui/scoring_panel.h"
 #include "app/gui/stall_monitor.h"
@@ -217,6 +218,13 @@ void MainWindow::buildActions()
         cancelFit();
         m_controller->cancelScoring();
     });
+    make(QStringLiteral("actionNacMe"), tr("NAC-&ME Across Checkpoints…"), QKeySequence(Qt::CTRL | Qt::Key_M), [this] {
+        NacMePanel* panel = nacMePanel();
+        panel->suggest(m_dataset ? m_dataset->spec : QString(), m_model ? m_model->defaultLayers : QStringList(), m_device);
+        panel->window()->show();
+        panel->window()->raise();
+        panel->window()->activateWindow();
+    })->setToolTip(tr("Coverage G of several checkpoints of one model, and its rank correlation with accuracy (as `nac me`)"));
     make(QStringLiteral("actionAboutNac"), tr("What the &Terms Mean"), QKeySequence(Qt::Key_F1), [this] {
         QMessageBox::information(this, tr("NAC terms"),
                                  nac::widgets::NacTerms::score() + QStringLiteral("\n\n") + nac::widgets::NacTerms::all()
@@ -233,6 +241,19 @@ void MainWindow::buildActions()
         addDockWidget(Qt::RightDockWidgetArea, m_scoringDock);
         resizeDocks({m_fitDock, m_scoringDock}, {kLeftDockPx, kRightDockPx}, Qt::Horizontal);
     });
+}
+
+NacMePanel* MainWindow::nacMePanel()
+{
+    if (!m_nacMe) {
+        // A window of its own: it does not take room from the coverage views.
+        m_nacMe = new NacMePanel(m_controller, this);
+        m_nacMe->setObjectName(QStringLiteral("nacMePanel"));
+        m_nacMe->setWindowFlag(Qt::Window);
+        m_nacMe->setWindowTitle(tr("NAC-ME across checkpoints — NAC Studio"));
+        m_nacMe->resize(1000, 640);
+    }
+    return m_nacMe;
 }
 
 QAction* MainWindow::action(const QString& objectName) const
@@ -269,6 +290,9 @@ void MainWindow::buildMenus()
     QMenu* fit = menuBar()->addMenu(tr("F&it"));
     fit->addAction(action(QStringLiteral("actionFit")));
     fit->addAction(action(QStringLiteral("actionCancel")));
+
+    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+    tools->addAction(action(QStringLiteral("actionNacMe")));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_fitDock->toggleViewAction());
@@ -766,6 +790,8 @@ void MainWindow::onJobFinished(const JobResult& result)
         if (failed)
             showError(tr("Could not load the profile: %1").arg(result.message));
         break;
+    case JobKind::NacMe:
+        break;  // the NAC-ME panel shows its own outcome
     }
     if (result.outcome == JobOutcome::Completed || result.outcome == JobOutcome::Canceled)
         m_stateText = result.message;

@@ -30,6 +30,7 @@ class CoveragePanel;
 class EngineController;
 class FitPanel;
 class MessageBar;
+class NacMePanel;
 class ScoringPanel;
 class StallMonitor;
 
@@ -90,6 +91,8 @@ public:
     FitPanel* fitPanel() const { return m_fitPanel; }
     nac::widgets::ParameterPanel* parameterPanel() const { return m_parameters; }
     MessageBar* messageBar() const { return m_messageBar; }
+    // The NAC-ME window's panel (made on first use; Tools ▸ NAC-ME shows it).
+    NacMePanel* nacMePanel();
     std::shared_ptr<const ProfileSnapshot> snapshot() const { return m_snapshot; }
     std::shared_ptr<const ModelInfo> model() const { return m_model; }
     QStringList requestedLayers() const;
@@ -171,6 +174,7 @@ private:
     QProgressBar* m_progress = nullptr;
     QToolButton* m_progressCancel = nullptr;
     QMenu* m_recentMenu = nullptr;
+    NacMePanel* m_nacMe = nullptr;
     std::unique_ptr<QTemporaryDir> m_pasteDir;
     int m_pasteCount = 0;
 
