@@ -722,15 +722,21 @@ void MainWindow::onJobFinished(const JobResult& result)
 {
     const bool failed = result.outcome == JobOutcome::Failed;
     switch (result.kind) {
-    case JobKind::LoadModel:
+    case JobKind::LoadModel: {
         m_modelJobPending = false;
-        if (failed && result.needsInputSpec) {
-            if (!m_screenshotPath.isEmpty())
-                m_autoFitPending = false;  // nobody will answer
-            const QString path = m_modelPathRequested;
-            showWarning(result.message, tr("Give the input…"), [this, path] { askForInputSpec(path); });
-        } else if (failed) {
+        // A model that did not load leaves the open model (and its profile) as they were: no
+        // re-fit of the previous model. Giving the input opens the model again, which asks anew.
+        const bool fitAfterInput = m_autoFitPending && m_screenshotPath.isEmpty();
+        if (failed)
             m_autoFitPending = false;
+        if (failed && result.needsInputSpec) {
+            const QString path = m_modelPathRequested;
+            showWarning(result.message, tr("Give the input…"), [this, path, fitAfterInput] {
+                askForInputSpec(path);
+                if (fitAfterInput && m_modelJobPending)
+                    m_autoFitPending = true;  // the fit the model was opened for, now of this model
+            });
+        } else if (failed) {
             showError(tr("Could not load the model: %1").arg(result.message));
             if (!m_modelPathRequested.isEmpty())
                 m_settings.removeRecent(AppSettings::RecentKind::Model, QFileInfo(m_modelPathRequested).absoluteFilePath());
@@ -739,6 +745,7 @@ void MainWindow::onJobFinished(const JobResult& result)
         }
         maybeStartAutoFit();
         break;
+    }
     case JobKind::OpenDataset:
         m_datasetJobPending = false;
         if (failed) {
