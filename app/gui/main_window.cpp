@@ -164,6 +164,7 @@ void MainWindow::buildDocks()
 
     connect(m_parameters, &nac::widgets::ParameterPanel::paramsChanged, this, [this] { onParamsEdited(); });
     connect(m_parameters, &nac::widgets::ParameterPanel::resetRequested, this, [this] { onParamsEdited(); });
+    connect(m_parameters, &nac::widgets::ParameterPanel::paramsRestored, this, [this] { onParamsEdited(); });
     connect(m_parameters, &nac::widgets::ParameterPanel::layerSelected, this, [this](int layer) {
         if (layer >= 0)
             m_coverage->setCurrentLayer(layer);
@@ -203,6 +204,16 @@ void MainWindow::buildActions()
         m_scoring->clear();
         m_coverage->setMarkers({});
         m_coverage->setDroppedScores(nullptr);
+    });
+    QAction* undo = make(QStringLiteral("actionUndoParams"), tr("&Undo Parameter Change"), QKeySequence(Qt::CTRL | Qt::Key_Z),
+                         [this] { m_parameters->undo(); });
+    QAction* redo = make(QStringLiteral("actionRedoParams"), tr("&Redo Parameter Change"),
+                         QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), [this] { m_parameters->redo(); });
+    undo->setEnabled(false);
+    redo->setEnabled(false);
+    connect(m_parameters, &nac::widgets::ParameterPanel::undoStateChanged, this, [undo, redo](bool canUndo, bool canRedo) {
+        undo->setEnabled(canUndo);
+        redo->setEnabled(canRedo);
     });
     make(QStringLiteral("actionExportCsv"), tr("Score List as &CSV…"), QKeySequence(), [this] { exportCsv(); });
     make(QStringLiteral("actionExportHeatmap"), tr("&Heatmap of the Current Layer…"), QKeySequence(),
@@ -284,6 +295,9 @@ void MainWindow::buildMenus()
     file->addAction(action(QStringLiteral("actionQuit")));
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(action(QStringLiteral("actionUndoParams")));
+    edit->addAction(action(QStringLiteral("actionRedoParams")));
+    edit->addSeparator();
     edit->addAction(action(QStringLiteral("actionPaste")));
     edit->addAction(action(QStringLiteral("actionClearScored")));
 
@@ -613,6 +627,9 @@ void MainWindow::onSnapshot(const std::shared_ptr<const ProfileSnapshot>& snapsh
         if (snapshot->reason == SnapshotReason::ProfileLoaded)
             m_fitPanel->setCheckedLayers(names);
     }
+    // "Reset to profile values" restores what the loaded or fitted profile holds.
+    if (snapshot->reason == SnapshotReason::ProfileLoaded || snapshot->reason == SnapshotReason::FitDone)
+        m_parameters->setProfileParams(snapshot->params());
     m_coverage->setSnapshot(snapshot);
     m_scoring->setSnapshot(snapshot);
     if (m_scoring->selectedSample() >= 0)
