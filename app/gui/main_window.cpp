@@ -201,6 +201,7 @@ void MainWindow::buildActions()
     make(QStringLiteral("actionPaste"), tr("&Paste Images"), QKeySequence::Paste, [this] { pasteImages(); });
     make(QStringLiteral("actionClearScored"), tr("C&lear Scored Images"), QKeySequence(), [this] {
         m_controller->clearScoredImages();
+        m_scoredPaths.clear();
         m_scoring->clear();
         m_coverage->setMarkers({});
         m_coverage->setDroppedScores(nullptr);
@@ -420,6 +421,26 @@ void MainWindow::start(const StartupOptions& options)
 
     QString model = options.model;
     QString data = options.data;
+    const AppSettings::Session session = m_settings.session();
+    if (options.restoreSession && model.isEmpty() && options.profile.isEmpty() && data.isEmpty()
+        && m_screenshotPath.isEmpty() && !session.profilePath.isEmpty() && QFileInfo(session.profilePath).isFile()) {
+        // The last session instead of a new fit: its profile brings the model, layers and
+        // parameters; the data and the scored images are opened again (those still there).
+        m_restoringSession = true;
+        m_autoFitPending = false;
+        openProfile(session.profilePath);
+        if (!session.dataSpec.isEmpty())
+            openDataset(session.dataSpec);
+        QStringList images;
+        for (const QString& file : session.scoredFiles)
+            if (QFileInfo(file).isFile())
+                images.append(file);
+        if (!images.isEmpty())
+            scoreFiles(images);
+        showInfo(tr("Restored the last session (its profile, data and %n scored image(s)). Press Fit (F5) to fit "
+                    "anew, or open another model.", nullptr, int(images.size())));
+        return;
+    }
     if (model.isEmpty() && options.profile.isEmpty()) {
         model = ResourcePaths::demoModel();
         if (model.isEmpty())
@@ -590,6 +611,8 @@ void MainWindow::onModelLoaded(const std::shared_ptr<const ModelInfo>& model)
         m_snapshot.reset();
         m_coverage->clear();
         m_scoring->clear();
+        if (!m_restoringSession)
+            m_scoredPaths.clear();
         m_parameters->setLayers({}, {}, {});
     }
     if (model->defaultLayers.isEmpty())
@@ -811,8 +834,13 @@ void MainWindow::onJobFinished(const JobResult& result)
             showError(tr("Could not save the profile: %1").arg(result.message));
         break;
     case JobKind::LoadProfile:
-        if (failed)
+        if (failed && m_restoringSession) {
+            m_settings.clearSession();
+            showError(tr("Could not restore the last session: %1. Open a model (Ctrl+O) to start anew.").arg(result.message));
+        } else if (failed) {
             showError(tr("Could not load the profile: %1").arg(result.message));
+        }
+        m_restoringSession = false;
         break;
     case JobKind::NacMe:
         break;  // the NAC-ME panel shows its own outcome
@@ -851,8 +879,11 @@ void MainWindow::scoreFiles(const QStringList& paths)
         return;
     m_dropNs = m_clock.nsecsElapsed();
     m_pendingScorePaths.append(files);
+    for (const QString& file : files)
+        if (!m_scoredPaths.contains(file))
+            m_scoredPaths.append(file);
     if (!m_snapshot) {
-        if (!m_model && !m_modelJobPending) {
+        if (!m_model && !m_modelJobPending && !m_restoringSession) {
             showError(tr("Open a model (and fit a profile) before scoring images."));
             m_pendingScorePaths.clear();
             m_dropNs = -1;
@@ -1220,8 +1251,18 @@ void MainWindow::takeScreenshot()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    if (m_screenshotPath.isEmpty())
+    if (m_screenshotPath.isEmpty()) {
         saveLayout();
+        // The session for the next start: the profile as it is now (parameters included), saved
+        // by the engine thread before it stops. A session without a complete profile is dropped.
+        if (m_snapshot && m_snapshot->complete && !m_controller->isFitting()) {
+            const QString path = AppSettings::sessionProfilePath();
+            m_controller->saveProfile(path);
+            m_settings.setSession({path, m_dataset ? m_dataset->spec : QString(), m_scoredPaths});
+        } else {
+            m_settings.clearSession();
+        }
+    }
     // Cancels a running fit and joins the engine thread (within about one batch).
     m_controller->shutdown();
     event->accept();

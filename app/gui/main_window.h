@@ -47,6 +47,7 @@ struct StartupOptions {
     QString screenshotPath;   // save a grab when everything is done, then quit
     bool showRoc = false;     // --plot roc: the scoring side shows the ROC tab first
     bool printFigures = false;
+    bool restoreSession = false;  // no arguments: open the last session's profile, data and images (main.cpp)
 };
 
 // Figures measured while the app runs (printed by --screenshot, read by tests).
@@ -190,6 +191,8 @@ private:
     bool m_datasetJobPending = false;
     bool m_layersChangedSinceFit = false;
     QStringList m_pendingScorePaths;
+    QStringList m_scoredPaths;          // every image file scored since the last clear (saved with the session)
+    bool m_restoringSession = false;
     int m_fitJob = 0;
 
     // Latency bookkeeping.

@@ -1,12 +1,15 @@
 // MainWindow offscreen, the session side: opening a model without nac.json while a profile is
 // loaded keeps that profile (no re-fit of the previous model behind the "Give the input" dialog);
 // parameter changes undo and redo; Reset offers the profile's values and the model's defaults.
+#include "app/gui/app_settings.h"
 #include "app/gui/engine_controller.h"
+#include "app/gui/scoring_panel.h"
 #include "app/gui/main_window.h"
 #include "app/gui/message_bar.h"
 #include "app_test_support.h"
 
 #include "widgets/parameter_panel.h"
+#include "widgets/score_list_view.h"
 
 #include <QAction>
 #include <QApplication>
@@ -106,6 +109,57 @@ private Q_SLOTS:
         QVERIFY(shown.wait(kWaitMs));
         QCOMPARE(window->snapshot()->layers[0].coverage.params.minActivated, 13.0);
         QCOMPARE(window->snapshot()->fitCount, loaded->fitCount);
+    }
+
+    // A second start without arguments restores the model, data, layers, parameters and scored
+    // images of the first instead of fitting anew.
+    void secondStartRestoresTheSession()
+    {
+        const QStringList images = nac::app::test::writePngs(QStringLiteral("noise:uniform:10:seed=9"), 0, 3,
+                                                             m_dir.filePath(QStringLiteral("images")), QStringLiteral("noise"));
+        QCOMPARE(images.size(), 3);
+        std::shared_ptr<const nac::app::ProfileSnapshot> first;
+        QString data;
+        {
+            auto window = fittedWindow();
+            QVERIFY(window);
+            QSignalSpy shown(window.get(), &MainWindow::paramsShown);
+            window->parameterPanel()->setSelectedLayer(1);
+            window->parameterPanel()->findChild<QDoubleSpinBox*>(QStringLiteral("minActivatedSpin"))->setValue(21.0);
+            QVERIFY(shown.wait(kWaitMs));
+            QSignalSpy scored(window.get(), &MainWindow::scoresShown);
+            window->scoreFiles(images);
+            QVERIFY(scored.wait(kWaitMs));
+            first = window->snapshot();
+            QVERIFY(window->close());  // saves the session, then stops the engine thread
+        }
+        QVERIFY(QFileInfo(nac::app::AppSettings::sessionProfilePath()).isFile());
+
+        MainWindow window;
+        window.show();
+        QSignalSpy snapshots(&window, &MainWindow::snapshotShown);
+        QSignalSpy fits(&window, &MainWindow::fitFinished);
+        QSignalSpy scored(&window, &MainWindow::scoresShown);
+        StartupOptions options;
+        options.restoreSession = true;
+        window.start(options);
+        QVERIFY(scored.wait(kWaitMs));
+        QVERIFY(!snapshots.isEmpty());
+        QCOMPARE(snapshots.first().at(1).value<SnapshotReason>(), SnapshotReason::ProfileLoaded);
+        const auto restored = window.snapshot();
+        QVERIFY(restored && restored->complete);
+        QCOMPARE(restored->layerNames(), first->layerNames());
+        QCOMPARE(restored->params(), first->params());
+        QCOMPARE(restored->layers[1].coverage.params.minActivated, 21.0);
+        QCOMPARE(restored->fitCount, first->fitCount);
+        QCOMPARE(restored->threshold, first->threshold);
+        QCOMPARE(window.model()->path, QFileInfo(m_model).absoluteFilePath());
+        QCOMPARE(window.parameterPanel()->layerParams()[1].minActivated, 21.0);
+        QCOMPARE(window.scoringPanel()->list()->rowCount(), 3);
+        QVERIFY(!window.controller()->isFitting());
+        QVERIFY(fits.isEmpty());
+        // "Profile values" is offered after a restore.
+        QVERIFY(window.parameterPanel()->findChild<QPushButton*>(QStringLiteral("resetProfileButton"))->isEnabled());
     }
 };
 
