@@ -431,7 +431,9 @@ void CoverageHeatmapView::updateLabels()
     }
     const nac::engine::LayerParams& params = m_data.coverage.params;
     const QString what = m_data.mode == ColourMode::Phi ? tr("Φ per neuron and state bin") : tr("fit samples per neuron and state bin");
-    m_title->setText(tr("%1 — %2   (M = %3 %4, O = %5, α = %6)")
+    // Two lines: the title sits over the axis rect only (not the colour bar), so one long line was
+    // clipped on narrow windows ("α = 200" read "α = 20").
+    m_title->setText(tr("%1 — %2\nM = %3 %4, O = %5, α = %6")
                          .arg(m_data.layerName, what)
                          .arg(params.binEdgeCount)
                          .arg(QString::fromStdString(nac::engine::toString(params.scheme)))
