@@ -124,13 +124,20 @@ NacMePanel::NacMePanel(EngineController* controller, QWidget* parent)
     form->addRow(m_progress);
     form->addRow(m_status);
 
+    m_list->setMinimumHeight(90);
+    m_list->setMaximumHeight(220);
+    auto* inputsColumn = new QWidget(this);
+    auto* inputsLayout = new QVBoxLayout(inputsColumn);
+    inputsLayout->setContentsMargins(0, 0, 0, 0);
+    inputsLayout->addWidget(inputs);
+    inputsLayout->addStretch(1);
     auto* results = new QSplitter(Qt::Vertical, this);
     results->addWidget(m_view);
     results->addWidget(m_table);
-    results->setStretchFactor(0, 3);
+    results->setStretchFactor(0, 4);
     results->setStretchFactor(1, 1);
     auto* split = new QSplitter(Qt::Horizontal, this);
-    split->addWidget(inputs);
+    split->addWidget(inputsColumn);
     split->addWidget(results);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);

@@ -177,6 +177,13 @@ private Q_SLOTS:
         const QString pngPath = m_dir.filePath(QStringLiteral("me.png"));
         QVERIFY2(panel.exportPlot(pngPath, &error), qPrintable(error));
         QVERIFY(!QImage(pngPath).isNull());
+        // For a look by eye: NAC_ME_GRAB=FILE.png saves the panel as shown (run under xvfb-run).
+        const QString grab = qEnvironmentVariable("NAC_ME_GRAB");
+        if (!grab.isEmpty()) {
+            view->setXAxis(nac::widgets::NacMeView::XAxis::CheckpointOrder);
+            QTest::qWait(200);  // the queued replot
+            QVERIFY(panel.grab().save(grab));
+        }
     }
 
     void wrongInputIsNamed()
