@@ -149,8 +149,8 @@ ParameterPanel::ParameterPanel(QWidget* parent)
                                         "profile."));
     m_allLayersCombo = new QComboBox(this);
     m_allLayersCombo->setObjectName(QStringLiteral("allLayersModeCombo"));
-    m_allLayersCombo->addItem(tr("scale every layer's own value"), int(AllLayersEdit::Scale));
-    m_allLayersCombo->addItem(tr("set every layer to the value"), int(AllLayersEdit::Set));
+    m_allLayersCombo->addItem(tr("scale each layer"), int(AllLayersEdit::Scale));
+    m_allLayersCombo->addItem(tr("set all to value"), int(AllLayersEdit::Set));
     m_allLayersCombo->setToolTip(tr("With \"All layers\": scale multiplies each layer's M, O or α by the same factor "
                                     "(M 50 → 100 doubles every layer's M, so tuned values keep their ratios); set gives "
                                     "every layer the value shown."));

@@ -39,6 +39,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QSaveFile>
+#include <QScrollArea>
 #include <QScreen>
 #include <QSplitter>
 #include <QStatusBar>
@@ -128,7 +129,12 @@ void MainWindow::buildDocks()
     m_parameters->setToolTip(nac::widgets::NacTerms::all());
     m_paramDock = new QDockWidget(tr("Parameters"), this);
     m_paramDock->setObjectName(QStringLiteral("parameterDock"));
-    m_paramDock->setWidget(m_parameters);
+    // Scrolls on short screens (1024x700) instead of clipping the per-layer list and the hint.
+    auto* paramScroll = new QScrollArea(this);
+    paramScroll->setWidget(m_parameters);
+    paramScroll->setWidgetResizable(true);
+    paramScroll->setFrameShape(QFrame::NoFrame);
+    m_paramDock->setWidget(paramScroll);
     addDockWidget(Qt::LeftDockWidgetArea, m_paramDock);
     splitDockWidget(m_fitDock, m_paramDock, Qt::Vertical);
 
@@ -251,7 +257,7 @@ void MainWindow::buildActions()
         addDockWidget(Qt::LeftDockWidgetArea, m_paramDock);
         splitDockWidget(m_fitDock, m_paramDock, Qt::Vertical);
         addDockWidget(Qt::RightDockWidgetArea, m_scoringDock);
-        resizeDocks({m_fitDock, m_scoringDock}, {kLeftDockPx, kRightDockPx}, Qt::Horizontal);
+        resizeDefaultDocks();
     });
 }
 
@@ -373,6 +379,7 @@ void MainWindow::restoreLayout()
     if (geometry.isEmpty() || !restoreGeometry(geometry)) {
         const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1600, 1000);
         resize(std::min(1600, available.width()), std::min(1000, available.height()));
+        resizeDefaultDocks();
     }
     restoreState(m_settings.windowState());
     const QByteArray coverage = m_settings.splitterState(QStringLiteral("coverage"));
@@ -381,6 +388,14 @@ void MainWindow::restoreLayout()
     const QByteArray scoring = m_settings.splitterState(QStringLiteral("scoring"));
     if (!scoring.isEmpty())
         m_scoring->splitter()->restoreState(scoring);
+}
+
+void MainWindow::resizeDefaultDocks()
+{
+    // The default widths, shrunk on narrow windows so that the heatmaps keep about 38% of the width
+    // and the score list still shows the verdict (1024 px: 266 + 368).
+    resizeDocks({m_fitDock, m_scoringDock}, {std::min(kLeftDockPx, width() * 26 / 100), std::min(kRightDockPx, width() * 36 / 100)},
+                Qt::Horizontal);
 }
 
 void MainWindow::saveLayout()
@@ -398,9 +413,9 @@ void MainWindow::start(const StartupOptions& options)
     m_screenshotPath = options.screenshotPath;
     if (!m_screenshotPath.isEmpty()) {
         // A grab for scripts: the default layout at the size of the screen, whatever was saved.
-        action(QStringLiteral("actionResetLayout"))->trigger();
         const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1600, 1000);
         setGeometry(available);
+        action(QStringLiteral("actionResetLayout"))->trigger();
     }
     m_printFigures = options.printFigures || !options.screenshotPath.isEmpty();
     if (m_printFigures) {

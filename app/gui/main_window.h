@@ -127,6 +127,7 @@ private:
     void connectEngine();
     void restoreLayout();
     void saveLayout();
+    void resizeDefaultDocks();
 
     void onModelLoaded(const std::shared_ptr<const ModelInfo>& model);
     void onDatasetOpened(const std::shared_ptr<const DatasetInfo>& dataset);
