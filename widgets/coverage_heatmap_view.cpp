@@ -407,6 +407,11 @@ QString CoverageHeatmapView::yAxisLabel() const
     return tr("state ẑ = sigmoid(α·z·∂KL/∂z)");
 }
 
+QString CoverageHeatmapView::titleText() const
+{
+    return m_title->text();
+}
+
 QString CoverageHeatmapView::colourScaleLabel() const
 {
     return m_data.mode == ColourMode::Phi ? tr("Φ = min(count / O, 1)") : tr("count (fit samples in bin)");
@@ -426,7 +431,7 @@ void CoverageHeatmapView::updateLabels()
     p->yAxis->setLabel(yAxisLabel());
     m_colourScale->axis()->setLabel(colourScaleLabel());
     if (m_data.layerName.isEmpty()) {
-        m_title->setText(tr("No layer to show"));
+        m_title->setText(tr("Fit to see coverage"));
         return;
     }
     const nac::engine::LayerParams& params = m_data.coverage.params;
@@ -444,7 +449,7 @@ void CoverageHeatmapView::updateNote()
 {
     const int count = m_data.neuronCount();
     if (count == 0) {
-        m_note->setText(tr("No coverage yet: fit a profile and choose a layer."));
+        m_note->setText(tr("No coverage yet: press Fit (F5) to fit a profile on the checked layers, or open a profile."));
         return;
     }
     const QCPRange range = plot()->xAxis->range();
