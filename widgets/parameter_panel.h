@@ -97,9 +97,10 @@ public:
     static int alphaToSlider(double alpha);
 
 Q_SIGNALS:
-    // layer: the changed layer, or -1 for all layers (apply `changed` from params to each, see applyField).
+    // layer: the changed layer, or -1 for all layers: then read every layer's new values from
+    // layerParams() (with AllLayersEdit::Scale they differ per layer; with Set each is
+    // applyField(old, params, changed)).
     void paramsChanged(int layer, const nac::engine::LayerParams& params, nac::widgets::ParameterPanel::Field changed);
-    // For -1 read every layer's new values from layerParams() (with AllLayersEdit::Scale they differ per layer).
     // The user pressed Reset: the panel already shows the defaults (or the profile's values) of layer (-1: all layers).
     void resetRequested(int layer);
     // Undo or redo changed the layers' values (read them from layerParams()).
