@@ -2,6 +2,8 @@
 #include "app/gui/app_types.h"
 #include "app/gui/image_explainer.h"
 
+#include "app/gui/nac_me_job.h"
+
 #include <QCoreApplication>
 
 namespace nac::app {
@@ -23,6 +25,8 @@ QString jobKindText(JobKind kind)
         return QCoreApplication::translate("nac::app", "loading the profile");
     case JobKind::EvaluateSets:
         return QCoreApplication::translate("nac::app", "evaluating sets");
+    case JobKind::NacMe:
+        return QCoreApplication::translate("nac::app", "computing NAC-ME");
     }
     return QString();
 }
@@ -72,6 +76,8 @@ void registerMetaTypes()
     qRegisterMetaType<std::vector<nac::engine::LayerParams>>();
     qRegisterMetaType<ExplainRequest>();
     qRegisterMetaType<std::shared_ptr<const ImageExplanation>>();
+    qRegisterMetaType<NacMeRequest>();
+    qRegisterMetaType<std::shared_ptr<const NacMeSeries>>();
 }
 
 }  // namespace nac::app

@@ -29,6 +29,7 @@ enum class JobKind {
     SaveProfile,
     LoadProfile,
     EvaluateSets,
+    NacMe,  // NAC-ME over checkpoints (app/gui/nac_me_job.h)
 };
 
 enum class JobOutcome {

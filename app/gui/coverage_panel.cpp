@@ -113,7 +113,7 @@ CoveragePanel::CoveragePanel(QWidget* parent)
     m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 3);
     m_splitter->setStretchFactor(2, 2);
-    m_splitter->setSizes({120, 520, 300});
+    m_splitter->setSizes({100, 600, 260});
     m_splitter->setChildrenCollapsible(false);
 
     auto* layout = new QVBoxLayout(this);

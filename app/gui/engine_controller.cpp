@@ -34,6 +34,7 @@ EngineController::EngineController(QObject* parent)
     connect(this, &EngineController::requestEvaluationRole, m_worker, &EngineWorker::setEvaluationRole);
     connect(this, &EngineController::requestExplain, m_worker, &EngineWorker::explainDroppedImage);
     connect(m_worker, &EngineWorker::explanationReady, this, &EngineController::explanationReady);
+    connect(this, &EngineController::requestNacMe, m_worker, &EngineWorker::runNacMe);
 
     connect(m_worker, &EngineWorker::devicesFound, this, [this](const QStringList& devices) {
         m_devices = devices;
@@ -49,6 +50,7 @@ EngineController::EngineController(QObject* parent)
     connect(m_worker, &EngineWorker::warning, this, &EngineController::warning);
     connect(m_worker, &EngineWorker::paramsApplied, this, &EngineController::paramsApplied);
     connect(m_worker, &EngineWorker::evaluationReady, this, &EngineController::evaluationReady);
+    connect(m_worker, &EngineWorker::nacMeReady, this, &EngineController::nacMeReady);
 
     m_thread->start();
     QMetaObject::invokeMethod(m_worker, &EngineWorker::initialize, Qt::QueuedConnection);
@@ -160,6 +162,21 @@ int EngineController::loadProfile(const QString& path)
     return id;
 }
 
+int EngineController::runNacMe(const NacMeRequest& request)
+{
+    cancelNacMe();
+    m_nacMeToken = nac::engine::makeCancelToken();
+    const int id = nextJob();
+    Q_EMIT requestNacMe(id, request, m_nacMeToken);
+    return id;
+}
+
+void EngineController::cancelNacMe()
+{
+    if (m_nacMeToken)
+        m_nacMeToken->store(true);
+}
+
 void EngineController::setParams(const QStringList& layers, const std::vector<nac::engine::LayerParams>& params)
 {
     ParamMailbox::Request request;
@@ -188,6 +205,7 @@ bool EngineController::shutdown(int timeoutMs)
     cancelFit();
     cancelScoring();
     cancelEvaluation();
+    cancelNacMe();
     // Behind whatever is queued: the running batch ends at once (token set), a fit still queued
     // ends with its one Canceled outcome, then the loop quits.
     EngineWorker* worker = m_worker;

@@ -4,6 +4,7 @@
 #include "app/gui/app_types.h"
 #include "app/gui/evaluation_types.h"
 #include "app/gui/image_explainer.h"
+#include "app/gui/nac_me_job.h"
 
 #include <QObject>
 #include <QString>
@@ -44,6 +45,9 @@ public:
     void cancelEvaluation();
     void removeEvaluationSet(const QString& name);
     void setEvaluationRole(const QString& name, nac::app::SetRole role);
+    // NAC-ME over checkpoints (its own cancel token; cancelNacMe() sets it).
+    int runNacMe(const nac::app::NacMeRequest& request);
+    void cancelNacMe();
     // Latest request wins; layers names what params belong to.
     void setParams(const QStringList& layers, const std::vector<nac::engine::LayerParams>& params);
     // Explains one scored image; the answer comes as explanationReady (not a job).
@@ -70,6 +74,7 @@ Q_SIGNALS:
     void paramsApplied(double latencyMs, double rebinMs);
     void evaluationReady(const std::shared_ptr<const nac::app::EvaluationResults>& results);
     void explanationReady(const std::shared_ptr<const nac::app::ImageExplanation>& explanation);
+    void nacMeReady(const std::shared_ptr<const nac::app::NacMeSeries>& series);
 
     // --- to the worker (queued) ---
     void requestLoadModel(int jobId, const QString& path, const QString& device, const QString& inputSpec);
@@ -84,6 +89,7 @@ Q_SIGNALS:
     void requestRemoveEvaluationSet(const QString& name);
     void requestEvaluationRole(const QString& name, int role);
     void requestExplain(const nac::app::ExplainRequest& request);
+    void requestNacMe(int jobId, const nac::app::NacMeRequest& request, const nac::engine::CancelToken& token);
 
 private:
     void onJobFinished(const nac::app::JobResult& result);
@@ -95,6 +101,7 @@ private:
     nac::engine::CancelToken m_fitToken;
     nac::engine::CancelToken m_scoreToken;
     nac::engine::CancelToken m_evaluationToken;
+    nac::engine::CancelToken m_nacMeToken;
     int m_lastJobId = 0;
     int m_fitJob = 0;
     int m_pendingJobs = 0;

@@ -1096,4 +1096,35 @@ void EngineWorker::setEvaluationRole(const QString& name, int role)
         reevaluateSets();
 }
 
+void EngineWorker::runNacMe(int jobId, const NacMeRequest& request, const nac::engine::CancelToken& token)
+{
+    runJob(jobId, JobKind::NacMe,
+        [&]() -> QString {
+            QElapsedTimer timer;
+            timer.start();
+            qint64 lastNs = -kProgressIntervalNs;
+            auto onProgress = [&](const nac::engine::Progress& p) {
+                const qint64 now = timer.nsecsElapsed();
+                if (now - lastNs < kProgressIntervalNs && p.itemsDone < p.itemsTotal)
+                    return;
+                lastNs = now;
+                JobProgress out;
+                out.jobId = jobId;
+                out.kind = JobKind::NacMe;
+                out.stage = fromStd(p.stage);
+                out.imagesDone = std::int64_t(p.itemsDone);
+                out.imagesTotal = std::int64_t(p.itemsTotal);
+                out.elapsedSeconds = double(now) / 1e9;
+                out.imagesPerSecond = out.elapsedSeconds > 0 ? double(p.itemsDone) / out.elapsedSeconds : 0.0;
+                out.etaSeconds = out.imagesPerSecond > 0 ? double(p.itemsTotal - p.itemsDone) / out.imagesPerSecond : 0.0;
+                Q_EMIT progress(out);
+            };
+            auto onNote = [this](const std::string& text) { Q_EMIT warning(fromStd(text)); };
+            auto series = std::make_shared<const NacMeSeries>(computeNacMeSeries(request, token, onProgress, onNote));
+            Q_EMIT nacMeReady(series);
+            return tr("NAC-ME: G of %n checkpoint(s) on %1 images.", nullptr, int(series->checkpoints.size()))
+                .arg(series->samplesPlanned);
+        });
+}
+
 }  // namespace nac::app

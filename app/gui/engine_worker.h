@@ -5,6 +5,7 @@
 #include "app/gui/app_types.h"
 #include "app/gui/evaluation_types.h"
 #include "app/gui/image_explainer.h"
+#include "app/gui/nac_me_job.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -69,6 +70,8 @@ public Q_SLOTS:
     void loadProfile(int jobId, const QString& path);
     // Coverage map, nearest fit images and NAC's steps for one scored image (Explain panel).
     void explainDroppedImage(const nac::app::ExplainRequest& request);
+    // NAC-ME over checkpoints; loads its own models and leaves the open model and profile alone.
+    void runNacMe(int jobId, const nac::app::NacMeRequest& request, const nac::engine::CancelToken& token);
     // Ends a running fit as Canceled now (the token was set too); used when quitting.
     void stopFit();
     // Evaluation workbench: runs the model over each set (a set of the same name is replaced),
@@ -94,6 +97,7 @@ Q_SIGNALS:
     // Scores and metrics of every workbench set under the current parameters.
     void evaluationReady(const std::shared_ptr<const nac::app::EvaluationResults>& results);
     void explanationReady(const std::shared_ptr<const nac::app::ImageExplanation>& explanation);
+    void nacMeReady(const std::shared_ptr<const nac::app::NacMeSeries>& series);
 
 private:
     struct FitJob;

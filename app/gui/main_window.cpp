@@ -11,6 +11,7 @@
 #include "app/gui/fit_panel.h"
 #include "app/gui/input_spec_dialog.h"
 #include "app/gui/message_bar.h"
+#include "app/gui/nac_me_panel.h"
 #include "app/gui/resource_paths.h"
 #include "app/gui/scoring_panel.h"
 #include "app/gui/stall_monitor.h"
@@ -42,6 +43,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QSaveFile>
+#include <QScrollArea>
 #include <QScreen>
 #include <QSplitter>
 #include <QStatusBar>
@@ -132,7 +134,12 @@ void MainWindow::buildDocks()
     m_parameters->setToolTip(nac::widgets::NacTerms::all());
     m_paramDock = new QDockWidget(tr("Parameters"), this);
     m_paramDock->setObjectName(QStringLiteral("parameterDock"));
-    m_paramDock->setWidget(m_parameters);
+    // Scrolls on short screens (1024x700) instead of clipping the per-layer list and the hint.
+    auto* paramScroll = new QScrollArea(this);
+    paramScroll->setWidget(m_parameters);
+    paramScroll->setWidgetResizable(true);
+    paramScroll->setFrameShape(QFrame::NoFrame);
+    m_paramDock->setWidget(paramScroll);
     addDockWidget(Qt::LeftDockWidgetArea, m_paramDock);
     splitDockWidget(m_fitDock, m_paramDock, Qt::Vertical);
 
@@ -185,6 +192,7 @@ void MainWindow::buildDocks()
 
     connect(m_parameters, &nac::widgets::ParameterPanel::paramsChanged, this, [this] { onParamsEdited(); });
     connect(m_parameters, &nac::widgets::ParameterPanel::resetRequested, this, [this] { onParamsEdited(); });
+    connect(m_parameters, &nac::widgets::ParameterPanel::paramsRestored, this, [this] { onParamsEdited(); });
     connect(m_parameters, &nac::widgets::ParameterPanel::layerSelected, this, [this](int layer) {
         if (layer >= 0)
             m_coverage->setCurrentLayer(layer);
@@ -240,10 +248,21 @@ void MainWindow::buildActions()
     make(QStringLiteral("actionPaste"), tr("&Paste Images"), QKeySequence::Paste, [this] { pasteImages(); });
     make(QStringLiteral("actionClearScored"), tr("C&lear Scored Images"), QKeySequence(), [this] {
         m_controller->clearScoredImages();
+        m_scoredPaths.clear();
         m_scoring->clear();
         m_coverage->setMarkers({});
         m_coverage->setDroppedScores(nullptr);
         m_explain->clearDropped();
+    });
+    QAction* undo = make(QStringLiteral("actionUndoParams"), tr("&Undo Parameter Change"), QKeySequence(Qt::CTRL | Qt::Key_Z),
+                         [this] { m_parameters->undo(); });
+    QAction* redo = make(QStringLiteral("actionRedoParams"), tr("&Redo Parameter Change"),
+                         QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), [this] { m_parameters->redo(); });
+    undo->setEnabled(false);
+    redo->setEnabled(false);
+    connect(m_parameters, &nac::widgets::ParameterPanel::undoStateChanged, this, [undo, redo](bool canUndo, bool canRedo) {
+        undo->setEnabled(canUndo);
+        redo->setEnabled(canRedo);
     });
     make(QStringLiteral("actionExportCsv"), tr("Score List as &CSV…"), QKeySequence(), [this] { exportCsv(); });
     make(QStringLiteral("actionExportHeatmap"), tr("&Heatmap of the Current Layer…"), QKeySequence(),
@@ -260,6 +279,13 @@ void MainWindow::buildActions()
         m_controller->cancelScoring();
         m_controller->cancelEvaluation();
     });
+    make(QStringLiteral("actionNacMe"), tr("NAC-&ME Across Checkpoints…"), QKeySequence(Qt::CTRL | Qt::Key_M), [this] {
+        NacMePanel* panel = nacMePanel();
+        panel->suggest(m_dataset ? m_dataset->spec : QString(), m_model ? m_model->defaultLayers : QStringList(), m_device);
+        panel->window()->show();
+        panel->window()->raise();
+        panel->window()->activateWindow();
+    })->setToolTip(tr("Coverage G of several checkpoints of one model, and its rank correlation with accuracy (as `nac me`)"));
     make(QStringLiteral("actionAboutNac"), tr("What the &Terms Mean"), QKeySequence(Qt::Key_F1), [this] {
         QMessageBox::information(this, tr("NAC terms"),
                                  nac::widgets::NacTerms::score() + QStringLiteral("\n\n") + nac::widgets::NacTerms::all()
@@ -294,7 +320,7 @@ void MainWindow::buildActions()
         addDockWidget(Qt::LeftDockWidgetArea, m_paramDock);
         splitDockWidget(m_fitDock, m_paramDock, Qt::Vertical);
         addDockWidget(Qt::RightDockWidgetArea, m_scoringDock);
-        resizeDocks({m_fitDock, m_scoringDock}, {kLeftDockPx, kRightDockPx}, Qt::Horizontal);
+        resizeDefaultDocks();
         m_workbenchDock->setFloating(false);
         m_workbenchDock->show();
         tabifyDockWidget(m_scoringDock, m_workbenchDock);
@@ -303,6 +329,19 @@ void MainWindow::buildActions()
         tabifyDockWidget(m_scoringDock, m_explainDock);
         m_scoringDock->raise();
     });
+}
+
+NacMePanel* MainWindow::nacMePanel()
+{
+    if (!m_nacMe) {
+        // A window of its own: it does not take room from the coverage views.
+        m_nacMe = new NacMePanel(m_controller, this);
+        m_nacMe->setObjectName(QStringLiteral("nacMePanel"));
+        m_nacMe->setWindowFlag(Qt::Window);
+        m_nacMe->setWindowTitle(tr("NAC-ME across checkpoints — NAC Studio"));
+        m_nacMe->resize(1000, 640);
+    }
+    return m_nacMe;
 }
 
 QAction* MainWindow::action(const QString& objectName) const
@@ -335,12 +374,18 @@ void MainWindow::buildMenus()
     file->addAction(action(QStringLiteral("actionQuit")));
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(action(QStringLiteral("actionUndoParams")));
+    edit->addAction(action(QStringLiteral("actionRedoParams")));
+    edit->addSeparator();
     edit->addAction(action(QStringLiteral("actionPaste")));
     edit->addAction(action(QStringLiteral("actionClearScored")));
 
     QMenu* fit = menuBar()->addMenu(tr("F&it"));
     fit->addAction(action(QStringLiteral("actionFit")));
     fit->addAction(action(QStringLiteral("actionCancel")));
+
+    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+    tools->addAction(action(QStringLiteral("actionNacMe")));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_fitDock->toggleViewAction());
@@ -425,6 +470,7 @@ void MainWindow::restoreLayout()
     if (geometry.isEmpty() || !restoreGeometry(geometry)) {
         const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1600, 1000);
         resize(std::min(1600, available.width()), std::min(1000, available.height()));
+        resizeDefaultDocks();
     }
     restoreState(m_settings.windowState());
     const QByteArray coverage = m_settings.splitterState(QStringLiteral("coverage"));
@@ -433,6 +479,14 @@ void MainWindow::restoreLayout()
     const QByteArray scoring = m_settings.splitterState(QStringLiteral("scoring"));
     if (!scoring.isEmpty())
         m_scoring->splitter()->restoreState(scoring);
+}
+
+void MainWindow::resizeDefaultDocks()
+{
+    // The default widths, shrunk on narrow windows so that the heatmaps keep about 38% of the width
+    // and the score list still shows the verdict (1024 px: 266 + 368).
+    resizeDocks({m_fitDock, m_scoringDock}, {std::min(kLeftDockPx, width() * 26 / 100), std::min(kRightDockPx, width() * 36 / 100)},
+                Qt::Horizontal);
 }
 
 void MainWindow::saveLayout()
@@ -450,9 +504,9 @@ void MainWindow::start(const StartupOptions& options)
     m_screenshotPath = options.screenshotPath;
     if (!m_screenshotPath.isEmpty()) {
         // A grab for scripts: the default layout at the size of the screen, whatever was saved.
-        action(QStringLiteral("actionResetLayout"))->trigger();
         const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1600, 1000);
         setGeometry(available);
+        action(QStringLiteral("actionResetLayout"))->trigger();
     }
     m_printFigures = options.printFigures || !options.screenshotPath.isEmpty();
     if (m_printFigures) {
@@ -473,6 +527,26 @@ void MainWindow::start(const StartupOptions& options)
 
     QString model = options.model;
     QString data = options.data;
+    const AppSettings::Session session = m_settings.session();
+    if (options.restoreSession && model.isEmpty() && options.profile.isEmpty() && data.isEmpty()
+        && m_screenshotPath.isEmpty() && !session.profilePath.isEmpty() && QFileInfo(session.profilePath).isFile()) {
+        // The last session instead of a new fit: its profile brings the model, layers and
+        // parameters; the data and the scored images are opened again (those still there).
+        m_restoringSession = true;
+        m_autoFitPending = false;
+        openProfile(session.profilePath);
+        if (!session.dataSpec.isEmpty())
+            openDataset(session.dataSpec);
+        QStringList images;
+        for (const QString& file : session.scoredFiles)
+            if (QFileInfo(file).isFile())
+                images.append(file);
+        if (!images.isEmpty())
+            scoreFiles(images);
+        showInfo(tr("Restored the last session (its profile, data and %n scored image(s)). Press Fit (F5) to fit "
+                    "anew, or open another model.", nullptr, int(images.size())));
+        return;
+    }
     if (model.isEmpty() && options.profile.isEmpty()) {
         model = ResourcePaths::demoModel();
         if (model.isEmpty())
@@ -644,6 +718,8 @@ void MainWindow::onModelLoaded(const std::shared_ptr<const ModelInfo>& model)
         m_snapshot.reset();
         m_coverage->clear();
         m_scoring->clear();
+        if (!m_restoringSession)
+            m_scoredPaths.clear();
         m_parameters->setLayers({}, {}, {});
     }
     if (model->defaultLayers.isEmpty())
@@ -682,6 +758,9 @@ void MainWindow::onSnapshot(const std::shared_ptr<const ProfileSnapshot>& snapsh
         if (snapshot->reason == SnapshotReason::ProfileLoaded)
             m_fitPanel->setCheckedLayers(names);
     }
+    // "Reset to profile values" restores what the loaded or fitted profile holds.
+    if (snapshot->reason == SnapshotReason::ProfileLoaded || snapshot->reason == SnapshotReason::FitDone)
+        m_parameters->setProfileParams(snapshot->params());
     m_coverage->setSnapshot(snapshot);
     m_scoring->setSnapshot(snapshot);
     if (m_scoring->selectedSample() >= 0)
@@ -794,8 +873,11 @@ void MainWindow::onJobFinished(const JobResult& result)
 {
     const bool failed = result.outcome == JobOutcome::Failed;
     switch (result.kind) {
-    case JobKind::LoadModel:
+    case JobKind::LoadModel: {
         m_modelJobPending = false;
+        // A model that did not load leaves the open model (and its profile) as they were: no
+        // re-fit of the previous model. Giving the input opens the model again, which asks anew.
+        const bool fitAfterInput = m_autoFitPending && m_screenshotPath.isEmpty();
         if (!m_deviceSwitchFrom.isEmpty()) {
             // A device change reloads the loaded model; when the device cannot take it (no CUDA,
             // out of memory, no such index) the model, its profile and the choice stay as they were.
@@ -809,10 +891,13 @@ void MainWindow::onJobFinished(const JobResult& result)
                 m_fitPanel->setCurrentDevice(previous);
             }
         } else if (failed && result.needsInputSpec) {
-            if (!m_screenshotPath.isEmpty())
-                m_autoFitPending = false;  // nobody will answer
+            m_autoFitPending = false;
             const QString path = m_modelPathRequested;
-            showWarning(result.message, tr("Give the input…"), [this, path] { askForInputSpec(path); });
+            showWarning(result.message, tr("Give the input…"), [this, path, fitAfterInput] {
+                askForInputSpec(path);
+                if (fitAfterInput && m_modelJobPending)
+                    m_autoFitPending = true;  // the fit the model was opened for, now of this model
+            });
         } else if (failed) {
             m_autoFitPending = false;
             showError(tr("Could not load the model: %1").arg(result.message));
@@ -824,6 +909,7 @@ void MainWindow::onJobFinished(const JobResult& result)
         }
         maybeStartAutoFit();
         break;
+    }
     case JobKind::OpenDataset:
         m_datasetJobPending = false;
         if (failed) {
@@ -874,13 +960,20 @@ void MainWindow::onJobFinished(const JobResult& result)
             showError(tr("Could not save the profile: %1").arg(result.message));
         break;
     case JobKind::LoadProfile:
-        if (failed)
+        if (failed && m_restoringSession) {
+            m_settings.clearSession();
+            showError(tr("Could not restore the last session: %1. Open a model (Ctrl+O) to start anew.").arg(result.message));
+        } else if (failed) {
             showError(tr("Could not load the profile: %1").arg(result.message));
+        }
+        m_restoringSession = false;
         break;
     case JobKind::EvaluateSets:
         if (failed)
             showError(tr("Could not evaluate the set: %1").arg(result.message));
         break;
+    case JobKind::NacMe:
+        break;  // the NAC-ME panel shows its own outcome
     }
     if (result.outcome == JobOutcome::Canceled && result.kind == JobKind::ScoreImages)
         m_stateText = tr("Scoring canceled.");
@@ -922,8 +1015,11 @@ void MainWindow::scoreFiles(const QStringList& paths)
         return;
     m_dropNs = m_clock.nsecsElapsed();
     m_pendingScorePaths.append(files);
+    for (const QString& file : files)
+        if (!m_scoredPaths.contains(file))
+            m_scoredPaths.append(file);
     if (!m_snapshot) {
-        if (!m_model && !m_modelJobPending) {
+        if (!m_model && !m_modelJobPending && !m_restoringSession) {
             showError(tr("Open a model (and fit a profile) before scoring images."));
             m_pendingScorePaths.clear();
             m_dropNs = -1;
@@ -1325,8 +1421,18 @@ void MainWindow::takeScreenshot()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    if (m_screenshotPath.isEmpty())
+    if (m_screenshotPath.isEmpty()) {
         saveLayout();
+        // The session for the next start: the profile as it is now (parameters included), saved
+        // by the engine thread before it stops. A session without a complete profile is dropped.
+        if (m_snapshot && m_snapshot->complete && !m_controller->isFitting()) {
+            const QString path = AppSettings::sessionProfilePath();
+            m_controller->saveProfile(path);
+            m_settings.setSession({path, m_dataset ? m_dataset->spec : QString(), m_scoredPaths});
+        } else {
+            m_settings.clearSession();
+        }
+    }
     // Cancels a running fit and joins the engine thread (within about one batch).
     m_controller->shutdown();
     event->accept();

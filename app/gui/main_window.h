@@ -32,6 +32,7 @@ class EngineController;
 class ExplainPanel;
 class FitPanel;
 class MessageBar;
+class NacMePanel;
 class ScoringPanel;
 class StallMonitor;
 class WorkbenchPanel;
@@ -49,6 +50,7 @@ struct StartupOptions {
     QString screenshotPath;   // save a grab when everything is done, then quit
     bool showRoc = false;     // --plot roc: the scoring side shows the ROC tab first
     bool printFigures = false;
+    bool restoreSession = false;  // no arguments: open the last session's profile, data and images (main.cpp)
 };
 
 // Figures measured while the app runs (printed by --screenshot, read by tests).
@@ -100,6 +102,8 @@ public:
     WorkbenchPanel* workbenchPanel() const { return m_workbench; }
     nac::widgets::ParameterPanel* parameterPanel() const { return m_parameters; }
     MessageBar* messageBar() const { return m_messageBar; }
+    // The NAC-ME window's panel (made on first use; Tools ▸ NAC-ME shows it).
+    NacMePanel* nacMePanel();
     std::shared_ptr<const ProfileSnapshot> snapshot() const { return m_snapshot; }
     std::shared_ptr<const ModelInfo> model() const { return m_model; }
     QStringList requestedLayers() const;
@@ -136,6 +140,7 @@ private:
     void connectEngine();
     void restoreLayout();
     void saveLayout();
+    void resizeDefaultDocks();
 
     void onModelLoaded(const std::shared_ptr<const ModelInfo>& model);
     void onDatasetOpened(const std::shared_ptr<const DatasetInfo>& dataset);
@@ -188,6 +193,7 @@ private:
     QProgressBar* m_progress = nullptr;
     QToolButton* m_progressCancel = nullptr;
     QMenu* m_recentMenu = nullptr;
+    NacMePanel* m_nacMe = nullptr;
     std::unique_ptr<QTemporaryDir> m_pasteDir;
     int m_pasteCount = 0;
 
@@ -204,6 +210,8 @@ private:
     bool m_datasetJobPending = false;
     bool m_layersChangedSinceFit = false;
     QStringList m_pendingScorePaths;
+    QStringList m_scoredPaths;          // every image file scored since the last clear (saved with the session)
+    bool m_restoringSession = false;
     int m_fitJob = 0;
 
     // Latency bookkeeping.

@@ -5,14 +5,17 @@
 #include "widgets/nac_terms.h"
 #include "widgets/roc_view.h"
 #include "widgets/score_distribution_view.h"
+#include "widgets/score_list_model.h"
 #include "widgets/score_list_view.h"
 
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
 #include <QSet>
 #include <QSplitter>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
@@ -38,6 +41,12 @@ ScoringPanel::ScoringPanel(QWidget* parent)
 
     m_list = new nac::widgets::ScoreListView(this);
     m_list->setObjectName(QStringLiteral("scoreList"));
+    {
+        // Score and verdict right after the name, so a narrow dock (1024-pixel screens) shows them.
+        QHeaderView* header = m_list->tableView()->horizontalHeader();
+        header->moveSection(header->visualIndex(nac::widgets::ScoreListModel::VerdictColumn), 2);
+        header->moveSection(header->visualIndex(nac::widgets::ScoreListModel::ScoreColumn), 2);
+    }
     m_list->setToolTip(nac::widgets::NacTerms::score());
 
     m_distribution = new nac::widgets::ScoreDistributionView(this);
