@@ -148,6 +148,8 @@ nlohmann::json reportFitCacheBytes(const CoverageProfile& exact, const std::vect
               << std::size_t(images) << " fit images)\n";
     return {{"layers", out}, {"exact_bytes_per_fit_image", exactTotal}, {"histograms_bytes", histogramsTotal},
             {"name_bytes_per_fit_image", nameBytes}, {"fit_images", images}};
+}
+
 // --rebin-sizes 1000,10000,60000 (the default) or "none".
 std::vector<int> rebinSizesOption(const CliArgs& args)
 {
