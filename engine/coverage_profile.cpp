@@ -48,7 +48,75 @@ struct CoverageProfile::Cache {
     std::vector<bool> valid;
 };
 
+const char* toString(FitCache cache)
+{
+    return cache == FitCache::Histograms ? "histograms" : "exact";
+}
+
+std::optional<FitCache> parseFitCache(const std::string& text)
+{
+    if (text == "exact")
+        return FitCache::Exact;
+    if (text == "histograms")
+        return FitCache::Histograms;
+    return std::nullopt;
+}
+
 CoverageProfile::CoverageProfile() : m_cache(std::make_unique<Cache>()) {}
+
+CoverageProfile CoverageProfile::fromCounts(std::vector<LayerInfo> layers, SampleSet fit, std::vector<LayerParams> params,
+                                            std::vector<std::vector<std::uint32_t>> counts)
+{
+    if (layers.empty())
+        throw badInput("a coverage profile needs at least one layer");
+    if (params.size() != layers.size() || counts.size() != layers.size() || fit.layerCount() != layers.size())
+        throw Error(ErrorKind::Internal, "coverage profile: one parameter set and count block per layer is needed");
+    CoverageProfile out;
+    out.m_fitCache = FitCache::Histograms;
+    out.m_layers = std::move(layers);
+    for (auto& raw : fit.rawProducts)
+        std::vector<float>().swap(raw);
+    std::vector<float>().swap(fit.logits);
+    out.m_fit = std::move(fit);
+    out.m_coverage.resize(out.m_layers.size());
+    out.m_cache->sortedByLayer.resize(out.m_layers.size());
+    out.m_cache->valid.assign(out.m_layers.size(), false);
+    const std::size_t samples = out.m_fit.sampleCount();
+    for (std::size_t l = 0; l < out.m_layers.size(); ++l) {
+        const LayerInfo& info = out.m_layers[l];
+        if (out.m_fit.layerNames[l] != info.name || out.m_fit.neuronCounts[l] != info.neuronCount)
+            throw Error(ErrorKind::Internal, "coverage profile: fit samples do not match layer " + info.name);
+        validateLayerParams(info.name, params[l]);
+        LayerCoverage& c = out.m_coverage[l];
+        c.params = params[l];
+        c.neuronCount = info.neuronCount;
+        c.edges = makeBinEdges(c.params.scheme, c.params.binEdgeCount);
+        const std::size_t neurons = std::size_t(info.neuronCount);
+        if (counts[l].size() != std::size_t(c.binCount()) * neurons)
+            throw badInput("layer " + info.name + ": " + std::to_string(counts[l].size()) + " counts given, "
+                           + std::to_string(std::size_t(c.binCount()) * neurons) + " expected for M=" + std::to_string(c.params.binEdgeCount)
+                           + " and " + std::to_string(neurons) + " neurons");
+        // Every fit image lands in at most one bin of each neuron.
+        std::vector<std::uint64_t> perNeuron(neurons, 0);
+        for (std::size_t i = 0; i < counts[l].size(); ++i)
+            perNeuron[i % neurons] += counts[l][i];
+        for (std::size_t n = 0; n < neurons; ++n)
+            if (perNeuron[n] > samples)
+                throw badInput("layer " + info.name + ": neuron " + std::to_string(n) + " counts " + std::to_string(perNeuron[n])
+                               + " fit images in its bins, but only " + std::to_string(samples) + " were fitted");
+        c.counts = std::move(counts[l]);
+        out.recomputePhi(l);
+    }
+    return out;
+}
+
+std::size_t CoverageProfile::fitCacheBytes(std::size_t layer) const
+{
+    const LayerCoverage& c = m_coverage.at(layer);
+    return m_fit.rawProducts.at(layer).capacity() * sizeof(float)
+        + m_cache->sortedByLayer.at(layer).capacity() * sizeof(float) + c.counts.capacity() * sizeof(std::uint32_t)
+        + c.phi.capacity() * sizeof(float);
+}
 
 CoverageProfile::CoverageProfile(std::vector<LayerInfo> layers, SampleSet fit, std::vector<LayerParams> params)
     : m_layers(std::move(layers)), m_fit(std::move(fit)), m_cache(std::make_unique<Cache>())
@@ -82,7 +150,7 @@ CoverageProfile::CoverageProfile(const CoverageProfile& other)
     : modelSha256(other.modelSha256), modelPath(other.modelPath), datasetDescription(other.datasetDescription),
       createdBy(other.createdBy), input(other.input), hasInput(other.hasInput), conversionRules(other.conversionRules),
       m_layers(other.m_layers), m_fit(other.m_fit), m_heldout(other.m_heldout),
-      m_coverage(other.m_coverage), m_cache(std::make_unique<Cache>(*other.m_cache))
+      m_coverage(other.m_coverage), m_cache(std::make_unique<Cache>(*other.m_cache)), m_fitCache(other.m_fitCache)
 {
 }
 
@@ -137,8 +205,13 @@ ParamChange CoverageProfile::setParams(std::size_t layer, const LayerParams& par
     const LayerParams old = c.params;
     if (old == params)
         return ParamChange::None;
+    const bool sameBins = old.binEdgeCount == params.binEdgeCount && old.alpha == params.alpha && old.scheme == params.scheme;
+    if (!sameBins && m_fitCache == FitCache::Histograms)
+        throw badInput("layer " + m_layers[layer].name + ": this profile keeps histograms only (fitted with --cache histograms), "
+                       "so only O can change; M, alpha and the bin scheme stay " + formatLayerParams(old)
+                       + ". Fit again with --cache exact to re-bin.");
     c.params = params;
-    if (old.binEdgeCount == params.binEdgeCount && old.alpha == params.alpha && old.scheme == params.scheme) {
+    if (sameBins) {
         recomputePhi(layer);
         return ParamChange::PhiOnly;
     }
@@ -151,8 +224,13 @@ ParamChange CoverageProfile::setAllParams(const std::vector<LayerParams>& params
     if (params.size() != m_layers.size())
         throw badInput("expected parameters for " + std::to_string(m_layers.size()) + " layers, got "
                        + std::to_string(params.size()));
-    for (std::size_t l = 0; l < params.size(); ++l)
+    for (std::size_t l = 0; l < params.size(); ++l) {
         validateLayerParams(m_layers[l].name, params[l]);
+        const LayerParams& old = m_coverage[l].params;
+        if (m_fitCache == FitCache::Histograms
+            && (old.binEdgeCount != params[l].binEdgeCount || old.alpha != params[l].alpha || old.scheme != params[l].scheme))
+            setParams(l, params[l]);  // throws before any layer changed
+    }
     ParamChange strongest = ParamChange::None;
     for (std::size_t l = 0; l < params.size(); ++l) {
         const ParamChange change = setParams(l, params[l]);
@@ -298,6 +376,10 @@ ScoreTable CoverageProfile::score(const SampleSet& samples) const
     if (samples.layerNames != m_fit.layerNames || samples.neuronCounts != m_fit.neuronCounts)
         throw badInput("the samples to score were computed for other layers than the profile's");
     const std::size_t count = samples.sampleCount();
+    for (std::size_t l = 0; l < m_layers.size(); ++l)
+        if (samples.rawProducts.at(l).size() != count * std::size_t(samples.neuronCounts[l]))
+            throw badInput("the samples to score hold no raw products for layer " + m_layers[l].name
+                           + " (the fit images of a histograms-only profile cannot be scored)");
     ScoreTable table;
     table.total.assign(count, 0.0);
     table.perLayer.assign(m_layers.size(), std::vector<double>(count, 0.0));
@@ -323,8 +405,12 @@ ScoreTable CoverageProfile::score(const SampleSet& samples) const
 
 SampleExplanation CoverageProfile::explain(const SampleSet& samples, std::size_t sampleIndex) const
 {
-    if (samples.layerNames != m_fit.layerNames || sampleIndex >= samples.sampleCount())
+    if (samples.layerNames != m_fit.layerNames || samples.neuronCounts != m_fit.neuronCounts || sampleIndex >= samples.sampleCount())
         throw badInput("cannot explain sample " + std::to_string(sampleIndex) + ": it is not in the scored set");
+    for (std::size_t l = 0; l < m_layers.size(); ++l)
+        if (samples.rawProducts.at(l).size() != samples.sampleCount() * std::size_t(samples.neuronCounts[l]))
+            throw badInput("cannot explain sample " + std::to_string(sampleIndex) + ": the set holds no raw products for layer "
+                           + m_layers[l].name);
     SampleExplanation out;
     out.neurons.resize(m_layers.size());
     for (std::size_t l = 0; l < m_layers.size(); ++l) {
@@ -363,7 +449,15 @@ CoverageProfile CoverageProfile::withLayers(const std::vector<std::string>& name
         infos.push_back(m_layers[std::size_t(index)]);
         params.push_back(m_coverage[std::size_t(index)].params);
     }
-    CoverageProfile out(infos, m_fit.withLayers(indices), params);
+    CoverageProfile out;
+    if (m_fitCache == FitCache::Histograms) {
+        std::vector<std::vector<std::uint32_t>> counts;
+        for (std::size_t index : indices)
+            counts.push_back(m_coverage[index].counts);
+        out = fromCounts(infos, m_fit.withLayers(indices), params, std::move(counts));
+    } else {
+        out = CoverageProfile(infos, m_fit.withLayers(indices), params);
+    }
     if (m_heldout.sampleCount() > 0)
         out.setHeldoutSamples(m_heldout.withLayers(indices));
     out.modelSha256 = modelSha256;
@@ -421,6 +515,10 @@ void CoverageProfile::merge(const CoverageProfile& other)
                        + (other.hasInput ? describeInputSpec(other.input) : std::string("not recorded")) + ")");
     if (conversionRules != other.conversionRules)
         throw badInput("cannot merge profiles whose images were converted by different rules (made by different versions)");
+    if (m_fitCache != other.m_fitCache)
+        throw badInput(std::string("cannot merge a profile that keeps ") + (m_fitCache == FitCache::Exact ? "exact raw products" : "histograms only")
+                       + " with one that keeps " + (other.m_fitCache == FitCache::Exact ? "exact raw products" : "histograms only")
+                       + "; fit every shard with the same --cache");
     checkDisjoint(other);
     m_fit.append(other.m_fit);
     if (other.m_heldout.sampleCount() > 0) {
@@ -431,6 +529,16 @@ void CoverageProfile::merge(const CoverageProfile& other)
     }
     if (datasetDescription != other.datasetDescription && !other.datasetDescription.empty())
         datasetDescription += " + " + other.datasetDescription;
+    if (m_fitCache == FitCache::Histograms) {
+        // Counts of disjoint shards with the same bins add up to the counts of their union.
+        for (std::size_t l = 0; l < m_layers.size(); ++l) {
+            std::vector<std::uint32_t>& counts = m_coverage[l].counts;
+            for (std::size_t i = 0; i < counts.size(); ++i)
+                counts[i] += other.m_coverage[l].counts[i];
+            recomputePhi(l);
+        }
+        return;
+    }
     m_cache->valid.assign(m_layers.size(), false);
     for (std::size_t l = 0; l < m_layers.size(); ++l)
         rebuildLayer(l);

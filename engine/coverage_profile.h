@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,19 @@ enum class ParamChange {
     Rebinned,  // M, alpha or the scheme changed: counts were rebuilt from the cached raw products
 };
 
+// What a profile keeps of its fit samples (docs/memory.md).
+enum class FitCache {
+    // Every fit raw product, row-major as fitted and once more sorted per neuron: M, alpha, the
+    // bin scheme and O all change live, and counts are exact for any of them. 8 bytes per neuron
+    // and fit image in memory (4 in the .nacprofile). The default, as the reference re-bins.
+    Exact = 1,
+    // The counts of the fitted parameters only: O changes live (Phi), M, alpha and the bin scheme
+    // are fixed at fit time. Memory does not grow with the fit images (but for their names).
+    Histograms,
+};
+const char* toString(FitCache cache);                    // "exact", "histograms"
+std::optional<FitCache> parseFitCache(const std::string& text);
+
 // Lives on one thread at a time; const methods may be called concurrently.
 class CoverageProfile {
 public:
@@ -73,6 +87,12 @@ public:
     // Builds the histograms for the fit samples. params has one entry per layer of fit.
     // Throws Error(BadInput) for invalid parameters or mismatched layers.
     CoverageProfile(std::vector<LayerInfo> layers, SampleSet fit, std::vector<LayerParams> params);
+    // A histograms-only profile (FitCache::Histograms): counts[l] is row-major [(M-1) x neurons]
+    // for params[l]; fit holds the fit images' labels, sources and identities and no raw
+    // products or logits. Throws Error(BadInput) when a count block has the wrong size or a
+    // neuron counts more samples than were fitted.
+    static CoverageProfile fromCounts(std::vector<LayerInfo> layers, SampleSet fit, std::vector<LayerParams> params,
+                                      std::vector<std::vector<std::uint32_t>> counts);
     ~CoverageProfile();
     CoverageProfile(const CoverageProfile& other);
     CoverageProfile& operator=(const CoverageProfile& other);
@@ -96,7 +116,13 @@ public:
     const std::vector<LayerInfo>& layers() const { return m_layers; }
     std::size_t layerCount() const { return m_layers.size(); }
     int layerIndex(const std::string& name) const;  // -1 when absent
+    // With FitCache::Histograms its rawProducts and logits are empty (labels, sources and
+    // identities are kept).
     const SampleSet& fitSamples() const { return m_fit; }
+    FitCache fitCache() const { return m_fitCache; }
+    // Bytes the profile holds in memory for layer's fit cache: raw products, their sorted copy,
+    // counts and Phi (what `nac bench` reports per fit image).
+    std::size_t fitCacheBytes(std::size_t layer) const;
 
     // Held-out InD samples (never used in the histograms): the threshold that keeps 95% of InD
     // and the sanity check use them. May be empty.
@@ -106,13 +132,16 @@ public:
     const LayerParams& params(std::size_t layer) const;
     std::vector<LayerParams> allParams() const;
     // Changes one layer's parameters; re-bins cached raw products when M, alpha or the scheme
-    // changed (milliseconds), only recomputes Phi when O alone changed (microseconds).
+    // changed (milliseconds), only recomputes Phi when O alone changed (microseconds). With
+    // FitCache::Histograms a change of M, alpha or the scheme throws Error(BadInput) and
+    // changes nothing.
     ParamChange setParams(std::size_t layer, const LayerParams& params);
     ParamChange setAllParams(const std::vector<LayerParams>& params);
 
     const LayerCoverage& coverage(std::size_t layer) const;
 
-    // NAC-UE scores (SPEC §3). samples must have the profile's layers in the same order.
+    // NAC-UE scores (SPEC §3). samples must have the profile's layers in the same order and
+    // their raw products (Error(BadInput) otherwise, e.g. a histograms-only profile's fit samples).
     ScoreTable score(const SampleSet& samples) const;
     SampleExplanation explain(const SampleSet& samples, std::size_t sampleIndex) const;
 
@@ -120,7 +149,9 @@ public:
     // layers, parameters and preprocessing); the result equals a profile fitted on the union.
     // Throws Error(BadInput) when the two differ, or when they share an image (by
     // Dataset::sampleIdentity, or by source name for profiles without identities): a shard
-    // merged with itself or with an overlapping one would count those images twice.
+    // merged with itself or with an overlapping one would count those images twice. Two
+    // histograms-only profiles merge by adding their counts; an exact and a histograms-only
+    // profile do not merge (Error(BadInput)).
     void merge(const CoverageProfile& other);
 
     // A profile with only the named layers, in the given order (layer ablations). Throws
@@ -141,6 +172,7 @@ private:
     SampleSet m_heldout;
     std::vector<LayerCoverage> m_coverage;
     std::unique_ptr<Cache> m_cache;  // per-neuron sorted raw products of the fit samples
+    FitCache m_fitCache = FitCache::Exact;
 };
 
 // The state the reference computes from a raw product: 1 / (1 + exp(-alpha * raw)) in float32.

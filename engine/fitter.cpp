@@ -2,6 +2,7 @@
 // cancellation, results in data-set order.
 #include "engine/fitter.h"
 
+#include "engine/bin_edges.h"
 #include "engine/error.h"
 
 #include <algorithm>
@@ -220,6 +221,8 @@ SampleSet runBatches(Model& model, const Dataset& dataset, const std::vector<std
                 if (!plainOnly && part.sampleCount() == batch.identities.size())
                     part.identities = std::move(batch.identities);
                 notes[batchIndex] = std::move(batch.notes);
+                if (options.consumeBatch && part.sampleCount() > 0)
+                    options.consumeBatch(part);
                 parts[batchIndex] = std::move(part);
                 done += queue.imagesIn(batchIndex);
                 if (reportsProgress)
@@ -250,6 +253,19 @@ SampleSet runBatches(Model& model, const Dataset& dataset, const std::vector<std
     SampleSet out = model.emptySampleSet();
     if (plainOnly)
         return out;
+    // Gathered into blocks of their final size, each batch freed once copied: growing the blocks
+    // by appending, with every batch still alive, held up to three copies of the raw products at
+    // once (docs/memory.md).
+    std::size_t gathered = 0;
+    for (const SampleSet& part : parts)
+        gathered += part.sampleCount();
+    for (std::size_t l = 0; l < out.layerCount(); ++l) {
+        std::size_t values = 0;
+        for (const SampleSet& part : parts)
+            values += part.sampleCount() > 0 ? part.rawProducts[l].size() : 0;
+        out.rawProducts[l].reserve(values);
+    }
+    out.logits.reserve(gathered * std::size_t(out.classCount));
     std::size_t skipped = 0;
     for (std::size_t b = 0; b < parts.size(); ++b) {
         for (const std::string& warning : warnings[b])
@@ -258,6 +274,7 @@ SampleSet runBatches(Model& model, const Dataset& dataset, const std::vector<std
         skipped += warnings[b].size();
         if (parts[b].sampleCount() > 0)
             out.append(parts[b]);
+        parts[b] = SampleSet();
     }
     if (out.sampleCount() == 0)
         throw badInput("none of the " + std::to_string(total) + " images in " + dataset.description()
@@ -285,7 +302,7 @@ double timePlainPasses(Model& model, const Dataset& dataset, const std::vector<s
 
 CoverageProfile fitProfile(Model& model, const Dataset& dataset, const std::vector<std::size_t>& fitIndices,
                            const std::vector<std::size_t>& heldoutIndices, const std::vector<LayerParams>& params,
-                           const RunOptions& options)
+                           const RunOptions& options, FitCache cache)
 {
     const auto& layers = model.tappedLayers();
     if (params.size() != layers.size())
@@ -295,6 +312,36 @@ CoverageProfile fitProfile(Model& model, const Dataset& dataset, const std::vect
 
     RunOptions fitOptions = options;
     fitOptions.stage = "fit";
+    // Histograms only: every sample's state is counted in its bin (SPEC §2) as its batch arrives,
+    // the same count the sorted columns give, and the batch's raw products and logits dropped.
+    std::vector<std::vector<std::uint32_t>> counts;
+    std::vector<std::vector<double>> edges;
+    std::mutex countsMutex;
+    if (cache == FitCache::Histograms) {
+        for (std::size_t l = 0; l < layers.size(); ++l) {
+            edges.push_back(makeBinEdges(params[l].scheme, params[l].binEdgeCount));
+            counts.emplace_back(std::size_t(params[l].binEdgeCount - 1) * std::size_t(layers[l].neuronCount), 0u);
+        }
+        fitOptions.consumeBatch = [&](SampleSet& batch) {
+            const std::size_t samples = batch.sampleCount();
+            std::vector<std::vector<int>> bins(layers.size());
+            for (std::size_t l = 0; l < layers.size(); ++l) {
+                const std::size_t neurons = std::size_t(batch.neuronCounts[l]);
+                bins[l].resize(samples * neurons);
+                for (std::size_t i = 0; i < samples * neurons; ++i)
+                    bins[l][i] = findBin(edges[l], neuronState(batch.rawProducts[l][i], params[l].alpha));
+                std::vector<float>().swap(batch.rawProducts[l]);
+            }
+            std::vector<float>().swap(batch.logits);
+            std::lock_guard<std::mutex> lock(countsMutex);
+            for (std::size_t l = 0; l < layers.size(); ++l) {
+                const std::size_t neurons = std::size_t(batch.neuronCounts[l]);
+                for (std::size_t i = 0; i < samples * neurons; ++i)
+                    if (bins[l][i] >= 0)
+                        ++counts[l][std::size_t(bins[l][i]) * neurons + i % neurons];
+            }
+        };
+    }
     SampleSet fit = computeSampleSet(model, dataset, fitIndices, fitOptions);
     SampleSet heldout = model.emptySampleSet();
     if (!heldoutIndices.empty()) {
@@ -302,7 +349,9 @@ CoverageProfile fitProfile(Model& model, const Dataset& dataset, const std::vect
         heldoutOptions.stage = "held-out";
         heldout = computeSampleSet(model, dataset, heldoutIndices, heldoutOptions);
     }
-    CoverageProfile profile(layers, std::move(fit), params);
+    CoverageProfile profile = cache == FitCache::Histograms
+        ? CoverageProfile::fromCounts(layers, std::move(fit), params, std::move(counts))
+        : CoverageProfile(layers, std::move(fit), params);
     profile.setHeldoutSamples(std::move(heldout));
     stampProfile(profile, model, dataset);
     profile.createdBy = "nac fit";

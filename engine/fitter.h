@@ -8,6 +8,7 @@
 #include "engine/model.h"
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@ struct RunOptions {
     // to gray): one call per kind, after the run, with the number of images it applied to.
     NoteCallback note;
     std::string stage = "states";
+    // Optional: called on a worker thread with each batch's samples as soon as they are computed
+    // (batches in any order, one call at a time per batch, several batches at once). It may
+    // empty the batch's rawProducts and logits, which are then not kept in the result (the
+    // histograms-only fit counts each batch and drops its raw products; docs/memory.md).
+    std::function<void(SampleSet& batch)> consumeBatch;
 };
 
 constexpr int kMaxBatchSize = 4096;
@@ -60,10 +66,13 @@ double timePlainPasses(Model& model, const Dataset& dataset, const std::vector<s
                        const RunOptions& options);
 
 // Fits a profile on dataset[fitIndices] for the model's tapped layers with one parameter set per
-// layer; heldoutIndices (may be empty) are computed too and kept apart for thresholds.
+// layer; heldoutIndices (may be empty) are computed too and kept apart for thresholds. With
+// FitCache::Histograms each batch is counted as soon as it is computed and its raw products are
+// dropped, so memory does not grow with the fit images; the counts, and so every score, are the
+// same as with FitCache::Exact.
 CoverageProfile fitProfile(Model& model, const Dataset& dataset, const std::vector<std::size_t>& fitIndices,
                            const std::vector<std::size_t>& heldoutIndices, const std::vector<LayerParams>& params,
-                           const RunOptions& options);
+                           const RunOptions& options, FitCache cache = FitCache::Exact);
 
 // Records in a profile what it was fitted with: the model (SHA-256 and absolute path), the data
 // set, and the preprocessing (input spec and conversion rules) that scoring must use again.

@@ -986,6 +986,59 @@ void Model::computeStates(const float* input, int batchSize, const std::vector<i
     out.sources.insert(out.sources.end(), sources.begin(), sources.end());
 }
 
+Model::SpatialSample Model::computeSpatial(const float* input, const std::string& source)
+{
+    if (!m_impl->tapFunction)
+        throw Error(ErrorKind::Internal, "computeSpatial() before setTappedLayers()");
+    SpatialSample sample;
+    sample.states = emptySampleSet();
+    // The same batch of two copies as computeStates() runs for a lone image, so that the pooled
+    // products are computeStates()'s bits.
+    std::vector<float> twice(input, input + m_impl->input.valuesPerImage());
+    twice.insert(twice.end(), input, input + m_impl->input.valuesPerImage());
+    try {
+        auto [outputs, grads] = m_impl->forwardAndGrads(m_impl->inputTensor(twice.data(), 2));
+        torch::NoGradGuard noGrad;
+        for (std::size_t l = 0; l + 1 < outputs.size(); ++l) {
+            const torch::Tensor z = outputs[l + 1].detach();
+            const torch::Tensor g = grads[l].defined() ? grads[l] : torch::zeros_like(z);
+            const torch::Tensor pooledZ = detail::poolLayer(z, m_impl->pooling.at(l));
+            const torch::Tensor pooledG = detail::poolLayer(g, m_impl->pooling.at(l));
+            const torch::Tensor raw = (pooledZ * pooledG).to(torch::kCPU, torch::kFloat32).contiguous().view({2, -1});
+            sample.states.rawProducts[l].assign(raw.data_ptr<float>(), raw.data_ptr<float>() + raw.size(1));
+            SpatialLayer layer;
+            const torch::Tensor z0 = z.select(0, 0).to(torch::kCPU, torch::kFloat32).contiguous();
+            const torch::Tensor g0 = g.select(0, 0).to(torch::kCPU, torch::kFloat32).contiguous();
+            layer.shape = z0.sizes().vec();
+            layer.output.assign(z0.data_ptr<float>(), z0.data_ptr<float>() + z0.numel());
+            layer.gradient.assign(g0.data_ptr<float>(), g0.data_ptr<float>() + g0.numel());
+            sample.layers.push_back(std::move(layer));
+        }
+        const torch::Tensor logits = outputs[0].detach().select(0, 0).to(torch::kCPU, torch::kFloat32).contiguous();
+        if (logits.numel() != m_impl->classCount)
+            throw badInput("model " + m_impl->path + " returned " + std::to_string(logits.numel()) + " logits for " + source
+                           + ", but " + std::to_string(m_impl->classCount) + " when it was loaded");
+        sample.states.logits.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw badInput("model " + m_impl->path + " failed on " + source + ": " + describeTorchError(e));
+    }
+    for (std::size_t l = 0; l < m_impl->tapped.size(); ++l) {
+        if (int(sample.states.rawProducts[l].size()) != m_impl->tapped[l].neuronCount)
+            throw badInput("model " + m_impl->path + ": layer " + m_impl->tapped[l].name + " gave "
+                           + std::to_string(sample.states.rawProducts[l].size()) + " states for " + source + ", not "
+                           + std::to_string(m_impl->tapped[l].neuronCount));
+        for (float value : sample.states.rawProducts[l])
+            if (!std::isfinite(value))
+                throw badInput("layer " + m_impl->tapped[l].name + " produced NaN or Inf activations or gradients for "
+                               + source + "; the model or the input is broken (check its normalisation)");
+    }
+    sample.states.labels.push_back(-1);
+    sample.states.sources.push_back(source);
+    return sample;
+}
+
 void Model::saveWithMetadata(const ModelMetadata& metadata, const std::string& outputPath) const
 {
     torch::jit::ExtraFilesMap extra{{"nac.json", serializeModelMetadata(metadata)}};

@@ -114,6 +114,22 @@ public:
                        const std::vector<std::string>& sources, SampleSet& out);
     SampleSet emptySampleSet() const;
 
+    // One image's tapped layer outputs before pooling, with their gradients (coverage maps,
+    // engine/coverage_map.h). The image runs as computeStates() runs a lone image (a batch of two
+    // copies), so states.rawProducts are the bits computeStates() gives; layers[l] holds z and
+    // dKL/dz of tapped layer l without the batch dimension (shape [C, H, W], [T, D], [N]), on the
+    // CPU in float32. Throws Error(BadInput) as computeStates() does.
+    struct SpatialLayer {
+        std::vector<std::int64_t> shape;  // without the batch dimension
+        std::vector<float> output;        // z, row-major
+        std::vector<float> gradient;      // dKL/dz, same shape; zeros when the loss does not reach the layer
+    };
+    struct SpatialSample {
+        SampleSet states;                 // one sample: raw products and logits
+        std::vector<SpatialLayer> layers; // one per tapped layer, in tappedLayers() order
+    };
+    SpatialSample computeSpatial(const float* input, const std::string& source);
+
     // Writes a copy of the model file with nac.json replaced (used by `nac tune --write-model`),
     // atomically (engine/atomic_file.h).
     void saveWithMetadata(const ModelMetadata& metadata, const std::string& outputPath) const;

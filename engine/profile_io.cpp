@@ -8,6 +8,10 @@
 //   blocks    per layer fit raw products f32[S*N]; per layer counts u32[(M-1)*N]; fit logits
 //             f32[S*C]; per layer held-out raw products f32[H*N]; held-out logits f32[H*C]
 //   32 bytes  SHA-256 of everything before it
+// A histograms-only profile (header "fit_cache": "histograms", format version 2, so that older
+// versions refuse it by its version) has no fit raw products and no fit logits: those blocks
+// are empty. Profiles are written and read in pieces, hashed on the way, never held whole in
+// memory (docs/memory.md).
 #include "engine/profile_io.h"
 
 #include "engine/atomic_file.h"
@@ -23,6 +27,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <limits>
 #include <optional>
 
@@ -47,17 +52,40 @@ bool hostIsLittleEndian()
     return first == 1;
 }
 
-template <typename T>
-void appendPod(std::string& out, const T& value)
-{
-    out.append(reinterpret_cast<const char*>(&value), sizeof(T));
-}
+std::string digestBytes(const std::string& hex);
 
-template <typename T>
-void appendBlock(std::string& out, const std::vector<T>& values)
-{
-    out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
-}
+// Writes to a file and hashes what it wrote.
+class HashingWriter {
+public:
+    HashingWriter(std::ofstream& file, const std::string& path) : m_file(file), m_path(path) {}
+    void write(const void* data, std::size_t sizeBytes)
+    {
+        if (sizeBytes == 0)
+            return;
+        m_hash.update(data, sizeBytes);
+        m_file.write(static_cast<const char*>(data), std::streamsize(sizeBytes));
+        if (!m_file)
+            throw badInput("cannot write profile " + m_path + " (is the disk full?)");
+    }
+    template <typename T>
+    void pod(const T& value) { write(&value, sizeof(T)); }
+    template <typename T>
+    void block(const std::vector<T>& values) { write(values.data(), values.size() * sizeof(T)); }
+    // Appends the digest of everything written so far (not hashed itself).
+    void finish()
+    {
+        const std::string digest = digestBytes(m_hash.hexDigest());
+        m_file.write(digest.data(), std::streamsize(digest.size()));
+        m_file.flush();
+        if (!m_file)
+            throw badInput("cannot write profile " + m_path + " (is the disk full?)");
+    }
+
+private:
+    std::ofstream& m_file;
+    const std::string& m_path;
+    Sha256Stream m_hash;
+};
 
 std::string digestBytes(const std::string& hex)
 {
@@ -134,11 +162,12 @@ std::vector<T> integerList(const Json& value, const std::string& path)
     return out;
 }
 
-// Reads consecutive blocks from the loaded file, checking every length.
+// Reads consecutive blocks from the open file, checking every length against what the file
+// holds before anything is allocated.
 class Reader {
 public:
-    Reader(const std::string& data, std::size_t offset, std::size_t end, const std::string& path)
-        : m_data(data), m_offset(offset), m_end(end), m_path(path) {}
+    Reader(std::ifstream& file, std::size_t offset, std::size_t end, const std::string& path)
+        : m_file(file), m_offset(offset), m_end(end), m_path(path) {}
 
     // rows * columns values of T; a product that overflows is damage too.
     template <typename T>
@@ -155,16 +184,25 @@ public:
     {
         if (count > (m_end - m_offset) / sizeof(T))
             throw badInput(m_path + " is truncated or damaged: a data block runs past the end of the file");
-        std::vector<T> values(count);
-        if (count > 0)  // an empty vector's data() may be null, and memcpy from or to null is undefined
-            std::memcpy(values.data(), m_data.data() + m_offset, count * sizeof(T));
+        std::vector<T> values;
+        try {
+            values.resize(count);
+        } catch (const std::bad_alloc&) {
+            throw badInput(m_path + " needs " + std::to_string(count * sizeof(T))
+                           + " bytes for one data block, more than this machine can hold in memory (out of memory)");
+        }
+        if (count > 0) {
+            m_file.read(reinterpret_cast<char*>(values.data()), std::streamsize(count * sizeof(T)));
+            if (std::size_t(m_file.gcount()) != count * sizeof(T))
+                throw badInput(m_path + " could not be read whole (it changed or shrank while it was read)");
+        }
         m_offset += count * sizeof(T);
         return values;
     }
     std::size_t offset() const { return m_offset; }
 
 private:
-    const std::string& m_data;
+    std::ifstream& m_file;
     std::size_t m_offset;
     std::size_t m_end;
     const std::string& m_path;
@@ -201,52 +239,101 @@ void saveProfile(const CoverageProfile& profile, const std::string& path)
     header["layers"] = layers;
     header["fit"] = sampleHeader(fit);
     header["heldout"] = sampleHeader(heldout);
+    const bool histograms = profile.fitCache() == FitCache::Histograms;
+    if (histograms)
+        header["fit_cache"] = toString(FitCache::Histograms);
     const std::string headerText = header.dump();
 
-    std::string out(kMagic, sizeof(kMagic));
-    appendPod(out, std::uint32_t(kProfileFormatVersion));
-    appendPod(out, std::uint64_t(headerText.size()));
-    out += headerText;
-    for (const auto& raw : fit.rawProducts)
-        appendBlock(out, raw);
-    for (std::size_t l = 0; l < profile.layerCount(); ++l)
-        appendBlock(out, profile.coverage(l).counts);
-    appendBlock(out, fit.logits);
-    for (std::size_t l = 0; l < profile.layerCount(); ++l)
-        appendBlock(out, heldout.sampleCount() ? heldout.rawProducts[l] : std::vector<float>());
-    appendBlock(out, heldout.logits);
-    out += digestBytes(sha256Hex(out.data(), out.size()));
-
-    writeFileAtomically(path, out, "profile");
+    // Streamed to the temporary file: a buffer of the whole profile would be one more copy of
+    // every raw product in memory.
+    saveFileAtomically(path, [&](const std::string& temporaryPath) {
+        std::ofstream file(fs::path(temporaryPath), std::ios::binary | std::ios::trunc);
+        if (!file)
+            throw badInput("cannot write profile " + path + ": the folder is missing or not writable");
+        HashingWriter out(file, path);
+        out.write(kMagic, sizeof(kMagic));
+        out.pod(std::uint32_t(histograms ? kProfileFormatVersion : 1));
+        out.pod(std::uint64_t(headerText.size()));
+        out.write(headerText.data(), headerText.size());
+        if (!histograms)
+            for (const auto& raw : fit.rawProducts)
+                out.block(raw);
+        for (std::size_t l = 0; l < profile.layerCount(); ++l)
+            out.block(profile.coverage(l).counts);
+        if (!histograms)
+            out.block(fit.logits);
+        for (std::size_t l = 0; l < profile.layerCount(); ++l)
+            if (heldout.sampleCount())
+                out.block(heldout.rawProducts[l]);
+        out.block(heldout.logits);
+        out.finish();
+    }, "profile");
 }
 
 CoverageProfile loadProfile(const std::string& path)
 {
-    // A regular file only (not /dev/zero or a FIFO), read in one allocation of its size.
-    const std::string data = readRegularFile(path, kMaxProfileBytes, "profile");
+    // A regular file only (not /dev/zero or a FIFO), read in pieces: the checksum in one pass
+    // of 1 MiB chunks, then the header and each block straight into its own vector.
+    requireRegularFile(path, "profile");
+    std::error_code sizeError;
+    const std::uint64_t fileBytes = fs::file_size(fs::path(path), sizeError);
+    if (sizeError)
+        throw badInput("profile " + path + " cannot be read: " + sizeError.message());
+    if (fileBytes > kMaxProfileBytes)
+        throw badInput("profile " + path + " is " + std::to_string(fileBytes) + " bytes; more than the "
+                       + std::to_string(kMaxProfileBytes) + " such a file can hold, so it is not one (or is damaged)");
+    std::ifstream file(fs::path(path), std::ios::binary);
+    if (!file)
+        throw badInput("profile " + path + " cannot be opened for reading");
+    const std::size_t dataBytes = std::size_t(fileBytes);
     const std::size_t fixedBytes = sizeof(kMagic) + sizeof(std::uint32_t) + sizeof(std::uint64_t);
-    if (data.size() < sizeof(kMagic) || std::memcmp(data.data(), kMagic, sizeof(kMagic)) != 0)
+    std::string prefix(std::min(dataBytes, fixedBytes), '\0');
+    file.read(prefix.data(), std::streamsize(prefix.size()));
+    if (std::size_t(file.gcount()) != prefix.size())
+        throw badInput("profile " + path + " could not be read whole (it changed or shrank while it was read)");
+    if (prefix.size() < sizeof(kMagic) || std::memcmp(prefix.data(), kMagic, sizeof(kMagic)) != 0)
         throw badInput(path + " is not a NAC Studio profile (.nacprofile): its first bytes are not the profile magic");
-    if (data.size() < fixedBytes + kDigestBytes)
+    if (dataBytes < fixedBytes + kDigestBytes)
         throw badInput(path + " is truncated: it ends inside the profile header");
     std::uint32_t version = 0;
-    std::memcpy(&version, data.data() + sizeof(kMagic), sizeof(version));
+    std::memcpy(&version, prefix.data() + sizeof(kMagic), sizeof(version));
     if (version > std::uint32_t(kProfileFormatVersion))
         throw badInput(path + " is a version " + std::to_string(version) + " profile; this NAC Studio reads up to version "
                        + std::to_string(kProfileFormatVersion) + ". Update NAC Studio to open it.");
     if (version == 0)
         throw badInput(path + " has an invalid profile version 0");
-    const std::size_t payloadBytes = data.size() - kDigestBytes;
-    if (digestBytes(sha256Hex(data.data(), payloadBytes)) != data.substr(payloadBytes))
-        throw badInput(path + " is truncated or damaged: its checksum does not match its contents");
+    const std::size_t payloadBytes = dataBytes - kDigestBytes;
+    {
+        Sha256Stream hash;
+        hash.update(prefix.data(), prefix.size());
+        std::vector<char> chunk(std::size_t(1) << 20);
+        std::size_t left = payloadBytes - prefix.size();
+        while (left > 0) {
+            const std::size_t piece = std::min(left, chunk.size());
+            file.read(chunk.data(), std::streamsize(piece));
+            if (std::size_t(file.gcount()) != piece)
+                throw badInput("profile " + path + " could not be read whole (it changed or shrank while it was read)");
+            hash.update(chunk.data(), piece);
+            left -= piece;
+        }
+        std::string stored(kDigestBytes, '\0');
+        file.read(stored.data(), std::streamsize(stored.size()));
+        if (std::size_t(file.gcount()) != stored.size() || digestBytes(hash.hexDigest()) != stored)
+            throw badInput(path + " is truncated or damaged: its checksum does not match its contents");
+    }
     std::uint64_t headerBytes = 0;
-    std::memcpy(&headerBytes, data.data() + sizeof(kMagic) + sizeof(version), sizeof(headerBytes));
+    std::memcpy(&headerBytes, prefix.data() + sizeof(kMagic) + sizeof(version), sizeof(headerBytes));
     if (headerBytes > payloadBytes - fixedBytes)
         throw badInput(path + " is damaged: its header length runs past the end of the file");
+    file.clear();
+    file.seekg(std::streamoff(fixedBytes));
+    std::string headerText(std::size_t(headerBytes), '\0');
+    file.read(headerText.data(), std::streamsize(headerText.size()));
+    if (std::size_t(file.gcount()) != headerText.size())
+        throw badInput("profile " + path + " could not be read whole (it changed or shrank while it was read)");
 
     Json header;
     try {
-        const std::string_view headerText(data.data() + fixedBytes, std::size_t(headerBytes));
         checkJsonNesting(headerText, kMaxJsonNesting, path + " (profile header)");
         header = Json::parse(headerText);
         std::vector<LayerInfo> layers;
@@ -313,26 +400,46 @@ CoverageProfile loadProfile(const std::string& path)
         };
         SampleSet fit = makeSet(header.at("fit"));
         SampleSet heldout = makeSet(header.at("heldout"));
+        // Absent in exact profiles (and in every profile written before histograms-only ones).
+        const std::string cacheText = header.value("fit_cache", std::string("exact"));
+        const std::optional<FitCache> cache = parseFitCache(cacheText);
+        if (!cache)
+            throw badInput(path + " keeps its fit samples as '" + cacheText + "'; this version knows exact and histograms");
+        const bool histograms = *cache == FitCache::Histograms;
+        if (histograms != (version >= 2))
+            throw badInput(path + " is damaged: a version " + std::to_string(version) + " profile cannot keep its fit samples as "
+                           + cacheText);
+        // Histograms-only profiles store no fit raw products and no fit logits.
+        const std::size_t fitRows = histograms ? 0 : fit.sampleCount();
 
-        Reader reader(data, fixedBytes + std::size_t(headerBytes), payloadBytes, path);
+        Reader reader(file, fixedBytes + std::size_t(headerBytes), payloadBytes, path);
         for (std::size_t l = 0; l < layers.size(); ++l)
-            fit.rawProducts[l] = reader.block<float>(fit.sampleCount(), std::size_t(layers[l].neuronCount));
+            fit.rawProducts[l] = reader.block<float>(fitRows, std::size_t(layers[l].neuronCount));
         std::vector<std::vector<std::uint32_t>> storedCounts;
         for (std::size_t l = 0; l < layers.size(); ++l)
             storedCounts.push_back(reader.block<std::uint32_t>(std::size_t(params[l].binEdgeCount - 1),
                                                                std::size_t(layers[l].neuronCount)));
-        fit.logits = reader.block<float>(fit.sampleCount(), std::size_t(classCount));
+        fit.logits = reader.block<float>(fitRows, std::size_t(classCount));
         for (std::size_t l = 0; l < layers.size(); ++l)
             heldout.rawProducts[l] = reader.block<float>(heldout.sampleCount(), std::size_t(layers[l].neuronCount));
         heldout.logits = reader.block<float>(heldout.sampleCount(), std::size_t(classCount));
         if (reader.offset() != payloadBytes)
             throw badInput(path + " is damaged: it has unexpected bytes after the data blocks");
 
-        CoverageProfile profile(layers, std::move(fit), params);
-        for (std::size_t l = 0; l < layers.size(); ++l)
-            if (profile.coverage(l).counts != storedCounts[l])
-                throw badInput(path + " is inconsistent: the stored counts of layer " + layers[l].name
-                               + " do not match its raw products");
+        CoverageProfile profile;
+        if (histograms) {
+            try {
+                profile = CoverageProfile::fromCounts(layers, std::move(fit), params, std::move(storedCounts));
+            } catch (const Error& e) {
+                throw badInput(path + " is inconsistent: " + e.what());
+            }
+        } else {
+            profile = CoverageProfile(layers, std::move(fit), params);
+            for (std::size_t l = 0; l < layers.size(); ++l)
+                if (profile.coverage(l).counts != storedCounts[l])
+                    throw badInput(path + " is inconsistent: the stored counts of layer " + layers[l].name
+                                   + " do not match its raw products");
+        }
         profile.setHeldoutSamples(std::move(heldout));
         profile.createdBy = header.value("created_by", std::string());
         profile.modelSha256 = header.value("model_sha256", std::string());

@@ -8,7 +8,9 @@
 
 namespace nac::engine {
 
-constexpr int kProfileFormatVersion = 1;
+// The newest version this build reads. Exact profiles are still written as version 1, so that
+// older versions read them; histograms-only profiles (FitCache::Histograms) are version 2.
+constexpr int kProfileFormatVersion = 2;
 
 // Writes atomically (engine/atomic_file.h: a temporary file beside path, synced, then renamed);
 // a failed save leaves any existing file untouched. Throws Error(BadInput) naming the path when

@@ -239,6 +239,19 @@ std::string sha256Hex(const void* data, std::size_t sizeBytes) {
     return hasher.hexDigest();
 }
 
+struct Sha256Stream::State {
+    Sha256 hasher;
+};
+
+Sha256Stream::Sha256Stream() : m_state(std::make_unique<State>()) {}
+Sha256Stream::~Sha256Stream() = default;
+
+void Sha256Stream::update(const void* data, std::size_t sizeBytes) {
+    m_state->hasher.update(static_cast<const unsigned char*>(data), sizeBytes);
+}
+
+std::string Sha256Stream::hexDigest() { return m_state->hasher.hexDigest(); }
+
 std::string sha256OfFile(const std::string& path) {
     errno = 0;
     std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));

@@ -20,6 +20,10 @@ input shape too, or --input CxHxW for a model without metadata.
 Fit images are --fit-count images of --fit (or "all") from index --fit-start; score images
 likewise.  The CSV's `index` is the image's index in the --score file.
 Note that the fit must not use images that are scored afterwards (SPEC §7).
+
+--device cuda[:N] runs the eager network on a GPU (TensorFloat-32 off, as in the C++ engine); the
+histograms and scores are still computed on the CPU in float64 comparisons.  --rounds R times the
+fit's state extraction R times (same images, same results) and prints the median throughput.
 """
 import argparse
 import csv
@@ -32,7 +36,6 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from demo_arch import DemoResNet18, read_idx  # noqa: E402
@@ -158,6 +161,7 @@ def parse_arch(arch: str):
     if parts[0] == "torchvision" and len(parts) in (2, 3) and parts[1] and \
             (len(parts) == 2 or parts[2] == "wrapped"):
         name = parts[1]
+        import torchvision                   # only needed here: GPU machines may lack it
         ctor = getattr(torchvision.models, name, None)
         if name.startswith("_") or not callable(ctor):
             raise SystemExit(f"--arch {arch}: torchvision.models has no constructor {name}")
@@ -171,10 +175,12 @@ def build_eager(arch: str, state: dict, num_classes: int = None) -> torch.nn.Mod
         model = DemoResNet18(num_classes=state["fc.weight"].shape[0], width=state["conv1.weight"].shape[0],
                              in_channels=state["conv1.weight"].shape[1])
     elif kind == "resnet18":
+        import torchvision
         model = torchvision.models.resnet18(num_classes=state["fc.weight"].shape[0])
     else:
         if num_classes is None:
             raise SystemExit(f"--arch {arch}: number of classes unknown")
+        import torchvision
         model = getattr(torchvision.models, name)(num_classes=num_classes)
         if wrapped:
             model = Wrapped(model)
@@ -218,17 +224,46 @@ def load_images(path: str, start: int, count: str, shape, mean, std, resize: str
     return ((x - m) / s).contiguous()
 
 
-def extract_all(extractor, x: torch.Tensor, batch: int):
-    """Runs the extractor over x in batches; returns (logits, [products per layer], seconds)."""
+def synchronize(device: torch.device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def extract_all(extractor, x: torch.Tensor, batch: int, device: torch.device = torch.device("cpu")):
+    """Runs the extractor over x in batches on device; returns (logits, [products per layer],
+    seconds), the results on the CPU.  The time includes copying each batch to the device and the
+    results back, as the C++ engine's does."""
     logits, prods, secs = [], None, 0.0
     for i in range(0, len(x), batch):
         xb = x[i:i + batch]
+        synchronize(device)
         t0 = time.perf_counter()
-        lg, pr = extractor(xb)
+        lg, pr = extractor(xb.to(device))
+        lg, pr = lg.cpu(), [p.cpu() for p in pr]
         secs += time.perf_counter() - t0
         logits.append(lg)
         prods = [[p] for p in pr] if prods is None else [acc + [p] for acc, p in zip(prods, pr)]
     return torch.cat(logits), [torch.cat(p) for p in prods], secs
+
+
+def parse_device(text: str) -> torch.device:
+    """'cpu', 'cuda' or 'cuda:N', checked against the machine."""
+    if text == "cpu":
+        return torch.device("cpu")
+    if text == "cuda" or text.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise SystemExit(f"--device {text}: no CUDA device is available (torch {torch.__version__}, "
+                             f"CUDA {torch.version.cuda}); use --device cpu")
+        index = 0
+        if text != "cuda":
+            try:
+                index = int(text[5:])
+            except ValueError:
+                raise SystemExit(f"--device {text} is not cpu, cuda or cuda:N")
+        if not 0 <= index < torch.cuda.device_count():
+            raise SystemExit(f"--device {text} does not exist: {torch.cuda.device_count()} CUDA device(s) found")
+        return torch.device("cuda", index)
+    raise SystemExit(f"--device {text} is not cpu, cuda or cuda:N")
 
 
 # --------------------------------------------------------------------------- main
@@ -256,6 +291,9 @@ def main() -> int:
                     help="how to fit images of another size to the model input")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (where the network runs)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="time the fit's state extraction this many times; prints the median images/s")
     ap.add_argument("--warmup", type=int, default=1, metavar="BATCHES",
                     help="untimed extraction batches before the fit (oneDNN primitive set-up)")
     ap.add_argument("--out", required=True, action="append",
@@ -267,8 +305,17 @@ def main() -> int:
     if len(args.score) != len(args.out):
         raise SystemExit(f"{len(args.score)} --score but {len(args.out)} --out; give one --out per --score")
 
+    if args.rounds < 1:
+        raise SystemExit(f"--rounds {args.rounds} must be at least 1")
+    if args.batch < 1:
+        raise SystemExit(f"--batch {args.batch} must be at least 1")
+    device = parse_device(args.device)
     t_wall = time.perf_counter()
     torch.set_num_threads(args.threads)
+    if device.type == "cuda":
+        # Full float32 like the C++ engine on CUDA: TF32 would move states across bin edges.
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
     parse_arch(args.arch)
     scripted, meta = load_metadata(args.model)
 
@@ -304,8 +351,9 @@ def main() -> int:
     x_fit = load_images(args.fit, args.fit_start, args.fit_count, shape, mean, std, args.resize)
     x_scores = [load_images(p, args.score_start, args.score_count, shape, mean, std, args.resize)
                 for p in args.score]
+    device_text = str(device) + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "")
     print(f"model {args.model} ({args.arch}), input {shape}, mean {mean} std {std}, "
-          f"threads {torch.get_num_threads()}, batch {args.batch}")
+          f"threads {torch.get_num_threads()}, batch {args.batch}, device {device_text}")
     print("layers: " + "; ".join(f"{l['name']} M={l['M']} O={l['O']:g} alpha={l['alpha']:g}" for l in layers))
 
     # The eager rebuild must compute what the TorchScript file computes (right arch, all weights).
@@ -315,16 +363,22 @@ def main() -> int:
     if not gap <= 1e-4:
         raise SystemExit(f"eager {args.arch} and TorchScript model disagree (max |logit diff| {gap})")
     del scripted
+    model = model.to(device)
 
     extractor = StateExtractor(model, [l["name"] for l in layers])
 
     for i in range(args.warmup):                                        # results discarded
-        extractor(x_fit[i * args.batch:(i + 1) * args.batch])
+        extractor(x_fit[i * args.batch:(i + 1) * args.batch].to(device))
 
     # ---- fit: histogram counts [M-1, N] per layer over all fit images (no filtering, §1.8)
-    _, fit_prods, fit_secs = extract_all(extractor, x_fit, args.batch)
+    round_secs = []
+    for _ in range(args.rounds):
+        _, fit_prods, fit_secs = extract_all(extractor, x_fit, args.batch, device)
+        round_secs.append(fit_secs)
+    fit_secs = sorted(round_secs)[len(round_secs) // 2] if len(round_secs) % 2 else \
+        0.5 * sum(sorted(round_secs)[len(round_secs) // 2 - 1:len(round_secs) // 2 + 1])
     print(f"fit: {len(x_fit)} images, state extraction {fit_secs:.2f}s = "
-          f"{len(x_fit) / fit_secs:.1f} images/s")
+          f"{len(x_fit) / fit_secs:.1f} images/s" + (f" (median of {args.rounds})" if args.rounds > 1 else ""))
     phis, edges_all = [], []
     for l, prod in zip(layers, fit_prods):
         edges = torch.from_numpy(reference_edges(l["M"]))
@@ -342,7 +396,7 @@ def main() -> int:
     dump = {f"fit_{l['name']}": p.numpy() for l, p in zip(layers, fit_prods)}
     for j, (x_score, out_path) in enumerate(zip(x_scores, args.out)):
         key = "score" if len(x_scores) == 1 else f"score{j}"
-        logits, score_prods, score_secs = extract_all(extractor, x_score, args.batch)
+        logits, score_prods, score_secs = extract_all(extractor, x_score, args.batch, device)
         print(f"score: {len(x_score)} images, state extraction {score_secs:.2f}s = "
               f"{len(x_score) / score_secs:.1f} images/s")
         layer_scores = []

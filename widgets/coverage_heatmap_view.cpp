@@ -407,6 +407,11 @@ QString CoverageHeatmapView::yAxisLabel() const
     return tr("state ẑ = sigmoid(α·z·∂KL/∂z)");
 }
 
+QString CoverageHeatmapView::titleText() const
+{
+    return m_title->text();
+}
+
 QString CoverageHeatmapView::colourScaleLabel() const
 {
     return m_data.mode == ColourMode::Phi ? tr("Φ = min(count / O, 1)") : tr("count (fit samples in bin)");
@@ -426,12 +431,14 @@ void CoverageHeatmapView::updateLabels()
     p->yAxis->setLabel(yAxisLabel());
     m_colourScale->axis()->setLabel(colourScaleLabel());
     if (m_data.layerName.isEmpty()) {
-        m_title->setText(tr("No layer to show"));
+        m_title->setText(tr("Fit to see coverage"));
         return;
     }
     const nac::engine::LayerParams& params = m_data.coverage.params;
     const QString what = m_data.mode == ColourMode::Phi ? tr("Φ per neuron and state bin") : tr("fit samples per neuron and state bin");
-    m_title->setText(tr("%1 — %2   (M = %3 %4, O = %5, α = %6)")
+    // Two lines: the title sits over the axis rect only (not the colour bar), so one long line was
+    // clipped on narrow windows ("α = 200" read "α = 20").
+    m_title->setText(tr("%1 — %2\nM = %3 %4, O = %5, α = %6")
                          .arg(m_data.layerName, what)
                          .arg(params.binEdgeCount)
                          .arg(QString::fromStdString(nac::engine::toString(params.scheme)))
@@ -442,7 +449,7 @@ void CoverageHeatmapView::updateNote()
 {
     const int count = m_data.neuronCount();
     if (count == 0) {
-        m_note->setText(tr("No coverage yet: fit a profile and choose a layer."));
+        m_note->setText(tr("No coverage yet: press Fit (F5) to fit a profile on the checked layers, or open a profile."));
         return;
     }
     const QCPRange range = plot()->xAxis->range();

@@ -93,6 +93,7 @@ public:
     double visibleFrom() const;
     double visibleTo() const;
     QString noteText() const;
+    QString titleText() const;  // the plot's title ("Fit to see coverage" before a fit)
     QString xAxisLabel() const;
     QString yAxisLabel() const;
     QString colourScaleLabel() const;

@@ -1,6 +1,7 @@
 // Per-layer score bars: palette colours only, so they read in light and dark themes.
 #include "widgets/layer_score_bars_delegate.h"
 
+#include "widgets/plot_style.h"
 #include "widgets/score_list_model.h"
 
 #include <QApplication>
@@ -31,6 +32,7 @@ void LayerScoreBarsDelegate::paint(QPainter* painter, const QStyleOptionViewItem
     const QList<double> scores = index.data(ScoreListModel::kLayerScoresRole).value<QList<double>>();
     if (scores.isEmpty())
         return;
+    const QList<double> reference = index.data(ScoreListModel::kLayerReferenceRole).value<QList<double>>();
     const QRect area = option.rect.adjusted(kPaddingPx, kPaddingPx, -kPaddingPx, -kPaddingPx);
     const int count = int(scores.size());
     const int barWidth = std::clamp((area.width() - (count - 1) * kBarGapPx) / std::max(count, 1), 2, kBarWidthPx);
@@ -50,7 +52,15 @@ void LayerScoreBarsDelegate::paint(QPainter* painter, const QStyleOptionViewItem
         if (!std::isfinite(score))
             continue;
         const int height = int(std::lround(std::clamp(score, 0.0, 1.0) * bar.height()));
-        painter->fillRect(QRect(bar.left(), bar.bottom() - height + 1, bar.width(), height), fill);
+        const bool hasReference = i < reference.size() && std::isfinite(reference[i]);
+        // A layer below its InD reference is the one that flags the image: drawn in the OOD colour.
+        const bool flagged = hasReference && score < reference[i];
+        painter->fillRect(QRect(bar.left(), bar.bottom() - height + 1, bar.width(), height),
+                          flagged ? PlotStyle::oodColour() : fill);
+        if (hasReference) {
+            const int y = bar.bottom() - int(std::lround(std::clamp(reference[i], 0.0, 1.0) * bar.height())) + 1;
+            painter->fillRect(QRect(bar.left() - 1, y - 1, bar.width() + 2, 2), option.palette.color(QPalette::WindowText));
+        }
     }
     painter->restore();
 }

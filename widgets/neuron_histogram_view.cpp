@@ -10,12 +10,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace nac::widgets {
 namespace {
 
 constexpr double kStateAxisMax = 1.01;
-constexpr std::size_t kMaxDroppedLines = 200;  // more lines than this only darken the plot
+constexpr std::size_t kMaxDroppedLines = 200;  // more lines than this only darken the plot: a spread sample is drawn
+constexpr double kRugHeight = 0.12;            // the other dropped images: short ticks, this share of the plot's height
+constexpr int kRugAlpha = 110;
 
 QColor withAlpha(QColor colour, int alpha)
 {
@@ -68,9 +71,17 @@ NeuronHistogramView::NeuronHistogramView(QWidget* parent)
     m_droppedText->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
     m_droppedText->setColor(PlotStyle::markerColour());
     m_droppedText->setPadding(QMargins(3, 2, 2, 2));
+    m_selectedLine = new QCPItemStraightLine(p);
+    m_selectedLine->setPen(QPen(PlotStyle::markerColour(), 2.5));
+    m_selectedLine->setVisible(false);
 
+    // The legend has its own row under the plot, so it never covers a bar or a dropped image's label.
     p->legend->setVisible(true);
-    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    p->axisRect()->insetLayout()->take(p->legend);
+    p->plotLayout()->addElement(p->plotLayout()->rowCount(), 0, p->legend);
+    p->plotLayout()->setRowStretchFactor(p->plotLayout()->rowCount() - 1, 0.001);
+    p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    p->legend->setMargins(QMargins(4, 1, 4, 1));
     p->xAxis->setLabel(tr("state ẑ = sigmoid(α·z·∂KL/∂z)"));
     p->yAxis->setLabel(tr("fit samples in bin (count)"));
     p->xAxis->setRange(0.0, kStateAxisMax);
@@ -108,6 +119,24 @@ void NeuronHistogramView::setNeuron(const QString& layer, int neuron, std::vecto
     rebuild();
 }
 
+void NeuronHistogramView::setSelectedDropped(int index, const QString& label)
+{
+    m_selectedIndex = index;
+    m_selectedLabel = label;
+    rebuildDroppedLines();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+double NeuronHistogramView::selectedStateLinePosition() const
+{
+    return m_selectedLine->visible() ? m_selectedLine->point1->key() : std::numeric_limits<double>::quiet_NaN();
+}
+
+QString NeuronHistogramView::droppedLabel() const
+{
+    return m_droppedText->visible() ? m_droppedText->text() : QString();
+}
+
 void NeuronHistogramView::setDroppedStates(std::vector<float> droppedStates)
 {
     m_droppedStates = std::move(droppedStates);
@@ -138,8 +167,8 @@ QString NeuronHistogramView::minActivatedLabel() const
 std::vector<double> NeuronHistogramView::droppedStateLinePositions() const
 {
     std::vector<double> positions;
-    for (const QCPItemStraightLine* line : m_droppedLines)
-        positions.push_back(line->point1->key());
+    for (const QCPItemLine* line : m_droppedLines)
+        positions.push_back(line->start->key());
     return positions;
 }
 
@@ -219,29 +248,64 @@ void NeuronHistogramView::rebuild()
 void NeuronHistogramView::rebuildDroppedLines()
 {
     QCustomPlot* p = plot();
-    for (QCPItemStraightLine* line : m_droppedLines)
+    for (QCPItemLine* line : m_droppedLines)
         p->removeItem(line);
     m_droppedLines.clear();
     const bool show = !m_bars.empty();
-    for (std::size_t i = 0; show && i < m_droppedStates.size() && i < kMaxDroppedLines; ++i) {
+    // The selected image: one strong full-height line. The others: short faded ticks at the
+    // bottom (a rug), at most kMaxDroppedLines of them spread over the set; the label counts all.
+    const bool haveSelected = show && m_selectedIndex >= 0 && std::size_t(m_selectedIndex) < m_droppedStates.size()
+        && std::isfinite(m_droppedStates[std::size_t(m_selectedIndex)]);
+    m_selectedLine->setVisible(haveSelected);
+    std::vector<std::size_t> others;
+    for (std::size_t i = 0; show && i < m_droppedStates.size(); ++i)
+        if (std::isfinite(m_droppedStates[i]) && !(haveSelected && i == std::size_t(m_selectedIndex)))
+            others.push_back(i);
+    const std::size_t total = others.size() + (haveSelected ? 1 : 0);
+    const std::size_t drawn = std::min(others.size(), kMaxDroppedLines);
+    const double top = p->yAxis->range().upper;
+    for (std::size_t k = 0; k < drawn; ++k) {
+        const std::size_t i = others[k * others.size() / drawn];
         const double state = double(m_droppedStates[i]);
-        if (!std::isfinite(state))
-            continue;
-        auto* line = new QCPItemStraightLine(p);
-        line->setPen(QPen(PlotStyle::markerColour(), 1.5));
-        line->point1->setCoords(state, 0.0);
-        line->point2->setCoords(state, 1.0);
+        auto* line = new QCPItemLine(p);
+        line->setPen(QPen(withAlpha(PlotStyle::markerColour(), kRugAlpha), 1.0));
+        line->start->setCoords(state, 0.0);
+        line->end->setCoords(state, top * kRugHeight);
         m_droppedLines.push_back(line);
     }
-    m_droppedText->setVisible(!m_droppedLines.empty());
-    if (!m_droppedLines.empty()) {
-        const double first = m_droppedLines.front()->point1->key();
-        m_droppedText->position->setCoords(first, 0.0);
-        // Keep the label inside the plot: to the right of a line on the left half, left of it otherwise.
-        m_droppedText->setPositionAlignment(first > 0.6 ? (Qt::AlignRight | Qt::AlignTop) : (Qt::AlignLeft | Qt::AlignTop));
-        m_droppedText->setText(m_droppedLines.size() == 1
-                                   ? tr("dropped image: ẑ = %1").arg(first, 0, 'g', 4)
-                                   : tr("%1 dropped images").arg(m_droppedLines.size()));
+    double anchor = std::numeric_limits<double>::quiet_NaN();
+    QString text;
+    if (haveSelected) {
+        anchor = double(m_droppedStates[std::size_t(m_selectedIndex)]);
+        m_selectedLine->point1->setCoords(anchor, 0.0);
+        m_selectedLine->point2->setCoords(anchor, 1.0);
+        text = tr("%1: ẑ = %2").arg(m_selectedLabel.isEmpty() ? tr("selected image") : m_selectedLabel).arg(anchor, 0, 'g', 4);
+        if (total > 1)
+            text += tr("\n%n other dropped image(s) at the bottom", nullptr, int(total - 1));
+    } else if (total == 1) {
+        anchor = double(m_droppedStates[others.front()]);
+        text = tr("dropped image: ẑ = %1").arg(anchor, 0, 'g', 4);
+    } else if (total > 1) {
+        anchor = double(m_droppedStates[others.front()]);
+        text = drawn < others.size() ? tr("%1 dropped images (%2 drawn)").arg(total).arg(drawn) : tr("%1 dropped images").arg(total);
+    }
+    m_droppedText->setVisible(std::isfinite(anchor));
+    if (std::isfinite(anchor)) {
+        m_droppedText->position->setCoords(anchor, 0.0);
+        m_droppedText->setText(text);
+        // Keep the label inside the plot: on the side of its line with room for it.
+        const QFontMetrics metrics(m_droppedText->font());
+        int width = 0;
+        for (const QString& line : text.split(QLatin1Char('\n')))
+            width = std::max(width, metrics.horizontalAdvance(line));
+        const double pixel = p->xAxis->coordToPixel(anchor);
+        const QRect rect = p->axisRect()->rect();
+        bool right = anchor <= 0.6;
+        if (right && pixel + width + 8 > rect.right() && pixel - width - 8 >= rect.left())
+            right = false;
+        else if (!right && pixel - width - 8 < rect.left() && pixel + width + 8 <= rect.right())
+            right = true;
+        m_droppedText->setPositionAlignment(right ? (Qt::AlignLeft | Qt::AlignTop) : (Qt::AlignRight | Qt::AlignTop));
     }
 }
 

@@ -10,6 +10,7 @@
 
 class QMouseEvent;
 class QCPGraph;
+class QCPItemLine;
 class QCPItemStraightLine;
 class QCPItemText;
 class QCPTextElement;
@@ -37,6 +38,8 @@ public:
     void setNeuron(const QString& layer, int neuron, std::vector<double> edges, std::vector<std::uint32_t> counts,
                    double minActivated, std::vector<float> droppedStates = {});
     void setDroppedStates(std::vector<float> droppedStates);
+    // The dropped image shown prominently (index into droppedStates; -1: none); label names it.
+    void setSelectedDropped(int index, const QString& label = QString());
     void clear();
 
     // --- seams ---
@@ -47,7 +50,9 @@ public:
     double minActivatedLineValue() const;  // y of the drawn O line
     QString minActivatedLabel() const;     // "O (r) = 50"
     const std::vector<float>& droppedStates() const { return m_droppedStates; }
-    std::vector<double> droppedStateLinePositions() const;  // x of the drawn vertical lines
+    std::vector<double> droppedStateLinePositions() const;  // x of the faded ticks of the other dropped images
+    double selectedStateLinePosition() const;              // x of the selected image's line, NaN when none
+    QString droppedLabel() const;                          // the dropped images' label ("" when hidden)
     QString hoverText(double state) const;
 
 protected:
@@ -69,7 +74,10 @@ private:
     QCPGraph* m_underCovered = nullptr;
     QCPItemStraightLine* m_oLine = nullptr;
     QString m_oLabel;  // shown as the right axis' tick label at y = O, where it never overlaps the bars
-    std::vector<QCPItemStraightLine*> m_droppedLines;
+    std::vector<QCPItemLine*> m_droppedLines;
+    QCPItemStraightLine* m_selectedLine = nullptr;
+    int m_selectedIndex = -1;
+    QString m_selectedLabel;
     QCPItemText* m_droppedText = nullptr;
 };
 

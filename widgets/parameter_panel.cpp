@@ -4,6 +4,7 @@
 #include "widgets/nac_terms.h"
 
 #include <QComboBox>
+#include <QDateTime>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -138,9 +139,25 @@ ParameterPanel::ParameterPanel(QWidget* parent)
     m_alphaSlider->setRange(0, kSliderSteps);
     m_alphaSlider->setToolTip(NacTerms::alpha() + tr("\nLog scale, 0.0001 to 100000."));
 
-    m_resetButton = new QPushButton(tr("Reset to defaults"), this);
+    m_resetButton = new QPushButton(tr("Model defaults"), this);
     m_resetButton->setObjectName(QStringLiteral("resetButton"));
-    m_resetButton->setToolTip(tr("Restore the default M, O, α and bins of the selected layer (or of all layers)."));
+    m_resetButton->setToolTip(tr("Reset the selected layer (or all layers) to the model's default M, O, α and bins "
+                                 "(its nac.json, else the reference's)."));
+    m_resetProfileButton = new QPushButton(tr("Profile values"), this);
+    m_resetProfileButton->setObjectName(QStringLiteral("resetProfileButton"));
+    m_resetProfileButton->setToolTip(tr("Reset the selected layer (or all layers) to the values of the loaded or fitted "
+                                        "profile."));
+    m_allLayersCombo = new QComboBox(this);
+    m_allLayersCombo->setObjectName(QStringLiteral("allLayersModeCombo"));
+    m_allLayersCombo->addItem(tr("scale each layer"), int(AllLayersEdit::Scale));
+    m_allLayersCombo->addItem(tr("set all to value"), int(AllLayersEdit::Set));
+    m_allLayersCombo->setToolTip(tr("With \"All layers\": scale multiplies each layer's M, O or α by the same factor "
+                                    "(M 50 → 100 doubles every layer's M, so tuned values keep their ratios); set gives "
+                                    "every layer the value shown."));
+    m_perLayer = new QLabel(this);
+    m_perLayer->setObjectName(QStringLiteral("perLayerLabel"));
+    m_perLayer->setTextFormat(Qt::RichText);
+    m_perLayer->setToolTip(tr("Each layer's own values"));
 
     m_hint = new QLabel(this);
     m_hint->setObjectName(QStringLiteral("hintLabel"));
@@ -153,6 +170,9 @@ ParameterPanel::ParameterPanel(QWidget* parent)
     auto* form = new QFormLayout(this);
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->addRow(tr("&Layer:"), m_layerCombo);
+    auto* editLabel = new QLabel(tr("&Edit:"), this);
+    editLabel->setBuddy(m_allLayersCombo);
+    form->addRow(editLabel, m_allLayersCombo);
     form->addRow(tr("&Bins:"), m_schemeCombo);
     auto* mLabel = new QLabel(tr("&M (edges):"), this);
     mLabel->setToolTip(NacTerms::binEdgeCount());
@@ -172,7 +192,13 @@ ParameterPanel::ParameterPanel(QWidget* parent)
     alphaLabel->setToolTip(NacTerms::alpha());
     alphaLabel->setBuddy(m_alphaSpin);
     form->addRow(alphaLabel, alphaRow);
-    form->addRow(QString(), m_resetButton);
+    auto* resetRow = new QHBoxLayout;
+    resetRow->addWidget(new QLabel(tr("Reset to:"), this));
+    resetRow->addWidget(m_resetButton);
+    resetRow->addWidget(m_resetProfileButton);
+    resetRow->addStretch(1);
+    form->addRow(resetRow);
+    form->addRow(m_perLayer);
     form->addRow(m_hint);
 
     connect(m_layerCombo, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int) {
@@ -212,7 +238,12 @@ ParameterPanel::ParameterPanel(QWidget* parent)
         }
         commit(Field::Alpha);
     });
-    connect(m_resetButton, &QPushButton::clicked, this, &ParameterPanel::onReset);
+    connect(m_resetButton, &QPushButton::clicked, this, [this] { onReset(false); });
+    connect(m_resetProfileButton, &QPushButton::clicked, this, [this] { onReset(true); });
+    connect(m_allLayersCombo, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int) {
+        m_scaleField = 0;
+        updateHint();
+    });
 
     setLayers({}, {}, {});
 }
@@ -229,6 +260,9 @@ void ParameterPanel::setLayers(const QStringList& names, std::vector<LayerParams
     m_params.resize(std::size_t(names.size()));
     m_defaults = defaults.empty() ? m_params : std::move(defaults);
     m_defaults.resize(std::size_t(names.size()));
+    m_profileParams.clear();
+    m_undo.clear();
+    m_redo.clear();
 
     const int previous = selectedLayer();
     {
@@ -245,8 +279,70 @@ void ParameterPanel::setLayers(const QStringList& names, std::vector<LayerParams
                                                             m_minActivatedSpin, m_minActivatedSlider, m_alphaSpin,
                                                             m_alphaSlider, m_resetButton})
         control->setEnabled(enabled);
+    m_resetProfileButton->setEnabled(false);
     showParams(m_params.empty() ? LayerParams{} : m_params[std::size_t(std::max(selectedLayer(), 0))]);
     updateHint();
+    Q_EMIT undoStateChanged(false, false);
+}
+
+void ParameterPanel::setAllLayersEdit(AllLayersEdit mode)
+{
+    m_allLayersCombo->setCurrentIndex(std::max(m_allLayersCombo->findData(int(mode)), 0));
+}
+
+ParameterPanel::AllLayersEdit ParameterPanel::allLayersEdit() const
+{
+    return AllLayersEdit(m_allLayersCombo->currentData().toInt());
+}
+
+void ParameterPanel::setProfileParams(std::vector<LayerParams> params)
+{
+    m_profileParams = std::move(params);
+    if (m_profileParams.size() != m_params.size())
+        m_profileParams.clear();
+    m_resetProfileButton->setEnabled(!m_profileParams.empty());
+}
+
+void ParameterPanel::pushUndo(std::vector<LayerParams> before, int layer, int field)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    constexpr qint64 kMergeMs = 1000;
+    if (field != 0 && !m_undo.empty() && m_undo.back().layer == layer && m_undo.back().field == field
+        && now - m_undo.back().atMs < kMergeMs) {
+        m_undo.back().atMs = now;  // one step: the values before the first edit of the run
+    } else {
+        m_undo.push_back(Step{std::move(before), layer, field, now});
+    }
+    m_redo.clear();
+    Q_EMIT undoStateChanged(canUndo(), canRedo());
+}
+
+void ParameterPanel::undo()
+{
+    if (m_undo.empty())
+        return;
+    Step step = std::move(m_undo.back());
+    m_undo.pop_back();
+    m_redo.push_back(Step{m_params, step.layer, step.field, 0});
+    m_params = std::move(step.params);
+    showParams(m_params[std::size_t(std::max(selectedLayer(), 0))]);
+    updateHint();
+    Q_EMIT undoStateChanged(canUndo(), canRedo());
+    Q_EMIT paramsRestored();
+}
+
+void ParameterPanel::redo()
+{
+    if (m_redo.empty())
+        return;
+    Step step = std::move(m_redo.back());
+    m_redo.pop_back();
+    m_undo.push_back(Step{m_params, step.layer, step.field, 0});
+    m_params = std::move(step.params);
+    showParams(m_params[std::size_t(std::max(selectedLayer(), 0))]);
+    updateHint();
+    Q_EMIT undoStateChanged(canUndo(), canRedo());
+    Q_EMIT paramsRestored();
 }
 
 void ParameterPanel::setLayerParams(int layer, const LayerParams& params)
@@ -313,6 +409,28 @@ LayerParams ParameterPanel::applyField(LayerParams target, const LayerParams& so
     return target;
 }
 
+LayerParams ParameterPanel::scaleField(LayerParams target, double factor, Field field)
+{
+    switch (field) {
+    case Field::BinEdgeCount: {
+        const double scaled = double(target.binEdgeCount) * factor;
+        int m = target.scheme == BinScheme::Reference ? 2 * int(std::lround(scaled / 2.0)) : int(std::lround(scaled));
+        target.binEdgeCount = std::clamp(m, kMinBinEdgeCount, kMaxBinEdgeCount);
+        break;
+    }
+    case Field::MinActivated:
+        target.minActivated = std::clamp(roundToSignificant(target.minActivated * factor, 6), kMinActivatedSpinMin,
+                                         kMinActivatedSpinMax);
+        break;
+    case Field::Alpha:
+        target.alpha = std::clamp(roundToSignificant(target.alpha * factor, 6), kAlphaSpinMin, kAlphaSpinMax);
+        break;
+    case Field::Scheme:
+        break;
+    }
+    return target;
+}
+
 double ParameterPanel::sliderToMinActivated(int position)
 {
     return logSliderValue(position, kMinActivatedSliderMin, kMinActivatedSliderMax);
@@ -348,6 +466,8 @@ void ParameterPanel::showParams(const LayerParams& params)
     m_minActivatedSlider->setValue(minActivatedToSlider(params.minActivated));
     m_alphaSpin->setValue(params.alpha);
     m_alphaSlider->setValue(alphaToSlider(params.alpha));
+    m_lastShown = shownParams();
+    m_scaleField = 0;
 }
 
 void ParameterPanel::commit(Field field)
@@ -355,17 +475,36 @@ void ParameterPanel::commit(Field field)
     if (m_params.empty())
         return;
     const LayerParams shown = shownParams();
+    const LayerParams shownBefore = m_lastShown;
+    m_lastShown = shown;
     const int layer = selectedLayer();
+    std::vector<LayerParams> before = m_params;
     if (layer == kAllLayers) {
-        bool changed = false;
-        for (LayerParams& params : m_params) {
-            const LayerParams updated = applyField(params, shown, field);
-            changed = changed || updated != params;
-            params = updated;
+        if (allLayersEdit() == AllLayersEdit::Scale && field != Field::Scheme) {
+            // Every factor is taken against the values when this run of edits began, so that
+            // rounding M does not drift while a slider or spin box moves.
+            if (m_scaleField != int(field)) {
+                m_scaleBase = m_params;
+                m_scaleBaseShown = shownBefore;
+                m_scaleField = int(field);
+            }
+            auto value = [field](const LayerParams& p) {
+                return field == Field::BinEdgeCount ? double(p.binEdgeCount)
+                    : field == Field::MinActivated  ? p.minActivated
+                                                    : p.alpha;
+            };
+            const double factor = value(shown) / value(m_scaleBaseShown);
+            for (std::size_t i = 0; i < m_params.size(); ++i)
+                m_params[i] = scaleField(applyField(m_params[i], m_scaleBase[i], field), factor, field);
+        } else {
+            for (LayerParams& params : m_params)
+                params = applyField(params, shown, field);
         }
         updateHint();
-        if (changed)
+        if (m_params != before) {
+            pushUndo(std::move(before), kAllLayers, int(field));
             Q_EMIT paramsChanged(kAllLayers, shown, field);
+        }
         return;
     }
     LayerParams& params = m_params[std::size_t(layer)];
@@ -373,6 +512,8 @@ void ParameterPanel::commit(Field field)
     if (updated == params)
         return;
     params = updated;
+    pushUndo(std::move(before), layer, int(field));
+    updateHint();
     Q_EMIT paramsChanged(layer, params, field);
 }
 
@@ -384,11 +525,44 @@ void ParameterPanel::updateHint()
     }
     const bool allSame = std::all_of(m_params.begin(), m_params.end(),
                                      [this](const LayerParams& params) { return params == m_params.front(); });
-    if (selectedLayer() == kAllLayers && !allSame)
+    if (selectedLayer() == kAllLayers && !allSame && allLayersEdit() == AllLayersEdit::Scale)
+        m_hint->setText(tr("The layers have different values; the first layer's are shown. A change scales every "
+                           "layer's own value by the same factor (the bins are set on every layer)."));
+    else if (selectedLayer() == kAllLayers && !allSame)
         m_hint->setText(tr("The layers have different values; the first layer's are shown. A change sets "
                            "that one value on every layer."));
     else
         m_hint->setText(tr("Changes apply at once. O only changes Φ; M, α and the bins re-bin the cached states."));
+    updatePerLayer();
+}
+
+void ParameterPanel::updatePerLayer()
+{
+    // The edit mode and the per-layer list only mean something with "All layers" of several layers.
+    const bool all = selectedLayer() == kAllLayers && m_names.size() > 1;
+    m_allLayersCombo->setVisible(all);
+    if (auto* form = qobject_cast<QFormLayout*>(layout()))
+        if (QWidget* label = form->labelForField(m_allLayersCombo))
+            label->setVisible(all);
+    if (!all) {
+        m_perLayer->hide();
+        return;
+    }
+    QString html = QStringLiteral("<table cellspacing=\"0\" cellpadding=\"1\"><tr><th align=\"left\">%1</th>"
+                                  "<th align=\"right\">&nbsp;M</th><th align=\"right\">&nbsp;O</th>"
+                                  "<th align=\"right\">&nbsp;α</th><th align=\"left\">&nbsp;%2</th></tr>")
+                       .arg(tr("layer"), tr("bins"));
+    for (int i = 0; i < m_names.size(); ++i) {
+        const LayerParams& p = m_params[std::size_t(i)];
+        html += QStringLiteral("<tr><td>%1</td><td align=\"right\">&nbsp;%2</td><td align=\"right\">&nbsp;%3</td>"
+                               "<td align=\"right\">&nbsp;%4</td><td>&nbsp;%5</td></tr>")
+                    .arg(m_names[i].toHtmlEscaped())
+                    .arg(p.binEdgeCount)
+                    .arg(QString::number(p.minActivated, 'g', 6), QString::number(p.alpha, 'g', 6),
+                         p.scheme == BinScheme::Linear ? tr("linear") : tr("ref."));
+    }
+    m_perLayer->setText(html + QStringLiteral("</table>"));
+    m_perLayer->show();
 }
 
 void ParameterPanel::onSchemeChanged()
@@ -414,15 +588,19 @@ void ParameterPanel::onBinEdgeCountChanged(int value)
     commit(Field::BinEdgeCount);
 }
 
-void ParameterPanel::onReset()
+void ParameterPanel::onReset(bool toProfile)
 {
-    if (m_params.empty())
+    if (m_params.empty() || (toProfile && m_profileParams.empty()))
         return;
+    const std::vector<LayerParams>& target = toProfile ? m_profileParams : m_defaults;
     const int layer = selectedLayer();
+    std::vector<LayerParams> before = m_params;
     if (layer == kAllLayers)
-        m_params = m_defaults;
+        m_params = target;
     else
-        m_params[std::size_t(layer)] = m_defaults[std::size_t(layer)];
+        m_params[std::size_t(layer)] = target[std::size_t(layer)];
+    if (m_params != before)
+        pushUndo(std::move(before), layer, 0);
     showParams(m_params[std::size_t(std::max(layer, 0))]);
     updateHint();
     Q_EMIT resetRequested(layer);

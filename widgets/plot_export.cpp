@@ -4,9 +4,14 @@
 #include <qcustomplot.h>
 
 #include <QBuffer>
+#include <QImage>
+#include <QPageSize>
+#include <QPdfWriter>
 #include <QFileInfo>
 #include <QSaveFile>
 #include <QTemporaryDir>
+
+#include <cmath>
 
 #ifdef NAC_WIDGETS_HAVE_SVG
 #include <QSvgGenerator>
@@ -15,8 +20,9 @@
 namespace nac::widgets {
 namespace {
 
-constexpr int kMinExportWidthPx = 640;
-constexpr int kMinExportHeightPx = 400;
+constexpr int kMinExportWidthPx = 320;
+constexpr int kMinExportHeightPx = 200;
+constexpr double kScreenDpi = 96.0;
 
 bool fail(QString* errorMessage, const QString& message)
 {
@@ -25,12 +31,15 @@ bool fail(QString* errorMessage, const QString& message)
     return false;
 }
 
-bool renderPng(QCustomPlot* plot, int widthPx, int heightPx, QByteArray* bytes, QString* error)
+bool renderPng(QCustomPlot* plot, int widthPx, int heightPx, double scale, QByteArray* bytes, QString* error)
 {
-    const QPixmap pixmap = plot->toPixmap(widthPx, heightPx, 1.0);
+    QImage image = plot->toPixmap(widthPx, heightPx, scale).toImage();
+    const int dotsPerMeter = int(std::lround(kScreenDpi * scale / 0.0254));
+    image.setDotsPerMeterX(dotsPerMeter);
+    image.setDotsPerMeterY(dotsPerMeter);
     QBuffer buffer(bytes);
     buffer.open(QIODevice::WriteOnly);
-    if (pixmap.isNull() || !pixmap.save(&buffer, "PNG")) {
+    if (image.isNull() || !image.save(&buffer, "PNG")) {
         *error = QStringLiteral("the plot could not be rendered as a PNG image");
         return false;
     }
@@ -70,6 +79,32 @@ bool renderSvg(QCustomPlot* plot, int widthPx, int heightPx, const QString& titl
 
 bool renderPdf(QCustomPlot* plot, int widthPx, int heightPx, const QString& title, QByteArray* bytes, QString* error)
 {
+    // A page of the plot's size at 96 dpi, painted at PlotExport::kPdfDpi: text and lines stay
+    // vectors, the colour map's image gets 300 dpi worth of pixels.
+    {
+        QBuffer buffer(bytes);
+        buffer.open(QIODevice::WriteOnly);
+        QPdfWriter writer(&buffer);
+        writer.setCreator(QStringLiteral("NAC Studio"));
+        writer.setTitle(title);
+        writer.setResolution(PlotExport::kPdfDpi);
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+        writer.setPageSize(QPageSize(QSizeF(widthPx * 72.0 / kScreenDpi, heightPx * 72.0 / kScreenDpi), QPageSize::Point,
+                                     QString(), QPageSize::ExactMatch));
+        QCPPainter painter;
+        if (painter.begin(&writer)) {
+            painter.setMode(QCPPainter::pmVectorized);
+            painter.setMode(QCPPainter::pmNoCaching);
+            const double factor = PlotExport::kPdfDpi / kScreenDpi;
+            painter.scale(factor, factor);
+            plot->toPainter(&painter, widthPx, heightPx);
+            painter.end();
+            if (!bytes->isEmpty())
+                return true;
+        }
+        bytes->clear();
+    }
+    // Fallback: QCustomPlot's own PDF writer (screen resolution).
     // savePdf writes to a file name only: render into a private temporary folder, then read it back.
     QTemporaryDir folder;
     if (!folder.isValid()) {
@@ -127,7 +162,7 @@ QString PlotExport::fileDialogFilter()
     return filter;
 }
 
-bool PlotExport::save(QCustomPlot* plot, const QString& path, QString* errorMessage, int widthPx, int heightPx)
+bool PlotExport::save(QCustomPlot* plot, const QString& path, QString* errorMessage, int widthPx, int heightPx, double scale)
 {
     Q_ASSERT(plot);
     if (path.trimmed().isEmpty())
@@ -141,6 +176,8 @@ bool PlotExport::save(QCustomPlot* plot, const QString& path, QString* errorMess
         widthPx = qMax(plot->width(), kMinExportWidthPx);
         heightPx = qMax(plot->height(), kMinExportHeightPx);
     }
+    if (!(scale > 0.0) || scale > 8.0)
+        return fail(errorMessage, QStringLiteral("Cannot export the plot: the scale %1 is outside 0 to 8.").arg(scale));
 
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
@@ -153,7 +190,7 @@ bool PlotExport::save(QCustomPlot* plot, const QString& path, QString* errorMess
     bool rendered = false;
     switch (format) {
     case Format::Png:
-        rendered = renderPng(plot, widthPx, heightPx, &bytes, &renderError);
+        rendered = renderPng(plot, widthPx, heightPx, scale, &bytes, &renderError);
         break;
     case Format::Svg:
         rendered = renderSvg(plot, widthPx, heightPx, title, &bytes, &renderError);

@@ -31,9 +31,9 @@ QWidget* PlotView::plotWidget() const
     return m_plot;
 }
 
-bool PlotView::exportPlot(const QString& path, QString* errorMessage)
+bool PlotView::exportPlot(const QString& path, QString* errorMessage, double scale)
 {
-    return PlotExport::save(m_plot, path, errorMessage);
+    return PlotExport::save(m_plot, path, errorMessage, 0, 0, scale);
 }
 
 void PlotView::applyPalette()

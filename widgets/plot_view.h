@@ -22,7 +22,8 @@ public:
 public Q_SLOTS:
     // Saves the plot as PNG, SVG or PDF by the extension of path (see PlotExport::save). On
     // failure returns false and sets errorMessage (when given) to a message naming the file.
-    bool exportPlot(const QString& path, QString* errorMessage = nullptr);
+    // A PNG gets scale times the plot's on-screen pixels (PlotExport::kDefaultScale: 2).
+    bool exportPlot(const QString& path, QString* errorMessage = nullptr, double scale = 2.0);
 
 protected:
     QCustomPlot* plot() const { return m_plot; }

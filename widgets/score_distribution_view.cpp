@@ -18,14 +18,17 @@ QColor withAlpha(QColor colour, int alpha)
     return colour;
 }
 
-std::vector<double> binFractions(const std::vector<double>& scores, int binCount)
+constexpr double kMarginFraction = 0.05;  // of the shown span, on each side of the data
+constexpr double kMinSpan = 0.01;         // a set of equal scores still gets a readable axis
+
+std::vector<double> binFractions(const std::vector<double>& scores, int binCount, double low, double high)
 {
     std::vector<double> fractions(std::size_t(binCount), 0.0);
     std::size_t counted = 0;
     for (double score : scores) {
         if (!std::isfinite(score))
             continue;
-        const int bin = std::clamp(int(std::floor(score * binCount)), 0, binCount - 1);
+        const int bin = std::clamp(int(std::floor((score - low) / (high - low) * binCount)), 0, binCount - 1);
         fractions[std::size_t(bin)] += 1.0;
         ++counted;
     }
@@ -64,12 +67,35 @@ ScoreDistributionView::ScoreDistributionView(QWidget* parent)
     m_markerLine->setVisible(false);
     m_markerText->setVisible(false);
 
+    // The legend sits in its own row under the plot: it can never cover the threshold's or the
+    // selected image's label.
     p->legend->setVisible(true);
-    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    p->axisRect()->insetLayout()->take(p->legend);
+    p->plotLayout()->addElement(1, 0, p->legend);
+    p->plotLayout()->setRowStretchFactor(1, 0.001);
+    p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    p->legend->setMargins(QMargins(4, 2, 4, 2));
+    // Wheel zooms the score axis, right-drag pans it, double-click fits the data again; the
+    // left button stays the threshold's.
+    p->setInteractions(QCP::iRangeZoom);
+    p->axisRect()->setRangeZoom(Qt::Horizontal);
+    p->axisRect()->setRangeZoomAxes(p->xAxis, nullptr);
     p->xAxis->setLabel(tr("NAC-UE score (higher = more in-distribution)"));
     p->yAxis->setLabel(tr("fraction of the set"));
     p->xAxis->setRange(0.0, 1.0);
-    p->setToolTip(NacTerms::score() + tr("\nPress or drag in the plot to move the threshold."));
+    p->setToolTip(NacTerms::score()
+                  + tr("\nPress or drag in the plot to move the threshold. Wheel: zoom; right-drag: pan; double-click: "
+                       "fit the data."));
+    connect(p, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) {
+        m_userRange = false;
+        fitRangeToData();
+        plot()->replot(QCustomPlot::rpQueuedReplot);
+    });
+    connect(p->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
+        if (!m_fittingRange)
+            m_userRange = true;  // zoomed or panned: new data keeps the user's range
+        placeLabels();
+    });
     connect(p, &QCustomPlot::mousePress, this, &ScoreDistributionView::onMousePress);
     connect(p, &QCustomPlot::mouseMove, this, &ScoreDistributionView::onMouseMove);
     connect(p, &QCustomPlot::mouseRelease, this, &ScoreDistributionView::onMouseRelease);
@@ -110,6 +136,7 @@ void ScoreDistributionView::setThreshold(double threshold)
 
 void ScoreDistributionView::clear()
 {
+    m_userRange = false;
     m_ind.clear();
     m_ood.clear();
     m_indLabel = tr("InD (held-out)");
@@ -128,6 +155,36 @@ QPoint ScoreDistributionView::pixelForScore(double score, double fraction)
     plot()->replot(QCustomPlot::rpImmediateRefresh);
     return QPoint(int(std::lround(plot()->xAxis->coordToPixel(score))),
                   int(std::lround(plot()->yAxis->coordToPixel(fraction))));
+}
+
+double ScoreDistributionView::shownLower() const
+{
+    return plot()->xAxis->range().lower;
+}
+
+double ScoreDistributionView::shownUpper() const
+{
+    return plot()->xAxis->range().upper;
+}
+
+static bool textInside(QCustomPlot* p, QCPItemText* text)
+{
+    p->replot(QCustomPlot::rpImmediateRefresh);
+    const QRect rect = p->axisRect()->rect();
+    const QPointF topLeft = text->topLeft->pixelPosition();
+    const QPointF bottomRight = text->bottomRight->pixelPosition();
+    return text->visible() && topLeft.x() >= rect.left() - 1 && bottomRight.x() <= rect.right() + 1 && topLeft.y() >= rect.top() - 1
+        && bottomRight.y() <= rect.bottom() + 1;
+}
+
+bool ScoreDistributionView::thresholdLabelInside()
+{
+    return textInside(plot(), m_thresholdText);
+}
+
+bool ScoreDistributionView::markerLabelInside()
+{
+    return textInside(plot(), m_markerText);
 }
 
 void ScoreDistributionView::applyPalette()
@@ -158,12 +215,14 @@ void ScoreDistributionView::setMarker(double score, const QString& label)
         m_markerLine->point2->setCoords(x, 1.0);
         m_markerText->setText(label.isEmpty() ? QString::number(score, 'f', 4)
                                               : tr("%1: %2").arg(label).arg(score, 0, 'f', 4));
-        // Half-way down, below the threshold's text, on the side away from the threshold line.
-        const bool leftOfThreshold = std::isfinite(m_threshold) ? x < m_threshold : x > 0.6;
-        m_markerText->position->setCoords(x, 0.45);
-        m_markerText->setPositionAlignment(leftOfThreshold ? (Qt::AlignRight | Qt::AlignVCenter)
-                                                           : (Qt::AlignLeft | Qt::AlignVCenter));
+        // At the bottom of the plot, below the threshold's text at the top: the two never overlap.
+        m_markerText->position->setCoords(x, 0.97);
+        // A mark outside the shown range widens it (the user should see the image's score).
+        const QCPRange range = plot()->xAxis->range();
+        if (x < range.lower || x > range.upper)
+            fitRangeToData();
     }
+    placeLabels();
     plot()->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -172,14 +231,61 @@ bool ScoreDistributionView::markerVisible() const
     return m_markerLine->visible();
 }
 
+void ScoreDistributionView::dataRange(double* low, double* high) const
+{
+    double lo = std::numeric_limits<double>::infinity();
+    double hi = -lo;
+    for (const std::vector<double>* scores : {&m_ind, &m_ood})
+        for (double score : *scores)
+            if (std::isfinite(score)) {
+                lo = std::min(lo, score);
+                hi = std::max(hi, score);
+            }
+    if (!(lo <= hi)) {
+        *low = 0.0;
+        *high = 1.0;
+        return;
+    }
+    // Scores lie in [0, 1]; the bins cover the data with a margin, never beyond [0, 1].
+    lo = std::clamp(lo, 0.0, 1.0);
+    hi = std::clamp(hi, 0.0, 1.0);
+    if (hi - lo < kMinSpan) {
+        const double mid = 0.5 * (lo + hi);
+        lo = mid - 0.5 * kMinSpan;
+        hi = mid + 0.5 * kMinSpan;
+    }
+    const double margin = kMarginFraction * (hi - lo);
+    *low = std::max(0.0, lo - margin);
+    *high = std::min(1.0, hi + margin);
+}
+
+void ScoreDistributionView::fitRangeToData()
+{
+    double low = 0.0;
+    double high = 1.0;
+    dataRange(&low, &high);
+    // The threshold and the selected image stay in view.
+    for (double x : {m_threshold, m_markerScore})
+        if (std::isfinite(x)) {
+            low = std::min(low, std::clamp(x, 0.0, 1.0));
+            high = std::max(high, std::clamp(x, 0.0, 1.0));
+        }
+    m_fittingRange = true;
+    plot()->xAxis->setRange(low, high);
+    m_fittingRange = false;
+}
+
 void ScoreDistributionView::rebuild()
 {
     Distribution& d = m_distribution;
+    double low = 0.0;
+    double high = 1.0;
+    dataRange(&low, &high);
     d.edges.resize(std::size_t(m_binCount) + 1);
     for (int i = 0; i <= m_binCount; ++i)
-        d.edges[std::size_t(i)] = double(i) / double(m_binCount);
-    d.indFractions = binFractions(m_ind, m_binCount);
-    d.oodFractions = binFractions(m_ood, m_binCount);
+        d.edges[std::size_t(i)] = low + (high - low) * double(i) / double(m_binCount);
+    d.indFractions = binFractions(m_ind, m_binCount, low, high);
+    d.oodFractions = binFractions(m_ood, m_binCount, low, high);
     d.indCount = m_ind.size();
     d.oodCount = m_ood.size();
 
@@ -197,8 +303,41 @@ void ScoreDistributionView::rebuild()
     const double top = std::max({0.05, *std::max_element(indValues.begin(), indValues.end()),
                                  *std::max_element(oodValues.begin(), oodValues.end())});
     plot()->yAxis->setRange(0.0, top * 1.15);
+    if (!m_userRange)
+        fitRangeToData();
     updateThresholdItems();
     plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ScoreDistributionView::placeLabels()
+{
+    // Each label goes on the side of its line with room for it inside the plot; the selected
+    // image's label prefers the side away from the threshold.
+    const QRect rect = plot()->axisRect()->rect();
+    auto fits = [&](QCPItemText* text, double x, bool toTheRight) {
+        const QFontMetrics metrics(text->font());
+        int width = 0;
+        for (const QString& line : text->text().split(QLatin1Char('\n')))
+            width = std::max(width, metrics.horizontalAdvance(line));
+        width += 12;
+        const double pixel = plot()->xAxis->coordToPixel(x);
+        return toTheRight ? pixel + width <= rect.right() : pixel - width >= rect.left();
+    };
+    auto place = [&](QCPItemText* text, double x, bool preferRight, Qt::Alignment vertical) {
+        bool right = preferRight;
+        if (!fits(text, x, right) && fits(text, x, !right))
+            right = !right;
+        text->setPositionAlignment((right ? Qt::AlignLeft : Qt::AlignRight) | vertical);
+    };
+    if (std::isfinite(m_threshold) && m_thresholdText->visible()) {
+        const QCPRange range = plot()->xAxis->range();
+        place(m_thresholdText, m_threshold, m_threshold < range.center(), Qt::AlignTop);
+    }
+    if (std::isfinite(m_markerScore) && m_markerText->visible()) {
+        const double x = std::clamp(m_markerScore, 0.0, 1.0);
+        const bool preferRight = std::isfinite(m_threshold) ? x >= m_threshold : x < plot()->xAxis->range().center();
+        place(m_markerText, x, preferRight, Qt::AlignBottom);
+    }
 }
 
 void ScoreDistributionView::updateThresholdItems()
@@ -228,9 +367,7 @@ void ScoreDistributionView::updateThresholdItems()
         text += tr("\nOOD flagged %1%").arg(d.oodFlaggedFraction * 100.0, 0, 'f', 1);
     m_thresholdText->setText(text);
     m_thresholdText->position->setCoords(m_threshold, 0.03);
-    // Text on the side of the line with more room.
-    m_thresholdText->setPositionAlignment(m_threshold > 0.6 ? (Qt::AlignRight | Qt::AlignTop)
-                                                            : (Qt::AlignLeft | Qt::AlignTop));
+    placeLabels();
     if (std::isfinite(m_markerScore))
         setMarker(m_markerScore, m_markerLabel);  // its label goes on the side away from the threshold
 }
@@ -246,6 +383,13 @@ void ScoreDistributionView::moveThresholdToPixel(double x)
 
 void ScoreDistributionView::onMousePress(QMouseEvent* event)
 {
+    if (event->button() == Qt::RightButton) {
+        m_panFromPixel = event->position().x();
+        m_panFromLower = plot()->xAxis->range().lower;
+        m_panFromUpper = plot()->xAxis->range().upper;
+        m_panning = true;
+        return;
+    }
     if (event->button() != Qt::LeftButton || !plot()->axisRect()->rect().contains(event->position().toPoint()))
         return;
     m_dragging = true;
@@ -254,12 +398,23 @@ void ScoreDistributionView::onMousePress(QMouseEvent* event)
 
 void ScoreDistributionView::onMouseMove(QMouseEvent* event)
 {
+    if (m_panning && (event->buttons() & Qt::RightButton)) {
+        const double perPixel = (m_panFromUpper - m_panFromLower) / double(std::max(1, plot()->axisRect()->width()));
+        const double shift = (m_panFromPixel - event->position().x()) * perPixel;
+        plot()->xAxis->setRange(m_panFromLower + shift, m_panFromUpper + shift);
+        plot()->replot(QCustomPlot::rpQueuedReplot);
+        return;
+    }
     if (m_dragging && (event->buttons() & Qt::LeftButton))
         moveThresholdToPixel(event->position().x());
 }
 
 void ScoreDistributionView::onMouseRelease(QMouseEvent* event)
 {
+    if (event->button() == Qt::RightButton) {
+        m_panning = false;
+        return;
+    }
     if (m_dragging && event->button() == Qt::LeftButton)
         moveThresholdToPixel(event->position().x());
     m_dragging = false;

@@ -15,16 +15,18 @@ class QCPItemText;
 
 namespace nac::widgets {
 
-// Lives on the GUI thread. Scores (0..1) are binned into binCount() equal bins over [0, 1]
-// (values outside go to the end bins); each histogram shows the fraction of its own set, so sets
-// of different sizes compare. Press or drag in the plot to move the threshold.
+// Lives on the GUI thread. Scores (0..1) are binned into binCount() equal bins over the range of
+// the data (with a 5% margin, within [0, 1]; values outside go to the end bins); each histogram
+// shows the fraction of its own set, so sets of different sizes compare. The score axis shows the
+// data, the threshold and the marked image; the wheel zooms it, a right-drag pans it, a
+// double-click fits it again. Press or drag (left button) in the plot to move the threshold.
 class ScoreDistributionView : public PlotView {
     Q_OBJECT
 public:
     static constexpr int kDefaultBinCount = 50;
 
     struct Distribution {
-        std::vector<double> edges;         // binCount + 1 edges over [0, 1]
+        std::vector<double> edges;         // binCount + 1 edges over the data's range
         std::vector<double> indFractions;  // per bin, fraction of the InD scores
         std::vector<double> oodFractions;  // per bin, fraction of the OOD scores
         std::size_t indCount = 0;
@@ -53,6 +55,11 @@ public:
     const Distribution& distribution() const { return m_distribution; }
     QString thresholdLabel() const;
     QPoint pixelForScore(double score, double fraction);  // plotWidget() coordinates
+    double shownLower() const;   // the score axis as shown
+    double shownUpper() const;
+    // Whether a label lies wholly inside the plot's axis rect (after a replot).
+    bool thresholdLabelInside();
+    bool markerLabelInside();
 
 Q_SIGNALS:
     void thresholdChanged(double threshold);
@@ -63,6 +70,9 @@ protected:
 private:
     void rebuild();
     void updateThresholdItems();
+    void dataRange(double* low, double* high) const;
+    void fitRangeToData();
+    void placeLabels();
     void onMousePress(QMouseEvent* event);
     void onMouseMove(QMouseEvent* event);
     void onMouseRelease(QMouseEvent* event);
@@ -75,6 +85,12 @@ private:
     int m_binCount = kDefaultBinCount;
     double m_threshold = 0.5;
     bool m_dragging = false;
+    bool m_panning = false;
+    bool m_userRange = false;     // the user zoomed or panned: keep the range until a double-click
+    bool m_fittingRange = false;
+    double m_panFromPixel = 0.0;
+    double m_panFromLower = 0.0;
+    double m_panFromUpper = 1.0;
     Distribution m_distribution;
 
     QCPGraph* m_indGraph = nullptr;

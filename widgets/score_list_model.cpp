@@ -106,7 +106,10 @@ QVariant ScoreListModel::data(const QModelIndex& index, int role) const
         case ScoreColumn:
             return std::isfinite(r.score) ? QLocale().toString(r.score, 'f', 4) : QString();
         case VerdictColumn:
-            return verdictText(verdict(index.row()));
+            // A file that could not be scored says why here too (the notice column may be off screen).
+            return r.failed ? tr("✗ %1").arg(r.notice.isEmpty() ? tr("not scored") : r.notice) : verdictText(verdict(index.row()));
+        case RocRoleColumn:
+            return r.failed ? QString() : (r.countsAsInd ? tr("InD") : tr("OOD"));
         case NoticeColumn:
             return r.notice;
         default:
@@ -124,16 +127,29 @@ QVariant ScoreListModel::data(const QModelIndex& index, int role) const
         case ScoreColumn:
             return NacTerms::score();
         case VerdictColumn:
+            if (r.failed)
+                return r.notice;
             return std::isfinite(m_threshold)
                 ? tr("OOD when the NAC-UE score is below the threshold %1").arg(m_threshold, 0, 'g', 4)
                 : tr("No threshold yet: it is chosen to keep 95% of held-out in-distribution images");
+        case RocRoleColumn:
+            return tr("Check to count this image as in-distribution in the ROC tab; unchecked images count as OOD.");
         case LayersColumn: {
             QStringList lines;
             for (std::size_t i = 0; i < r.layerScores.size(); ++i) {
                 const QString name = int(i) < m_layerNames.size() ? m_layerNames[int(i)] : tr("layer %1").arg(i);
-                lines.append(tr("%1: %2").arg(name).arg(r.layerScores[i], 0, 'f', 3));
+                QString line = tr("%1: %2").arg(name).arg(r.layerScores[i], 0, 'f', 3);
+                if (i < m_layerReference.size() && std::isfinite(m_layerReference[i])) {
+                    line += tr("  (InD 5th percentile %1)").arg(m_layerReference[i], 0, 'f', 3);
+                    if (r.layerScores[i] < m_layerReference[i])
+                        line += tr("  ◀ below: this layer flags the image");
+                }
+                lines.append(line);
             }
-            return lines.isEmpty() ? QVariant() : QVariant(tr("Mean Φ per layer:\n") + lines.join(QLatin1Char('\n')));
+            return lines.isEmpty() ? QVariant()
+                                   : QVariant(tr("Mean Φ per layer (the tick on each bar: the score 95% of held-out InD "
+                                                 "images reach in that layer):\n")
+                                              + lines.join(QLatin1Char('\n')));
         }
         case NoticeColumn:
             return r.notice.isEmpty() ? QVariant() : QVariant(r.notice);
@@ -141,7 +157,7 @@ QVariant ScoreListModel::data(const QModelIndex& index, int role) const
             return QVariant();
         }
     case Qt::ForegroundRole:
-        if ((column == VerdictColumn && verdict(index.row()) == Verdict::OutOfDistribution)
+        if ((column == VerdictColumn && (verdict(index.row()) == Verdict::OutOfDistribution || r.failed))
             || (column == NoticeColumn && r.failed))
             return PlotStyle::oodColour();
         return QVariant();
@@ -158,9 +174,17 @@ QVariant ScoreListModel::data(const QModelIndex& index, int role) const
         if (column == VerdictColumn)
             return int(Qt::AlignCenter);
         return QVariant();
+    case Qt::CheckStateRole:
+        if (column == RocRoleColumn && !r.failed)
+            return r.countsAsInd ? Qt::Checked : Qt::Unchecked;
+        return QVariant();
     case kLayerScoresRole:
         if (column == LayersColumn)
             return QVariant::fromValue(QList<double>(r.layerScores.begin(), r.layerScores.end()));
+        return QVariant();
+    case kLayerReferenceRole:
+        if (column == LayersColumn)
+            return QVariant::fromValue(QList<double>(m_layerReference.begin(), m_layerReference.end()));
         return QVariant();
     case kSortRole:
         switch (column) {
@@ -202,6 +226,8 @@ QVariant ScoreListModel::headerData(int section, Qt::Orientation orientation, in
             return tr("NAC-UE");
         case VerdictColumn:
             return tr("Verdict");
+        case RocRoleColumn:
+            return tr("ROC as");
         case LayersColumn:
             return tr("Per layer");
         case NoticeColumn:
@@ -218,6 +244,8 @@ QVariant ScoreListModel::headerData(int section, Qt::Orientation orientation, in
             return NacTerms::score();
         case VerdictColumn:
             return tr("InD when the score is at or above the threshold, OOD below it");
+        case RocRoleColumn:
+            return tr("Which side of the ROC tab the image counts on: checked InD (with the held-out InD images), else OOD");
         case LayersColumn:
             return tr("One bar per layer: the layer's mean Φ over its neurons (0..1)");
         case NoticeColumn:
@@ -227,6 +255,42 @@ QVariant ScoreListModel::headerData(int section, Qt::Orientation orientation, in
         }
     }
     return QVariant();
+}
+
+Qt::ItemFlags ScoreListModel::flags(const QModelIndex& index) const
+{
+    Qt::ItemFlags flags = QAbstractTableModel::flags(index);
+    if (index.isValid() && index.column() == RocRoleColumn && index.row() < int(m_rows.size())
+        && !m_rows[std::size_t(index.row())].failed)
+        flags |= Qt::ItemIsUserCheckable;
+    return flags;
+}
+
+bool ScoreListModel::setData(const QModelIndex& index, const QVariant& value, int role)
+{
+    if (!index.isValid() || index.column() != RocRoleColumn || role != Qt::CheckStateRole || index.row() >= int(m_rows.size()))
+        return false;
+    setCountsAsInd(index.row(), value.toInt() == Qt::Checked);
+    return true;
+}
+
+void ScoreListModel::setCountsAsInd(int row, bool ind)
+{
+    if (row < 0 || row >= int(m_rows.size()) || m_rows[std::size_t(row)].failed || m_rows[std::size_t(row)].countsAsInd == ind)
+        return;
+    m_rows[std::size_t(row)].countsAsInd = ind;
+    Q_EMIT dataChanged(index(row, RocRoleColumn), index(row, RocRoleColumn));
+    Q_EMIT rocRolesChanged();
+}
+
+bool ScoreListModel::removeRows(int row, int count, const QModelIndex& parent)
+{
+    if (parent.isValid() || row < 0 || count < 1 || row + count > int(m_rows.size()))
+        return false;
+    beginRemoveRows(QModelIndex(), row, row + count - 1);
+    m_rows.erase(m_rows.begin() + row, m_rows.begin() + row + count);
+    endRemoveRows();
+    return true;
 }
 
 void ScoreListModel::addRow(ScoredImageRow row)
@@ -271,6 +335,13 @@ void ScoreListModel::setThreshold(double threshold)
 void ScoreListModel::setLayerNames(const QStringList& names)
 {
     m_layerNames = names;
+    if (!m_rows.empty())
+        Q_EMIT dataChanged(index(0, LayersColumn), index(int(m_rows.size()) - 1, LayersColumn));
+}
+
+void ScoreListModel::setLayerReference(std::vector<double> reference)
+{
+    m_layerReference = std::move(reference);
     if (!m_rows.empty())
         Q_EMIT dataChanged(index(0, LayersColumn), index(int(m_rows.size()) - 1, LayersColumn));
 }

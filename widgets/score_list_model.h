@@ -21,6 +21,7 @@ public:
         PredictionColumn,
         ScoreColumn,
         VerdictColumn,
+        RocRoleColumn,
         LayersColumn,
         NoticeColumn,
         ColumnCount,
@@ -34,6 +35,8 @@ public:
     static constexpr int kLayerScoresRole = Qt::UserRole + 1;
     // Role holding the raw score as double for sorting.
     static constexpr int kSortRole = Qt::UserRole + 2;
+    // Role of LayersColumn holding QList<double>: per layer, the InD reference (empty: none).
+    static constexpr int kLayerReferenceRole = Qt::UserRole + 3;
 
     explicit ScoreListModel(QObject* parent = nullptr);
 
@@ -41,6 +44,11 @@ public:
     int columnCount(const QModelIndex& parent = QModelIndex()) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    Qt::ItemFlags flags(const QModelIndex& index) const override;
+    // RocRoleColumn's check box: checked = the ROC tab counts the image as InD.
+    bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
+    bool removeRows(int row, int count, const QModelIndex& parent = QModelIndex()) override;
+    void setCountsAsInd(int row, bool ind);
 
     void addRow(ScoredImageRow row);
     void clear();
@@ -50,6 +58,10 @@ public:
     double threshold() const { return m_threshold; }
     void setLayerNames(const QStringList& names);
     QStringList layerNames() const { return m_layerNames; }
+    // Per layer, the score that keeps 95% of held-out InD images (the 5th percentile); the bars
+    // mark it, and a layer below it is the one that flagged the image. Empty: no reference.
+    void setLayerReference(std::vector<double> reference);
+    const std::vector<double>& layerReference() const { return m_layerReference; }
 
     const ScoredImageRow& row(int index) const { return m_rows[std::size_t(index)]; }
     Verdict verdict(int index) const;
@@ -58,11 +70,16 @@ public:
     // name,source,predicted_class,predicted_label,probability,nac_ue_score,threshold,verdict,<layer names>,notice
     QByteArray toCsv() const;
 
+Q_SIGNALS:
+    // A row's ROC role changed (RocRoleColumn).
+    void rocRolesChanged();
+
 private:
     QString predictionText(const ScoredImageRow& row) const;
 
     std::vector<ScoredImageRow> m_rows;
     QStringList m_layerNames;
+    std::vector<double> m_layerReference;
     double m_threshold;
 };
 

@@ -4,6 +4,7 @@
 #include "widgets/layer_score_bars_delegate.h"
 #include "widgets/score_list_model.h"
 
+#include <QAction>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QSaveFile>
@@ -49,6 +50,17 @@ ScoreListView::ScoreListView(QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_table);
 
+    header->resizeSection(ScoreListModel::RocRoleColumn, 64);
+    auto* remove = new QAction(tr("Remove Image"), m_table);
+    remove->setShortcut(QKeySequence::Delete);
+    remove->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(remove, &QAction::triggered, this, [this] {
+        if (currentRow() >= 0)
+            removeRow(currentRow());
+    });
+    m_table->addAction(remove);
+    m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
+    connect(m_model, &ScoreListModel::rocRolesChanged, this, &ScoreListView::rocRolesChanged);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current, const QModelIndex&) {
                 Q_EMIT selectionChanged(current.isValid() ? m_proxy->mapToSource(current).row() : -1);
@@ -86,6 +98,20 @@ double ScoreListView::threshold() const
 void ScoreListView::setLayerNames(const QStringList& names)
 {
     m_model->setLayerNames(names);
+}
+
+void ScoreListView::removeRow(int row)
+{
+    if (row < 0 || row >= m_model->rowCount())
+        return;
+    const int sample = m_model->row(row).sampleIndex;
+    m_model->removeRows(row, 1);
+    Q_EMIT rowRemoved(sample);
+}
+
+void ScoreListView::setLayerReference(std::vector<double> reference)
+{
+    m_model->setLayerReference(std::move(reference));
 }
 
 void ScoreListView::setCurrentRow(int row)

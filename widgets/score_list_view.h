@@ -32,6 +32,10 @@ public:
     double threshold() const;
     // Names of the per-layer bars (tooltips and CSV header).
     void setLayerNames(const QStringList& names);
+    // Per layer, the held-out InD reference the bars mark (see ScoreListModel::setLayerReference).
+    void setLayerReference(std::vector<double> reference);
+    // Removes a row (what the Delete key does to the selected one); emits rowRemoved.
+    void removeRow(int row);
     // Selects a row (-1 clears the selection); emits selectionChanged like a user click.
     void setCurrentRow(int row);
 
@@ -51,6 +55,10 @@ public Q_SLOTS:
 Q_SIGNALS:
     // The selected row changed (-1: none).
     void selectionChanged(int row);
+    // A row was removed (its sample index, -1 for an image that was not scored).
+    void rowRemoved(int sampleIndex);
+    // A row's ROC role (InD / OOD) changed.
+    void rocRolesChanged();
 
 private:
     ScoreListModel* m_model = nullptr;

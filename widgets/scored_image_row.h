@@ -21,6 +21,7 @@ struct ScoredImageRow {
     std::vector<double> layerScores;   // per tapped layer, 0..1, in the profile's layer order
     QString notice;                    // "converted to grayscale", "not an image: ..." (empty: none)
     bool failed = false;               // the image could not be scored; notice says why
+    bool countsAsInd = false;          // the ROC tab counts it on the InD side (the user's choice), else as OOD
 };
 
 }  // namespace nac::widgets

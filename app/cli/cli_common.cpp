@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <limits>
@@ -306,6 +307,19 @@ void checkGiven(const CLI::App& command)
 
 // ---- running -----------------------------------------------------------------------------------
 
+namespace {
+// A "VmRSS"-style line of /proc/self/status in MiB (0 where there is none).
+double procStatusMiB(const std::string& key)
+{
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind(key + ":", 0) == 0)
+            return std::strtod(line.c_str() + key.size() + 1, nullptr) / 1024.0;  // kB
+    return 0.0;
+}
+}  // namespace
+
 void stage(const char* name)
 {
     static const bool enabled = std::getenv("NAC_TIMINGS") != nullptr;
@@ -314,7 +328,8 @@ void stage(const char* name)
         return;
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cerr << "[timing] " << std::fixed << std::setprecision(3) << wall << " s wall, "
-              << double(std::clock()) / CLOCKS_PER_SEC << " s cpu: " << name << "\n" << std::defaultfloat;
+              << double(std::clock()) / CLOCKS_PER_SEC << " s cpu, " << std::setprecision(1) << procStatusMiB("VmRSS")
+              << " MiB resident (peak " << procStatusMiB("VmHWM") << "): " << name << "\n" << std::defaultfloat;
 }
 
 CancelToken cancelToken()

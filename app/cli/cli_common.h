@@ -119,8 +119,9 @@ void checkGiven(const CLI::App& command);
 constexpr int kDefaultFitSamples = 1000;   // the reference's valid_num (SPEC §3)
 constexpr std::uint32_t kDefaultSeed = 1;  // the reference's RandomState(1)
 
-// NAC_TIMINGS=1 prints, on stderr, when each stage of a command ends: wall seconds since main()
-// and the process's CPU seconds so far (which include LibTorch's start-up before main()).
+// NAC_TIMINGS=1 prints, on stderr, when each stage of a command ends: wall seconds since main(),
+// the process's CPU seconds so far (which include LibTorch's start-up before main()), and its
+// resident memory now and at its peak so far (docs/memory.md).
 void stage(const char* name);
 // The token Ctrl+C sets (nac_main.cpp installs the handler).
 engine::CancelToken cancelToken();

@@ -1,7 +1,9 @@
 // AppSettings: thin typed access to QSettings.
 #include "app/gui/app_settings.h"
 
+#include <QDir>
 #include <QSettings>
+#include <QStandardPaths>
 
 namespace nac::app {
 
@@ -119,6 +121,36 @@ QString AppSettings::device() const
 void AppSettings::setDevice(const QString& device)
 {
     QSettings().setValue(QStringLiteral("fit/device"), device);
+}
+
+AppSettings::Session AppSettings::session() const
+{
+    QSettings settings;
+    Session session;
+    session.profilePath = settings.value(QStringLiteral("session/profile")).toString();
+    session.dataSpec = settings.value(QStringLiteral("session/data")).toString();
+    session.scoredFiles = settings.value(QStringLiteral("session/scored")).toStringList();
+    return session;
+}
+
+void AppSettings::setSession(const Session& session)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("session/profile"), session.profilePath);
+    settings.setValue(QStringLiteral("session/data"), session.dataSpec);
+    settings.setValue(QStringLiteral("session/scored"), session.scoredFiles);
+}
+
+void AppSettings::clearSession()
+{
+    QSettings().remove(QStringLiteral("session"));
+}
+
+QString AppSettings::sessionProfilePath()
+{
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(dir);
+    return QDir(dir).filePath(QStringLiteral("last-session.nacprofile"));
 }
 
 }  // namespace nac::app

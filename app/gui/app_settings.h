@@ -45,6 +45,19 @@ public:
     QString device() const;   // "" until chosen
     void setDevice(const QString& device);
 
+    // The last session, saved when the window closes with a complete profile: the profile (its
+    // model, layers and parameters) in the app's data folder, the training data and the image
+    // files that were scored. A start without arguments restores it instead of fitting anew.
+    struct Session {
+        QString profilePath;
+        QString dataSpec;
+        QStringList scoredFiles;
+    };
+    Session session() const;            // profilePath empty when there is none
+    void setSession(const Session& session);
+    void clearSession();
+    static QString sessionProfilePath();  // <AppDataLocation>/last-session.nacprofile
+
 private:
     static QString recentKey(RecentKind kind);
 };

@@ -1,5 +1,8 @@
 // Helpers of the app's value types and their registration with Qt's meta-type system.
 #include "app/gui/app_types.h"
+#include "app/gui/image_explainer.h"
+
+#include "app/gui/nac_me_job.h"
 
 #include <QCoreApplication>
 
@@ -20,6 +23,10 @@ QString jobKindText(JobKind kind)
         return QCoreApplication::translate("nac::app", "saving the profile");
     case JobKind::LoadProfile:
         return QCoreApplication::translate("nac::app", "loading the profile");
+    case JobKind::EvaluateSets:
+        return QCoreApplication::translate("nac::app", "evaluating sets");
+    case JobKind::NacMe:
+        return QCoreApplication::translate("nac::app", "computing NAC-ME");
     }
     return QString();
 }
@@ -67,6 +74,10 @@ void registerMetaTypes()
     qRegisterMetaType<std::shared_ptr<const DroppedScores>>();
     qRegisterMetaType<nac::engine::CancelToken>();
     qRegisterMetaType<std::vector<nac::engine::LayerParams>>();
+    qRegisterMetaType<ExplainRequest>();
+    qRegisterMetaType<std::shared_ptr<const ImageExplanation>>();
+    qRegisterMetaType<NacMeRequest>();
+    qRegisterMetaType<std::shared_ptr<const NacMeSeries>>();
 }
 
 }  // namespace nac::app

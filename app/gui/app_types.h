@@ -28,6 +28,8 @@ enum class JobKind {
     ScoreImages,
     SaveProfile,
     LoadProfile,
+    EvaluateSets,
+    NacMe,  // NAC-ME over checkpoints (app/gui/nac_me_job.h)
 };
 
 enum class JobOutcome {
@@ -125,6 +127,9 @@ struct ProfileSnapshot {
     std::vector<double> heldoutScores;  // NAC-UE totals of the held-out InD images
     nac::engine::BaselineScores heldoutBaselines;  // MSP, MaxLogit, Energy of the same images
     double threshold = std::numeric_limits<double>::quiet_NaN();  // keeps 95% of held-out InD
+    // Per layer: the layer score that keeps 95% of the held-out InD images (their 5th percentile);
+    // an image below it in a layer is flagged by that layer. Empty without held-out images.
+    std::vector<double> heldoutLayerReference;
     double workerMs = 0.0;              // time the worker spent making this snapshot (re-binning included)
     QString datasetDescription;
     QString modelPath;

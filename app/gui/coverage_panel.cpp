@@ -113,7 +113,7 @@ CoveragePanel::CoveragePanel(QWidget* parent)
     m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 3);
     m_splitter->setStretchFactor(2, 2);
-    m_splitter->setSizes({120, 520, 300});
+    m_splitter->setSizes({100, 600, 260});
     m_splitter->setChildrenCollapsible(false);
 
     auto* layout = new QVBoxLayout(this);
@@ -192,6 +192,12 @@ void CoveragePanel::setDroppedScores(std::shared_ptr<const DroppedScores> scores
     m_dropped = std::move(scores);
     if (m_histogramLayer >= 0)
         m_histogram->setDroppedStates(droppedStatesFor(m_histogramLayer, m_histogramNeuron));
+}
+
+void CoveragePanel::setSelectedSample(int sampleIndex, const QString& name)
+{
+    // Dropped states are listed in sample order (droppedStatesFor), so the index is the sample's.
+    m_histogram->setSelectedDropped(sampleIndex, name);
 }
 
 void CoveragePanel::setMarkers(std::vector<QVector<QPointF>> markersPerLayer)

@@ -49,6 +49,8 @@ public:
     void setDroppedScores(std::shared_ptr<const DroppedScores> scores);
     // Markers per layer (x = neuron index, y = state), e.g. the weak neurons of a selected image.
     void setMarkers(std::vector<QVector<QPointF>> markersPerLayer);
+    // The selected dropped image (its sample index, -1: none): drawn prominently in the neuron histogram.
+    void setSelectedSample(int sampleIndex, const QString& name = QString());
     void setNeuronOrder(NeuronOrder order);
     void setCurrentLayer(int layer);
     void showNeuron(int layer, int neuron);

@@ -14,6 +14,7 @@ EngineController::EngineController(QObject* parent)
     , m_mailbox(std::make_shared<ParamMailbox>())
 {
     registerMetaTypes();
+    registerEvaluationMetaTypes();
     m_thread->setObjectName(QStringLiteral("nac-engine"));
     m_worker = new EngineWorker(m_mailbox);
     m_worker->moveToThread(m_thread);
@@ -28,6 +29,12 @@ EngineController::EngineController(QObject* parent)
     connect(this, &EngineController::requestClearScored, m_worker, &EngineWorker::clearScoredImages);
     connect(this, &EngineController::requestSaveProfile, m_worker, &EngineWorker::saveProfile);
     connect(this, &EngineController::requestLoadProfile, m_worker, &EngineWorker::loadProfile);
+    connect(this, &EngineController::requestEvaluateSets, m_worker, &EngineWorker::evaluateSets);
+    connect(this, &EngineController::requestRemoveEvaluationSet, m_worker, &EngineWorker::removeEvaluationSet);
+    connect(this, &EngineController::requestEvaluationRole, m_worker, &EngineWorker::setEvaluationRole);
+    connect(this, &EngineController::requestExplain, m_worker, &EngineWorker::explainDroppedImage);
+    connect(m_worker, &EngineWorker::explanationReady, this, &EngineController::explanationReady);
+    connect(this, &EngineController::requestNacMe, m_worker, &EngineWorker::runNacMe);
 
     connect(m_worker, &EngineWorker::devicesFound, this, [this](const QStringList& devices) {
         m_devices = devices;
@@ -42,6 +49,8 @@ EngineController::EngineController(QObject* parent)
     connect(m_worker, &EngineWorker::droppedScoresReady, this, &EngineController::droppedScoresReady);
     connect(m_worker, &EngineWorker::warning, this, &EngineController::warning);
     connect(m_worker, &EngineWorker::paramsApplied, this, &EngineController::paramsApplied);
+    connect(m_worker, &EngineWorker::evaluationReady, this, &EngineController::evaluationReady);
+    connect(m_worker, &EngineWorker::nacMeReady, this, &EngineController::nacMeReady);
 
     m_thread->start();
     QMetaObject::invokeMethod(m_worker, &EngineWorker::initialize, Qt::QueuedConnection);
@@ -90,6 +99,11 @@ void EngineController::cancelFit()
         m_fitToken->store(true);
 }
 
+void EngineController::explainImage(const ExplainRequest& request)
+{
+    Q_EMIT requestExplain(request);
+}
+
 int EngineController::scoreImages(const QStringList& paths)
 {
     m_scoreToken = nac::engine::makeCancelToken();
@@ -102,6 +116,30 @@ void EngineController::cancelScoring()
 {
     if (m_scoreToken)
         m_scoreToken->store(true);
+}
+
+int EngineController::evaluateSets(const QList<EvaluationSetRequest>& requests)
+{
+    m_evaluationToken = nac::engine::makeCancelToken();
+    const int id = nextJob();
+    Q_EMIT requestEvaluateSets(id, requests, m_evaluationToken);
+    return id;
+}
+
+void EngineController::cancelEvaluation()
+{
+    if (m_evaluationToken)
+        m_evaluationToken->store(true);
+}
+
+void EngineController::removeEvaluationSet(const QString& name)
+{
+    Q_EMIT requestRemoveEvaluationSet(name);
+}
+
+void EngineController::setEvaluationRole(const QString& name, SetRole role)
+{
+    Q_EMIT requestEvaluationRole(name, int(role));
 }
 
 void EngineController::clearScoredImages()
@@ -122,6 +160,21 @@ int EngineController::loadProfile(const QString& path)
     const int id = nextJob();
     Q_EMIT requestLoadProfile(id, path);
     return id;
+}
+
+int EngineController::runNacMe(const NacMeRequest& request)
+{
+    cancelNacMe();
+    m_nacMeToken = nac::engine::makeCancelToken();
+    const int id = nextJob();
+    Q_EMIT requestNacMe(id, request, m_nacMeToken);
+    return id;
+}
+
+void EngineController::cancelNacMe()
+{
+    if (m_nacMeToken)
+        m_nacMeToken->store(true);
 }
 
 void EngineController::setParams(const QStringList& layers, const std::vector<nac::engine::LayerParams>& params)
@@ -151,6 +204,8 @@ bool EngineController::shutdown(int timeoutMs)
     m_shutDown = true;
     cancelFit();
     cancelScoring();
+    cancelEvaluation();
+    cancelNacMe();
     // Behind whatever is queued: the running batch ends at once (token set), a fit still queued
     // ends with its one Canceled outcome, then the loop quits.
     EngineWorker* worker = m_worker;

@@ -2,6 +2,9 @@
 #pragma once
 
 #include "app/gui/app_types.h"
+#include "app/gui/evaluation_types.h"
+#include "app/gui/image_explainer.h"
+#include "app/gui/nac_me_job.h"
 
 #include <QObject>
 #include <QString>
@@ -37,8 +40,18 @@ public:
     void clearScoredImages();
     int saveProfile(const QString& path);
     int loadProfile(const QString& path);
+    // Evaluation workbench: runs the model over the sets (replacing sets of the same names).
+    int evaluateSets(const QList<nac::app::EvaluationSetRequest>& requests);
+    void cancelEvaluation();
+    void removeEvaluationSet(const QString& name);
+    void setEvaluationRole(const QString& name, nac::app::SetRole role);
+    // NAC-ME over checkpoints (its own cancel token; cancelNacMe() sets it).
+    int runNacMe(const nac::app::NacMeRequest& request);
+    void cancelNacMe();
     // Latest request wins; layers names what params belong to.
     void setParams(const QStringList& layers, const std::vector<nac::engine::LayerParams>& params);
+    // Explains one scored image; the answer comes as explanationReady (not a job).
+    void explainImage(const nac::app::ExplainRequest& request);
 
     // Cancels what runs and joins the engine thread; true when it ended within timeoutMs.
     bool shutdown(int timeoutMs = 2000);
@@ -59,6 +72,9 @@ Q_SIGNALS:
     void droppedScoresReady(const std::shared_ptr<const nac::app::DroppedScores>& scores);
     void warning(const QString& message);
     void paramsApplied(double latencyMs, double rebinMs);
+    void evaluationReady(const std::shared_ptr<const nac::app::EvaluationResults>& results);
+    void explanationReady(const std::shared_ptr<const nac::app::ImageExplanation>& explanation);
+    void nacMeReady(const std::shared_ptr<const nac::app::NacMeSeries>& series);
 
     // --- to the worker (queued) ---
     void requestLoadModel(int jobId, const QString& path, const QString& device, const QString& inputSpec);
@@ -69,6 +85,11 @@ Q_SIGNALS:
     void requestClearScored();
     void requestSaveProfile(int jobId, const QString& path);
     void requestLoadProfile(int jobId, const QString& path);
+    void requestEvaluateSets(int jobId, const QList<nac::app::EvaluationSetRequest>& requests, const nac::engine::CancelToken& token);
+    void requestRemoveEvaluationSet(const QString& name);
+    void requestEvaluationRole(const QString& name, int role);
+    void requestExplain(const nac::app::ExplainRequest& request);
+    void requestNacMe(int jobId, const nac::app::NacMeRequest& request, const nac::engine::CancelToken& token);
 
 private:
     void onJobFinished(const nac::app::JobResult& result);
@@ -79,6 +100,8 @@ private:
     std::shared_ptr<ParamMailbox> m_mailbox;
     nac::engine::CancelToken m_fitToken;
     nac::engine::CancelToken m_scoreToken;
+    nac::engine::CancelToken m_evaluationToken;
+    nac::engine::CancelToken m_nacMeToken;
     int m_lastJobId = 0;
     int m_fitJob = 0;
     int m_pendingJobs = 0;

@@ -2,6 +2,9 @@
 // parameter changes, scoring of dropped images. Every engine call of the GUI happens here.
 #include "app/gui/engine_worker.h"
 
+#include "app/gui/set_evaluator.h"
+#include "app/gui/device_list.h"
+
 #include "engine/data/data_source.h"
 #include "engine/data/fit_plan.h"
 #include "engine/error.h"
@@ -132,6 +135,7 @@ struct EngineWorker::FitJob {
 EngineWorker::EngineWorker(std::shared_ptr<ParamMailbox> mailbox, QObject* parent)
     : QObject(parent)
     , m_mailbox(std::move(mailbox))
+    , m_evaluator(std::make_unique<SetEvaluator>())
 {
 }
 
@@ -151,8 +155,7 @@ void EngineWorker::initialize()
 {
     QStringList devices{QStringLiteral("cpu")};
     try {
-        for (const std::string& device : nac::engine::cudaDevices())
-            devices.append(fromStd(device));
+        devices = availableDevices();
     } catch (const std::exception& e) {
         Q_EMIT warning(tr("Could not list CUDA devices (%1); using the CPU.").arg(QString::fromLocal8Bit(e.what())));
     } catch (...) {
@@ -260,6 +263,10 @@ void EngineWorker::loadModel(int jobId, const QString& path, const QString& devi
             if (!sameModel) {
                 m_profile.reset();
                 m_firingCache.clear();
+            }
+            if ((!sameModel || !sameInput) && !m_evaluator->isEmpty()) {
+                m_evaluator->clear();
+                Q_EMIT evaluationReady(std::make_shared<EvaluationResults>());
             }
             if (!sameInput) {
                 m_dropped.reset();
@@ -537,6 +544,7 @@ void EngineWorker::finishFit(JobOutcome outcome, const QString& message)
         if (m_profile) {
             emitSnapshot(SnapshotReason::FitDone, ParamChange::Rebinned, outcome == JobOutcome::Completed ? m_lastFitMs : 0.0);
             rescoreDropped();
+            reevaluateSets();
         }
     } catch (const std::exception& e) {
         Q_EMIT warning(tr("After the fit: %1").arg(QString::fromLocal8Bit(e.what())));
@@ -592,6 +600,8 @@ void EngineWorker::emitSnapshot(SnapshotReason reason, ParamChange change, doubl
         snapshot->heldoutBaselines =
             nac::engine::baselineScores(profile.heldoutSamples().logits, profile.heldoutSamples().classCount);
         snapshot->threshold = nac::engine::thresholdKeepingInd(table.total, kInDKeepFraction);
+        for (const std::vector<double>& layerScores : table.perLayer)
+            snapshot->heldoutLayerReference.push_back(nac::engine::thresholdKeepingInd(layerScores, kInDKeepFraction));
         m_heldoutSorted = table.total;
         std::sort(m_heldoutSorted.begin(), m_heldoutSorted.end());
     }
@@ -722,6 +732,7 @@ void EngineWorker::applyPendingParams()
             return;
         emitSnapshot(SnapshotReason::ParamsChanged, change, rebinMs);
         rescoreDropped();
+        reevaluateSets(request->postedNs);
         Q_EMIT paramsApplied(double(nowNs() - request->postedNs) / 1e6, rebinMs);
     } catch (const std::exception& e) {
         Q_EMIT warning(tr("Parameters not applied: %1").arg(QString::fromLocal8Bit(e.what())));
@@ -868,6 +879,37 @@ void EngineWorker::clearScoredImages()
     m_droppedSources.clear();
 }
 
+void EngineWorker::explainDroppedImage(const ExplainRequest& request)
+{
+    std::shared_ptr<const ImageExplanation> result;
+    auto refuse = [&](const QString& why) {
+        auto out = std::make_shared<ImageExplanation>();
+        out->request = request;
+        out->error = why;
+        result = out;
+    };
+    try {
+        const std::size_t perImage = m_model ? m_model->inputSpec().valuesPerImage() : 0;
+        if (!m_model || !m_profile)
+            refuse(tr("No coverage profile yet: fit one (F5) or open one, then explain the image."));
+        else if (m_fit)
+            refuse(tr("A fit is running; the image can be explained when it has ended."));
+        else if (request.sampleIndex < 0 || std::size_t(request.sampleIndex) >= m_droppedSources.size()
+                 || (std::size_t(request.sampleIndex) + 1) * perImage > m_droppedPixels.size())
+            refuse(tr("That image is no longer among the scored images; score it again."));
+        else {
+            tapProfileLayers();
+            result = nac::app::explainImage(*m_model, *m_profile, m_droppedPixels.data() + std::size_t(request.sampleIndex) * perImage,
+                                            QString::fromStdString(m_droppedSources[std::size_t(request.sampleIndex)]), request);
+        }
+    } catch (const std::exception& e) {
+        refuse(QString::fromLocal8Bit(e.what()));
+    } catch (...) {
+        refuse(tr("unexpected error while explaining the image"));
+    }
+    Q_EMIT explanationReady(result);
+}
+
 void EngineWorker::saveProfile(int jobId, const QString& path)
 {
     runJob(jobId, JobKind::SaveProfile,
@@ -886,6 +928,11 @@ void EngineWorker::loadProfile(int jobId, const QString& path)
     runJob(jobId, JobKind::LoadProfile,
         [&]() -> QString {
             CoverageProfile profile = nac::engine::loadProfile(path.toStdString());
+            // The views re-bin live and show the fit images' firing shares: both need raw products.
+            if (profile.fitCache() == nac::engine::FitCache::Histograms)
+                throw nac::engine::badInput("profile " + path.toStdString() + " keeps histograms only (fitted with `nac fit --cache "
+                                            "histograms`); NAC Studio re-bins live and needs the raw products: fit it with "
+                                            "--cache exact, or use it with nac score, eval and merge");
             // Scores are only comparable with the preprocessing the fit used: the model runs
             // with the profile's input spec (older profiles without one keep the model's).
             const nac::engine::InputSpec* fitted = profile.hasInput ? &profile.input : nullptr;
@@ -912,6 +959,10 @@ void EngineWorker::loadProfile(int jobId, const QString& path)
                 m_dropped.reset();
                 m_droppedPixels.clear();
                 m_droppedSources.clear();
+                if (!m_evaluator->isEmpty()) {
+                    m_evaluator->clear();
+                    Q_EMIT evaluationReady(std::make_shared<EvaluationResults>());
+                }
                 Q_EMIT modelLoaded(m_modelInfo);
             } else if (m_fit) {
                 finishFit(JobOutcome::Canceled, tr("A profile was loaded."));
@@ -921,10 +972,158 @@ void EngineWorker::loadProfile(int jobId, const QString& path)
             tapProfileLayers();
             emitSnapshot(SnapshotReason::ProfileLoaded, ParamChange::Rebinned, 0.0);
             rescoreDropped();
+            reevaluateSets();
             return tr("Loaded the profile %1 (%2 fit images, %3 layers).")
                 .arg(QFileInfo(path).fileName())
                 .arg(m_profile->fitSamples().sampleCount())
                 .arg(m_profile->layerCount());
+        });
+}
+
+// --- evaluation workbench ---
+
+void EngineWorker::reevaluateSets(qint64 paramPostedNs)
+{
+    if (!m_profile || m_evaluator->isEmpty())
+        return;
+    // Called from slots too (removal, role change): nothing may escape.
+    try {
+        std::shared_ptr<EvaluationResults> results = m_evaluator->evaluate(*m_profile, m_generation);
+        results->paramPostedNs = paramPostedNs;
+        Q_EMIT evaluationReady(results);
+    } catch (const std::exception& e) {
+        Q_EMIT warning(tr("The evaluation sets could not be scored: %1").arg(QString::fromLocal8Bit(e.what())));
+    } catch (...) {
+        Q_EMIT warning(tr("The evaluation sets could not be scored: unexpected error."));
+    }
+}
+
+void EngineWorker::evaluateSets(int jobId, const QList<EvaluationSetRequest>& requests, const nac::engine::CancelToken& token)
+{
+    runJob(jobId, JobKind::EvaluateSets,
+        [&]() -> QString {
+            if (!m_model)
+                throw nac::engine::badInput("no model is loaded: open one with File > Open Model first");
+            if (!m_profile)
+                throw nac::engine::badInput("there is no profile yet: fit one (F5) or open one before evaluating sets");
+            if (m_fit)
+                throw nac::engine::badInput("a fit is running; add the sets when it is done, or cancel it first");
+            if (requests.isEmpty())
+                throw nac::engine::badInput("no set was given");
+            tapProfileLayers();
+            QElapsedTimer timer;
+            timer.start();
+            int added = 0;
+            QStringList names;
+            try {
+                for (int r = 0; r < requests.size(); ++r) {
+                    const EvaluationSetRequest& request = requests[r];
+                    if (nac::engine::isCanceled(token))
+                        throw Error(ErrorKind::Canceled, "canceled");
+                    nac::engine::RunOptions options;
+                    options.threads = m_threads;
+                    options.cancel = token;
+                    options.stage = request.name.toStdString();
+                    qint64 lastProgressNs = -kProgressIntervalNs;
+                    const QString stage = requests.size() > 1 ? tr("%1 (set %2 of %3)").arg(request.name).arg(r + 1).arg(requests.size())
+                                                              : request.name;
+                    options.progress = [&](const nac::engine::Progress& p) {
+                        const qint64 now = timer.nsecsElapsed();
+                        if (now - lastProgressNs < kProgressIntervalNs && p.itemsDone < p.itemsTotal)
+                            return;
+                        lastProgressNs = now;
+                        JobProgress out;
+                        out.jobId = jobId;
+                        out.kind = JobKind::EvaluateSets;
+                        out.stage = stage;
+                        out.imagesDone = std::int64_t(p.itemsDone);
+                        out.imagesTotal = std::int64_t(p.itemsTotal);
+                        out.elapsedSeconds = double(now) / 1e9;
+                        out.imagesPerSecond = p.itemsPerSecond;
+                        out.etaSeconds = p.etaSeconds;
+                        Q_EMIT progress(out);
+                    };
+                    QStringList skipped;
+                    options.warning = [&skipped](const std::string& text) { skipped.append(fromStd(text)); };
+                    std::vector<std::string> notes;
+                    options.note = [&notes](const std::string& text) { notes.push_back(text); };
+                    try {
+                        m_evaluator->add(request, *m_model, options, notes);
+                    } catch (const Error& e) {
+                        if (e.kind() == ErrorKind::Canceled || requests.size() == 1)
+                            throw;
+                        // One bad set among several: say why, go on with the others.
+                        Q_EMIT warning(tr("Set %1 not evaluated: %2").arg(request.name, fromStd(e.what())));
+                        continue;
+                    }
+                    for (const std::string& text : notes)
+                        Q_EMIT warning(tr("%1: %2").arg(request.name, fromStd(text)));
+                    if (!skipped.isEmpty())
+                        Q_EMIT warning(tr("%1: skipped %2 unreadable image(s); the first: %3")
+                                           .arg(request.name)
+                                           .arg(skipped.size())
+                                           .arg(skipped.front()));
+                    ++added;
+                    names.append(request.name);
+                }
+            } catch (const Error& e) {
+                if (e.kind() == ErrorKind::Canceled && added > 0)
+                    reevaluateSets();  // what was done before the cancel stays
+                throw;
+            }
+            reevaluateSets();
+            if (added == 0)
+                throw nac::engine::badInput("none of the sets could be evaluated");
+            return tr("Evaluated %1 in %2 s.").arg(names.join(QStringLiteral(", "))).arg(double(timer.elapsed()) / 1000.0, 0, 'f', 1);
+        });
+}
+
+void EngineWorker::removeEvaluationSet(const QString& name)
+{
+    if (!m_evaluator->remove(name))
+        return;
+    if (m_evaluator->isEmpty())
+        Q_EMIT evaluationReady(std::make_shared<EvaluationResults>());
+    else
+        reevaluateSets();
+}
+
+void EngineWorker::setEvaluationRole(const QString& name, int role)
+{
+    if (role != int(SetRole::InD) && role != int(SetRole::Ood))
+        return;
+    if (m_evaluator->setRole(name, SetRole(role)))
+        reevaluateSets();
+}
+
+void EngineWorker::runNacMe(int jobId, const NacMeRequest& request, const nac::engine::CancelToken& token)
+{
+    runJob(jobId, JobKind::NacMe,
+        [&]() -> QString {
+            QElapsedTimer timer;
+            timer.start();
+            qint64 lastNs = -kProgressIntervalNs;
+            auto onProgress = [&](const nac::engine::Progress& p) {
+                const qint64 now = timer.nsecsElapsed();
+                if (now - lastNs < kProgressIntervalNs && p.itemsDone < p.itemsTotal)
+                    return;
+                lastNs = now;
+                JobProgress out;
+                out.jobId = jobId;
+                out.kind = JobKind::NacMe;
+                out.stage = fromStd(p.stage);
+                out.imagesDone = std::int64_t(p.itemsDone);
+                out.imagesTotal = std::int64_t(p.itemsTotal);
+                out.elapsedSeconds = double(now) / 1e9;
+                out.imagesPerSecond = out.elapsedSeconds > 0 ? double(p.itemsDone) / out.elapsedSeconds : 0.0;
+                out.etaSeconds = out.imagesPerSecond > 0 ? double(p.itemsTotal - p.itemsDone) / out.imagesPerSecond : 0.0;
+                Q_EMIT progress(out);
+            };
+            auto onNote = [this](const std::string& text) { Q_EMIT warning(fromStd(text)); };
+            auto series = std::make_shared<const NacMeSeries>(computeNacMeSeries(request, token, onProgress, onNote));
+            Q_EMIT nacMeReady(series);
+            return tr("NAC-ME: G of %n checkpoint(s) on %1 images.", nullptr, int(series->checkpoints.size()))
+                .arg(series->samplesPlanned);
         });
 }
 

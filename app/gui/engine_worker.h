@@ -3,6 +3,9 @@
 #pragma once
 
 #include "app/gui/app_types.h"
+#include "app/gui/evaluation_types.h"
+#include "app/gui/image_explainer.h"
+#include "app/gui/nac_me_job.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -22,6 +25,8 @@ struct SampleSet;
 }  // namespace nac::engine
 
 namespace nac::app {
+
+class SetEvaluator;
 
 // Parameter changes coalesce here: the GUI posts as often as a slider moves, the worker takes only
 // the latest (Qt's mandelbrot example: latest request wins). Shared by both threads.
@@ -63,8 +68,18 @@ public Q_SLOTS:
     void clearScoredImages();
     void saveProfile(int jobId, const QString& path);
     void loadProfile(int jobId, const QString& path);
+    // Coverage map, nearest fit images and NAC's steps for one scored image (Explain panel).
+    void explainDroppedImage(const nac::app::ExplainRequest& request);
+    // NAC-ME over checkpoints; loads its own models and leaves the open model and profile alone.
+    void runNacMe(int jobId, const nac::app::NacMeRequest& request, const nac::engine::CancelToken& token);
     // Ends a running fit as Canceled now (the token was set too); used when quitting.
     void stopFit();
+    // Evaluation workbench: runs the model over each set (a set of the same name is replaced),
+    // then sends evaluationReady; sets done before a cancel are kept.
+    void evaluateSets(int jobId, const QList<nac::app::EvaluationSetRequest>& requests, const nac::engine::CancelToken& token);
+    void removeEvaluationSet(const QString& name);
+    // role: int(SetRole).
+    void setEvaluationRole(const QString& name, int role);
 
 Q_SIGNALS:
     void devicesFound(const QStringList& devices);
@@ -79,6 +94,10 @@ Q_SIGNALS:
     void warning(const QString& message);
     // Milliseconds from a parameter post to its snapshot being sent (for the status bar and tests).
     void paramsApplied(double latencyMs, double rebinMs);
+    // Scores and metrics of every workbench set under the current parameters.
+    void evaluationReady(const std::shared_ptr<const nac::app::EvaluationResults>& results);
+    void explanationReady(const std::shared_ptr<const nac::app::ImageExplanation>& explanation);
+    void nacMeReady(const std::shared_ptr<const nac::app::NacMeSeries>& series);
 
 private:
     struct FitJob;
@@ -86,6 +105,7 @@ private:
     void finishFit(nac::app::JobOutcome outcome, const QString& message);
     void emitSnapshot(nac::app::SnapshotReason reason, nac::engine::ParamChange change, double workerMs);
     void rescoreDropped();
+    void reevaluateSets(qint64 paramPostedNs = -1);
     void recomputeDroppedStates();
     void tapProfileLayers();
     nac::engine::SampleSet computeChunk(const std::vector<std::size_t>& indices, const QString& stage);
@@ -116,6 +136,8 @@ private:
     std::vector<float> m_droppedPixels;
     std::vector<std::string> m_droppedSources;
     int m_batchId = 0;
+
+    std::unique_ptr<SetEvaluator> m_evaluator;  // the workbench's sets
 };
 
 }  // namespace nac::app

@@ -1,6 +1,8 @@
 // FitPanel: what to fit on (layers, images, device) and the buttons that start and stop it.
 #include "app/gui/fit_panel.h"
 
+#include "app/gui/device_list.h"
+
 #include "widgets/layer_tree_view.h"
 
 #include <QComboBox>
@@ -56,7 +58,7 @@ FitPanel::FitPanel(QWidget* parent)
                              "model never saw."));
     m_device = new QComboBox(this);
     m_device->setObjectName(QStringLiteral("deviceCombo"));
-    m_device->addItem(QStringLiteral("cpu"));
+    m_device->addItem(QStringLiteral("cpu"), QStringLiteral("cpu"));
     m_device->setToolTip(tr("Where the model runs: the CPU or a CUDA device."));
 
     m_fit = new QPushButton(tr("Fit"), this);
@@ -84,7 +86,7 @@ FitPanel::FitPanel(QWidget* parent)
     layout->addLayout(buttons);
 
     connect(m_tree, &nac::widgets::LayerTreeView::checkedLayersChanged, this, &FitPanel::layersChanged);
-    connect(m_device, &QComboBox::currentTextChanged, this, &FitPanel::deviceChanged);
+    connect(m_device, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { Q_EMIT deviceChanged(device()); });
     connect(m_fit, &QPushButton::clicked, this, &FitPanel::fitRequested);
     connect(m_cancel, &QPushButton::clicked, this, &FitPanel::cancelRequested);
 }
@@ -114,15 +116,16 @@ void FitPanel::setDevices(const QStringList& devices, const QString& current)
 {
     const QSignalBlocker blocker(m_device);
     m_device->clear();
-    m_device->addItems(devices);
-    const int index = m_device->findText(current);
+    for (const QString& label : devices)
+        m_device->addItem(label, deviceIdOfLabel(label));
+    const int index = m_device->findData(deviceIdOfLabel(current));
     m_device->setCurrentIndex(index >= 0 ? index : 0);
 }
 
 void FitPanel::setCurrentDevice(const QString& device)
 {
     const QSignalBlocker blocker(m_device);
-    const int index = m_device->findText(device);
+    const int index = m_device->findData(deviceIdOfLabel(device));
     if (index >= 0)
         m_device->setCurrentIndex(index);
 }
@@ -165,7 +168,7 @@ int FitPanel::heldoutCount() const
 
 QString FitPanel::device() const
 {
-    return m_device->currentText();
+    return m_device->currentData().toString();
 }
 
 }  // namespace nac::app

@@ -27,6 +27,8 @@ public:
 
     void setModel(const ModelInfo& model);
     void setDataset(const DatasetInfo& dataset);
+    // devices: labels from availableDevices() ("cuda:0 (NVIDIA H200, 140 GiB)"); current and
+    // setCurrentDevice take an id ("cuda:0") or a label.
     void setDevices(const QStringList& devices, const QString& current);
     void setCurrentDevice(const QString& device);
     void setCheckedLayers(const QStringList& layers);
@@ -37,7 +39,7 @@ public:
     QStringList checkedLayers() const;
     int sampleCount() const;
     int heldoutCount() const;
-    QString device() const;
+    QString device() const;  // the chosen device's id: "cpu", "cuda:0"
 
     // --- seams ---
     nac::widgets::LayerTreeView* layerTree() const { return m_tree; }
@@ -49,7 +51,7 @@ public:
 
 Q_SIGNALS:
     void layersChanged(const QStringList& layers);
-    void deviceChanged(const QString& device);
+    void deviceChanged(const QString& device);  // an id, as device() returns it
     void fitRequested();
     void cancelRequested();
 

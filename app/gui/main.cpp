@@ -59,8 +59,9 @@ int main(int argc, char** argv)
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "NAC Studio: Neuron Activation Coverage (NAC-UE) for image classifiers. Without options it opens the demo "
-        "model with its Fashion-MNIST training images and starts fitting."));
+        "NAC Studio: Neuron Activation Coverage (NAC-UE) for image classifiers. Without options it restores the last "
+        "session (its profile, data and scored images), or the first time opens the demo model with its "
+        "Fashion-MNIST training images and starts fitting."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption modelOption(QStringList{QStringLiteral("m"), QStringLiteral("model")},
@@ -84,13 +85,15 @@ int main(int argc, char** argv)
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
                                               QStringLiteral("When the fit and scoring are done, save a grab of the window to PATH and quit."),
                                               QStringLiteral("PATH"));
+    const QCommandLineOption newSessionOption(QStringLiteral("new-session"),
+                                              QStringLiteral("Do not restore the last session (without options: open the demo and fit)."));
     const QCommandLineOption figuresOption(QStringLiteral("print-figures"),
                                            QStringLiteral("Print fit speed, drop-to-score latency and event-loop stalls (with --screenshot)."));
     const QCommandLineOption plotOption(QStringLiteral("plot"),
                                         QStringLiteral("The scoring plot shown first: distribution (default) or roc."),
                                         QStringLiteral("PLOT"));
     parser.addOptions({modelOption, dataOption, profileOption, noFitOption, samplesOption, heldoutOption, deviceOption, scoreOption,
-                       screenshotOption, figuresOption, plotOption});
+                       screenshotOption, figuresOption, plotOption, newSessionOption});
     parser.addPositionalArgument(QStringLiteral("files"),
                                  QStringLiteral("A profile (.nacprofile) to open, a TorchScript model (.pt) to open, or, with "
                                                 "--score, more images to score."),
@@ -160,6 +163,9 @@ int main(int argc, char** argv)
             return 66;  // EX_NOINPUT
         }
     }
+
+    // Only a plain start restores the last session; any option or file says what to open.
+    options.restoreSession = !parser.isSet(newSessionOption) && app->arguments().size() == 1;
 
     nac::app::MainWindow window;
     window.show();

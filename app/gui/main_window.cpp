@@ -3,14 +3,19 @@
 #include "app/gui/main_window.h"
 
 #include "app/gui/coverage_panel.h"
+#include "app/gui/device_list.h"
 #include "app/gui/drop_plan.h"
 #include "app/gui/engine_controller.h"
+#include "app/gui/engine_worker.h"
+#include "app/gui/explain_panel.h"
 #include "app/gui/fit_panel.h"
 #include "app/gui/input_spec_dialog.h"
 #include "app/gui/message_bar.h"
+#include "app/gui/nac_me_panel.h"
 #include "app/gui/resource_paths.h"
 #include "app/gui/scoring_panel.h"
 #include "app/gui/stall_monitor.h"
+#include "app/gui/workbench_panel.h"
 
 #include "widgets/coverage_heatmap_view.h"
 #include "widgets/nac_terms.h"
@@ -38,6 +43,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QSaveFile>
+#include <QScrollArea>
 #include <QScreen>
 #include <QSplitter>
 #include <QStatusBar>
@@ -51,6 +57,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 namespace nac::app {
 
@@ -127,7 +134,12 @@ void MainWindow::buildDocks()
     m_parameters->setToolTip(nac::widgets::NacTerms::all());
     m_paramDock = new QDockWidget(tr("Parameters"), this);
     m_paramDock->setObjectName(QStringLiteral("parameterDock"));
-    m_paramDock->setWidget(m_parameters);
+    // Scrolls on short screens (1024x700) instead of clipping the per-layer list and the hint.
+    auto* paramScroll = new QScrollArea(this);
+    paramScroll->setWidget(m_parameters);
+    paramScroll->setWidgetResizable(true);
+    paramScroll->setFrameShape(QFrame::NoFrame);
+    m_paramDock->setWidget(paramScroll);
     addDockWidget(Qt::LeftDockWidgetArea, m_paramDock);
     splitDockWidget(m_fitDock, m_paramDock, Qt::Vertical);
 
@@ -139,6 +151,22 @@ void MainWindow::buildDocks()
     addDockWidget(Qt::RightDockWidgetArea, m_scoringDock);
     resizeDocks({m_fitDock, m_scoringDock}, {kLeftDockPx, kRightDockPx}, Qt::Horizontal);
     resizeDocks({m_fitDock, m_paramDock}, {520, 330}, Qt::Vertical);
+
+    m_workbench = new WorkbenchPanel(this);
+    m_workbench->setObjectName(QStringLiteral("workbenchPanel"));
+    m_workbenchDock = new QDockWidget(tr("Evaluation"), this);
+    m_workbenchDock->setObjectName(QStringLiteral("workbenchDock"));
+    m_workbenchDock->setWidget(m_workbench);
+    tabifyDockWidget(m_scoringDock, m_workbenchDock);
+    m_scoringDock->raise();
+    connect(m_workbench, &WorkbenchPanel::evaluateRequested, this, [this](const QList<EvaluationSetRequest>& requests) {
+        m_workbenchDock->show();
+        m_workbenchDock->raise();
+        m_workbench->markJobStarted(m_controller->evaluateSets(requests));
+    });
+    connect(m_workbench, &WorkbenchPanel::removeRequested, m_controller, &EngineController::removeEvaluationSet);
+    connect(m_workbench, &WorkbenchPanel::roleChangeRequested, m_controller, &EngineController::setEvaluationRole);
+    connect(m_workbench, &WorkbenchPanel::cancelRequested, m_controller, &EngineController::cancelEvaluation);
 
     connect(m_fitPanel, &FitPanel::fitRequested, this, &MainWindow::startFit);
     connect(m_fitPanel, &FitPanel::cancelRequested, this, &MainWindow::cancelFit);
@@ -155,6 +183,7 @@ void MainWindow::buildDocks()
         if (m_model) {
             const bool refit = m_controller->isFitting();
             m_modelJobPending = true;
+            m_deviceSwitchFrom = m_model->device;
             m_controller->loadModel(m_model->path, device, m_settings.inputSpec(m_model->path));
             m_autoFitPending = refit;
         }
@@ -163,6 +192,7 @@ void MainWindow::buildDocks()
 
     connect(m_parameters, &nac::widgets::ParameterPanel::paramsChanged, this, [this] { onParamsEdited(); });
     connect(m_parameters, &nac::widgets::ParameterPanel::resetRequested, this, [this] { onParamsEdited(); });
+    connect(m_parameters, &nac::widgets::ParameterPanel::paramsRestored, this, [this] { onParamsEdited(); });
     connect(m_parameters, &nac::widgets::ParameterPanel::layerSelected, this, [this](int layer) {
         if (layer >= 0)
             m_coverage->setCurrentLayer(layer);
@@ -172,6 +202,25 @@ void MainWindow::buildDocks()
             m_parameters->setSelectedLayer(layer);
     });
     connect(m_scoring, &ScoringPanel::sampleSelected, this, &MainWindow::onSampleSelected);
+
+    // Explain: gallery, coverage map, nearest fit images, NAC's steps (a tab beside the scored images).
+    m_explain = new ExplainPanel(this);
+    m_explain->setObjectName(QStringLiteral("explainPanel"));
+    m_explainDock = new QDockWidget(tr("Explain"), this);
+    m_explainDock->setObjectName(QStringLiteral("explainDock"));
+    m_explainDock->setWidget(m_explain);
+    addDockWidget(Qt::RightDockWidgetArea, m_explainDock);
+    tabifyDockWidget(m_scoringDock, m_explainDock);
+    m_scoringDock->raise();
+    connect(m_explain, &ExplainPanel::explainRequested, m_controller, &EngineController::explainImage);
+    connect(m_controller, &EngineController::explanationReady, m_explain, &ExplainPanel::setExplanation);
+    // Teaching mode: the heatmaps show the explained layer with the image's weak neurons marked,
+    // and the histogram the neuron whose steps the Explain tab lists (with the image's state line).
+    connect(m_explain, &ExplainPanel::explanationShown, this, [this](int sampleIndex, int layer, int neuron) {
+        m_coverage->setMarkers(m_scoring->weakNeuronMarkers(sampleIndex));
+        m_coverage->setCurrentLayer(layer);
+        m_coverage->showNeuron(layer, neuron);
+    });
 }
 
 void MainWindow::buildActions()
@@ -199,9 +248,21 @@ void MainWindow::buildActions()
     make(QStringLiteral("actionPaste"), tr("&Paste Images"), QKeySequence::Paste, [this] { pasteImages(); });
     make(QStringLiteral("actionClearScored"), tr("C&lear Scored Images"), QKeySequence(), [this] {
         m_controller->clearScoredImages();
+        m_scoredPaths.clear();
         m_scoring->clear();
         m_coverage->setMarkers({});
         m_coverage->setDroppedScores(nullptr);
+        m_explain->clearDropped();
+    });
+    QAction* undo = make(QStringLiteral("actionUndoParams"), tr("&Undo Parameter Change"), QKeySequence(Qt::CTRL | Qt::Key_Z),
+                         [this] { m_parameters->undo(); });
+    QAction* redo = make(QStringLiteral("actionRedoParams"), tr("&Redo Parameter Change"),
+                         QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), [this] { m_parameters->redo(); });
+    undo->setEnabled(false);
+    redo->setEnabled(false);
+    connect(m_parameters, &nac::widgets::ParameterPanel::undoStateChanged, this, [undo, redo](bool canUndo, bool canRedo) {
+        undo->setEnabled(canUndo);
+        redo->setEnabled(canRedo);
     });
     make(QStringLiteral("actionExportCsv"), tr("Score List as &CSV…"), QKeySequence(), [this] { exportCsv(); });
     make(QStringLiteral("actionExportHeatmap"), tr("&Heatmap of the Current Layer…"), QKeySequence(),
@@ -216,11 +277,39 @@ void MainWindow::buildActions()
     make(QStringLiteral("actionCancel"), tr("&Cancel"), QKeySequence(Qt::Key_Escape), [this] {
         cancelFit();
         m_controller->cancelScoring();
+        m_controller->cancelEvaluation();
     });
+    make(QStringLiteral("actionNacMe"), tr("NAC-&ME Across Checkpoints…"), QKeySequence(Qt::CTRL | Qt::Key_M), [this] {
+        NacMePanel* panel = nacMePanel();
+        panel->suggest(m_dataset ? m_dataset->spec : QString(), m_model ? m_model->defaultLayers : QStringList(), m_device);
+        panel->window()->show();
+        panel->window()->raise();
+        panel->window()->activateWindow();
+    })->setToolTip(tr("Coverage G of several checkpoints of one model, and its rank correlation with accuracy (as `nac me`)"));
     make(QStringLiteral("actionAboutNac"), tr("What the &Terms Mean"), QKeySequence(Qt::Key_F1), [this] {
         QMessageBox::information(this, tr("NAC terms"),
                                  nac::widgets::NacTerms::score() + QStringLiteral("\n\n") + nac::widgets::NacTerms::all()
                                      + QStringLiteral("\n\n") + nac::widgets::NacTerms::state());
+    });
+    make(QStringLiteral("actionExplainNac"), tr("&Explain NAC"), QKeySequence(Qt::CTRL | Qt::Key_E), [this] {
+        m_explainDock->show();
+        m_explainDock->raise();
+    })->setToolTip(tr("Show the Explain tab: gallery, coverage map and NAC's steps for the selected image"));
+    make(QStringLiteral("actionAboutStudio"), tr("&About NAC Studio"), QKeySequence(), [this] {
+        QStringList shortcuts;
+        for (QAction* each : findChildren<QAction*>(QString(), Qt::FindDirectChildrenOnly))
+            if (!each->shortcut().isEmpty())
+                shortcuts.append(QStringLiteral("<tr><td>%1</td><td>%2</td></tr>")
+                                     .arg(each->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped(),
+                                          each->text().remove(QLatin1Char('&')).toHtmlEscaped()));
+        QMessageBox about(this);
+        about.setWindowTitle(tr("About NAC Studio"));
+        about.setTextFormat(Qt::RichText);
+        about.setText(tr("<h3>NAC Studio %1</h3><p>Neuron Activation Coverage (Liu et al., ICLR 2024) for out-of-distribution "
+                         "detection.</p><p>Licence: MIT (the LICENSE file installed with the program); the demo data keeps its sources' licences.</p>"
+                         "<p><b>Keyboard shortcuts</b></p><table>%2</table>")
+                          .arg(QCoreApplication::applicationVersion().toHtmlEscaped(), shortcuts.join(QString())));
+        about.exec();
     });
     make(QStringLiteral("actionResetLayout"), tr("&Reset Layout"), QKeySequence(), [this] {
         for (QDockWidget* dock : {m_fitDock, m_paramDock, m_scoringDock}) {
@@ -231,8 +320,28 @@ void MainWindow::buildActions()
         addDockWidget(Qt::LeftDockWidgetArea, m_paramDock);
         splitDockWidget(m_fitDock, m_paramDock, Qt::Vertical);
         addDockWidget(Qt::RightDockWidgetArea, m_scoringDock);
-        resizeDocks({m_fitDock, m_scoringDock}, {kLeftDockPx, kRightDockPx}, Qt::Horizontal);
+        resizeDefaultDocks();
+        m_workbenchDock->setFloating(false);
+        m_workbenchDock->show();
+        tabifyDockWidget(m_scoringDock, m_workbenchDock);
+        m_explainDock->setFloating(false);
+        m_explainDock->show();
+        tabifyDockWidget(m_scoringDock, m_explainDock);
+        m_scoringDock->raise();
     });
+}
+
+NacMePanel* MainWindow::nacMePanel()
+{
+    if (!m_nacMe) {
+        // A window of its own: it does not take room from the coverage views.
+        m_nacMe = new NacMePanel(m_controller, this);
+        m_nacMe->setObjectName(QStringLiteral("nacMePanel"));
+        m_nacMe->setWindowFlag(Qt::Window);
+        m_nacMe->setWindowTitle(tr("NAC-ME across checkpoints — NAC Studio"));
+        m_nacMe->resize(1000, 640);
+    }
+    return m_nacMe;
 }
 
 QAction* MainWindow::action(const QString& objectName) const
@@ -254,6 +363,8 @@ void MainWindow::buildMenus()
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
     connect(m_recentMenu, &QMenu::aboutToShow, this, [this] { fillRecentMenu(m_recentMenu); });
+    file->addMenu(m_workbench->addMenu(SetRole::Ood));
+    file->addMenu(m_workbench->addMenu(SetRole::InD));
     QMenu* exportMenu = file->addMenu(tr("&Export"));
     exportMenu->addAction(action(QStringLiteral("actionExportHeatmap")));
     exportMenu->addAction(action(QStringLiteral("actionExportHistogram")));
@@ -263,6 +374,9 @@ void MainWindow::buildMenus()
     file->addAction(action(QStringLiteral("actionQuit")));
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(action(QStringLiteral("actionUndoParams")));
+    edit->addAction(action(QStringLiteral("actionRedoParams")));
+    edit->addSeparator();
     edit->addAction(action(QStringLiteral("actionPaste")));
     edit->addAction(action(QStringLiteral("actionClearScored")));
 
@@ -270,15 +384,23 @@ void MainWindow::buildMenus()
     fit->addAction(action(QStringLiteral("actionFit")));
     fit->addAction(action(QStringLiteral("actionCancel")));
 
+    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+    tools->addAction(action(QStringLiteral("actionNacMe")));
+
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_fitDock->toggleViewAction());
     view->addAction(m_paramDock->toggleViewAction());
     view->addAction(m_scoringDock->toggleViewAction());
+    view->addAction(m_workbenchDock->toggleViewAction());
+    view->addAction(m_explainDock->toggleViewAction());
     view->addSeparator();
     view->addAction(action(QStringLiteral("actionResetLayout")));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(action(QStringLiteral("actionAboutNac")));
+    help->addAction(action(QStringLiteral("actionExplainNac")));
+    help->addSeparator();
+    help->addAction(action(QStringLiteral("actionAboutStudio")));
 }
 
 void MainWindow::buildStatusBar()
@@ -310,7 +432,10 @@ void MainWindow::connectEngine()
 {
     connect(m_controller, &EngineController::devicesFound, this, [this](const QStringList& devices) {
         QString current = m_device.isEmpty() ? m_settings.device() : m_device;
-        if (!devices.contains(current))
+        QStringList ids;
+        for (const QString& label : devices)
+            ids.append(deviceIdOfLabel(label));
+        if (!ids.contains(current))
             current = QStringLiteral("cpu");
         m_fitPanel->setDevices(devices, current);
         if (m_device.isEmpty())
@@ -326,6 +451,17 @@ void MainWindow::connectEngine()
     connect(m_controller, &EngineController::droppedScoresReady, this, &MainWindow::onDroppedScores);
     connect(m_controller, &EngineController::warning, this, [this](const QString& text) { showWarning(text); });
     connect(m_controller, &EngineController::paramsApplied, this, [this](double, double rebinMs) { m_figures.lastRebinMs = rebinMs; });
+    connect(m_controller, &EngineController::progress, m_workbench, &WorkbenchPanel::setProgress);
+    connect(m_controller, &EngineController::jobFinished, m_workbench, &WorkbenchPanel::setJobFinished);
+    connect(m_controller, &EngineController::evaluationReady, this, [this](const std::shared_ptr<const EvaluationResults>& results) {
+        QElapsedTimer redraw;
+        redraw.start();
+        m_workbench->setResults(results);
+        const double redrawMs = double(redraw.nsecsElapsed()) / 1e6;
+        const double latencyMs = results && results->paramPostedNs >= 0
+            ? double(EngineWorker::nowNs() - results->paramPostedNs) / 1e6 : -1.0;
+        Q_EMIT evaluationShown(results, latencyMs, redrawMs);
+    });
 }
 
 void MainWindow::restoreLayout()
@@ -334,6 +470,7 @@ void MainWindow::restoreLayout()
     if (geometry.isEmpty() || !restoreGeometry(geometry)) {
         const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1600, 1000);
         resize(std::min(1600, available.width()), std::min(1000, available.height()));
+        resizeDefaultDocks();
     }
     restoreState(m_settings.windowState());
     const QByteArray coverage = m_settings.splitterState(QStringLiteral("coverage"));
@@ -342,6 +479,14 @@ void MainWindow::restoreLayout()
     const QByteArray scoring = m_settings.splitterState(QStringLiteral("scoring"));
     if (!scoring.isEmpty())
         m_scoring->splitter()->restoreState(scoring);
+}
+
+void MainWindow::resizeDefaultDocks()
+{
+    // The default widths, shrunk on narrow windows so that the heatmaps keep about 38% of the width
+    // and the score list still shows the verdict (1024 px: 266 + 368).
+    resizeDocks({m_fitDock, m_scoringDock}, {std::min(kLeftDockPx, width() * 26 / 100), std::min(kRightDockPx, width() * 36 / 100)},
+                Qt::Horizontal);
 }
 
 void MainWindow::saveLayout()
@@ -359,9 +504,9 @@ void MainWindow::start(const StartupOptions& options)
     m_screenshotPath = options.screenshotPath;
     if (!m_screenshotPath.isEmpty()) {
         // A grab for scripts: the default layout at the size of the screen, whatever was saved.
-        action(QStringLiteral("actionResetLayout"))->trigger();
         const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1600, 1000);
         setGeometry(available);
+        action(QStringLiteral("actionResetLayout"))->trigger();
     }
     m_printFigures = options.printFigures || !options.screenshotPath.isEmpty();
     if (m_printFigures) {
@@ -382,6 +527,26 @@ void MainWindow::start(const StartupOptions& options)
 
     QString model = options.model;
     QString data = options.data;
+    const AppSettings::Session session = m_settings.session();
+    if (options.restoreSession && model.isEmpty() && options.profile.isEmpty() && data.isEmpty()
+        && m_screenshotPath.isEmpty() && !session.profilePath.isEmpty() && QFileInfo(session.profilePath).isFile()) {
+        // The last session instead of a new fit: its profile brings the model, layers and
+        // parameters; the data and the scored images are opened again (those still there).
+        m_restoringSession = true;
+        m_autoFitPending = false;
+        openProfile(session.profilePath);
+        if (!session.dataSpec.isEmpty())
+            openDataset(session.dataSpec);
+        QStringList images;
+        for (const QString& file : session.scoredFiles)
+            if (QFileInfo(file).isFile())
+                images.append(file);
+        if (!images.isEmpty())
+            scoreFiles(images);
+        showInfo(tr("Restored the last session (its profile, data and %n scored image(s)). Press Fit (F5) to fit "
+                    "anew, or open another model.", nullptr, int(images.size())));
+        return;
+    }
     if (model.isEmpty() && options.profile.isEmpty()) {
         model = ResourcePaths::demoModel();
         if (model.isEmpty())
@@ -422,6 +587,7 @@ void MainWindow::start(const StartupOptions& options)
 void MainWindow::openModel(const QString& path, const QString& inputSpec)
 {
     m_modelPathRequested = path;
+    m_deviceSwitchFrom.clear();
     m_inputSpecRequested = inputSpec.isEmpty() ? m_settings.inputSpec(QFileInfo(path).absoluteFilePath()) : inputSpec;
     m_modelJobPending = true;
     if (m_dataset || m_datasetJobPending)
@@ -552,6 +718,8 @@ void MainWindow::onModelLoaded(const std::shared_ptr<const ModelInfo>& model)
         m_snapshot.reset();
         m_coverage->clear();
         m_scoring->clear();
+        if (!m_restoringSession)
+            m_scoredPaths.clear();
         m_parameters->setLayers({}, {}, {});
     }
     if (model->defaultLayers.isEmpty())
@@ -578,6 +746,7 @@ void MainWindow::onSnapshot(const std::shared_ptr<const ProfileSnapshot>& snapsh
     const QStringList before = m_snapshot ? m_snapshot->layerNames() : QStringList();
     m_snapshot = snapshot;
     const QStringList names = snapshot->layerNames();
+    m_explain->setLayers(names);
     if (names != before || snapshot->reason == SnapshotReason::ProfileLoaded) {
         std::vector<nac::engine::LayerParams> defaults;
         for (const LayerSnapshot& layer : snapshot->layers)
@@ -589,6 +758,9 @@ void MainWindow::onSnapshot(const std::shared_ptr<const ProfileSnapshot>& snapsh
         if (snapshot->reason == SnapshotReason::ProfileLoaded)
             m_fitPanel->setCheckedLayers(names);
     }
+    // "Reset to profile values" restores what the loaded or fitted profile holds.
+    if (snapshot->reason == SnapshotReason::ProfileLoaded || snapshot->reason == SnapshotReason::FitDone)
+        m_parameters->setProfileParams(snapshot->params());
     m_coverage->setSnapshot(snapshot);
     m_scoring->setSnapshot(snapshot);
     if (m_scoring->selectedSample() >= 0)
@@ -609,6 +781,7 @@ void MainWindow::onSnapshot(const std::shared_ptr<const ProfileSnapshot>& snapsh
 void MainWindow::onImagesScored(const std::shared_ptr<const ScoredImages>& images)
 {
     m_scoring->addImages(*images);
+    m_explain->addScoredImages(*images);
     m_figures.lastScoreWorkerMs = images->loadMs;
     QStringList failed;
     int maxSample = -1;
@@ -657,6 +830,8 @@ void MainWindow::onDroppedScores(const std::shared_ptr<const DroppedScores>& sco
 {
     m_scoring->setDroppedScores(scores);
     m_coverage->setDroppedScores(scores);
+    m_explain->setDroppedScores(scores);
+    m_explain->setThreshold(m_scoring->threshold());
     if (m_scoring->selectedSample() >= 0)
         m_coverage->setMarkers(m_scoring->weakNeuronMarkers(m_scoring->selectedSample()));
     const bool complete = int(scores->scores.total.size()) >= m_dropAwaitingBatch;
@@ -698,23 +873,43 @@ void MainWindow::onJobFinished(const JobResult& result)
 {
     const bool failed = result.outcome == JobOutcome::Failed;
     switch (result.kind) {
-    case JobKind::LoadModel:
+    case JobKind::LoadModel: {
         m_modelJobPending = false;
-        if (failed && result.needsInputSpec) {
-            if (!m_screenshotPath.isEmpty())
-                m_autoFitPending = false;  // nobody will answer
+        // A model that did not load leaves the open model (and its profile) as they were: no
+        // re-fit of the previous model. Giving the input opens the model again, which asks anew.
+        const bool fitAfterInput = m_autoFitPending && m_screenshotPath.isEmpty();
+        if (!m_deviceSwitchFrom.isEmpty()) {
+            // A device change reloads the loaded model; when the device cannot take it (no CUDA,
+            // out of memory, no such index) the model, its profile and the choice stay as they were.
+            const QString previous = std::exchange(m_deviceSwitchFrom, QString());
+            if (failed) {
+                m_autoFitPending = false;
+                showError(tr("Could not move the model to %1: %2. The model stays on %3 and the profile is kept.")
+                              .arg(m_device, result.message, previous));
+                m_device = previous;
+                m_settings.setDevice(previous);
+                m_fitPanel->setCurrentDevice(previous);
+            }
+        } else if (failed && result.needsInputSpec) {
+            m_autoFitPending = false;
             const QString path = m_modelPathRequested;
-            showWarning(result.message, tr("Give the input…"), [this, path] { askForInputSpec(path); });
+            showWarning(result.message, tr("Give the input…"), [this, path, fitAfterInput] {
+                askForInputSpec(path);
+                if (fitAfterInput && m_modelJobPending)
+                    m_autoFitPending = true;  // the fit the model was opened for, now of this model
+            });
         } else if (failed) {
             m_autoFitPending = false;
             showError(tr("Could not load the model: %1").arg(result.message));
-            if (!m_modelPathRequested.isEmpty())
+            // On a device other than the CPU the device may be what failed: the file stays a recent one.
+            if (!m_modelPathRequested.isEmpty() && m_device == QStringLiteral("cpu"))
                 m_settings.removeRecent(AppSettings::RecentKind::Model, QFileInfo(m_modelPathRequested).absoluteFilePath());
         } else if (!m_inputSpecRequested.isEmpty()) {
             m_settings.setInputSpec(QFileInfo(m_modelPathRequested).absoluteFilePath(), m_inputSpecRequested);
         }
         maybeStartAutoFit();
         break;
+    }
     case JobKind::OpenDataset:
         m_datasetJobPending = false;
         if (failed) {
@@ -749,6 +944,8 @@ void MainWindow::onJobFinished(const JobResult& result)
     case JobKind::ScoreImages:
         if (failed)
             showError(tr("Could not score the images: %1").arg(result.message));
+        if (result.outcome == JobOutcome::Canceled)
+            showInfo(tr("Scoring canceled; the images of that drop were not added."));
         if (result.outcome != JobOutcome::Completed) {
             m_dropNs = -1;
             m_dropAwaitingBatch = 0;
@@ -763,11 +960,26 @@ void MainWindow::onJobFinished(const JobResult& result)
             showError(tr("Could not save the profile: %1").arg(result.message));
         break;
     case JobKind::LoadProfile:
-        if (failed)
+        if (failed && m_restoringSession) {
+            m_settings.clearSession();
+            showError(tr("Could not restore the last session: %1. Open a model (Ctrl+O) to start anew.").arg(result.message));
+        } else if (failed) {
             showError(tr("Could not load the profile: %1").arg(result.message));
+        }
+        m_restoringSession = false;
         break;
+    case JobKind::EvaluateSets:
+        if (failed)
+            showError(tr("Could not evaluate the set: %1").arg(result.message));
+        break;
+    case JobKind::NacMe:
+        break;  // the NAC-ME panel shows its own outcome
     }
-    if (result.outcome == JobOutcome::Completed || result.outcome == JobOutcome::Canceled)
+    if (result.outcome == JobOutcome::Canceled && result.kind == JobKind::ScoreImages)
+        m_stateText = tr("Scoring canceled.");
+    else if (result.outcome == JobOutcome::Canceled && result.kind == JobKind::EvaluateSets)
+        m_stateText = tr("Evaluation canceled.");
+    else if (result.outcome == JobOutcome::Completed || result.outcome == JobOutcome::Canceled)
         m_stateText = result.message;
     else
         m_stateText = tr("Failed: %1").arg(jobKindText(result.kind));
@@ -787,6 +999,8 @@ void MainWindow::onParamsEdited()
 void MainWindow::onSampleSelected(int sampleIndex)
 {
     m_coverage->setMarkers(m_scoring->weakNeuronMarkers(sampleIndex));
+    const int row = m_scoring->list()->currentRow();
+    m_coverage->setSelectedSample(sampleIndex, row >= 0 ? m_scoring->list()->row(row).name : QString());
 }
 
 // --- scoring ---
@@ -801,8 +1015,11 @@ void MainWindow::scoreFiles(const QStringList& paths)
         return;
     m_dropNs = m_clock.nsecsElapsed();
     m_pendingScorePaths.append(files);
+    for (const QString& file : files)
+        if (!m_scoredPaths.contains(file))
+            m_scoredPaths.append(file);
     if (!m_snapshot) {
-        if (!m_model && !m_modelJobPending) {
+        if (!m_model && !m_modelJobPending && !m_restoringSession) {
             showError(tr("Open a model (and fit a profile) before scoring images."));
             m_pendingScorePaths.clear();
             m_dropNs = -1;
@@ -850,6 +1067,35 @@ bool MainWindow::handleMimeData(const QMimeData* mime)
     return !plan.isEmpty();
 }
 
+bool MainWindow::addEvaluationSets(const QMimeData* mime)
+{
+    QStringList refused;
+    int added = 0;
+    for (const QUrl& url : mime->urls()) {
+        const QString path = url.toLocalFile();
+        if (path.isEmpty())
+            continue;
+        const QFileInfo info(path);
+        // Folders and IDX files are sets; anything else is named in the message below.
+        const QString name = info.fileName();
+        const bool idx = name.contains(QLatin1String("-ubyte")) || name.endsWith(QLatin1String(".idx"))
+            || name.endsWith(QLatin1String(".idx.gz"));
+        if (info.isDir() || (info.isFile() && idx)) {
+            m_workbench->addSet(path, SetRole::Ood);
+            ++added;
+        } else {
+            refused.append(name);
+        }
+    }
+    if (!refused.isEmpty())
+        showWarning(tr("Only IDX files and folders of images become evaluation sets; not %1. Drop single images on the "
+                       "score list instead.")
+                        .arg(refused.join(QStringLiteral(", "))));
+    else if (added > 0)
+        showInfo(tr("%n set(s) added as OOD; switch a set's role to InD in the Evaluation dock's table.", nullptr, added));
+    return added > 0;
+}
+
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
     if (DropPlanner::canHandle(event->mimeData()))
@@ -875,6 +1121,11 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event)
         auto* widget = qobject_cast<QWidget*>(watched);
         if (widget && widget->window() == this) {
             auto* drop = static_cast<QDropEvent*>(event);
+            if (m_workbenchDock && m_workbenchDock->isAncestorOf(widget) && drop->mimeData()->hasUrls()) {
+                if (type != QEvent::Drop || addEvaluationSets(drop->mimeData()))
+                    drop->acceptProposedAction();
+                return true;
+            }
             if (DropPlanner::canHandle(drop->mimeData())) {
                 if (type == QEvent::Drop)
                     dropEvent(drop);
@@ -1170,8 +1421,18 @@ void MainWindow::takeScreenshot()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    if (m_screenshotPath.isEmpty())
+    if (m_screenshotPath.isEmpty()) {
         saveLayout();
+        // The session for the next start: the profile as it is now (parameters included), saved
+        // by the engine thread before it stops. A session without a complete profile is dropped.
+        if (m_snapshot && m_snapshot->complete && !m_controller->isFitting()) {
+            const QString path = AppSettings::sessionProfilePath();
+            m_controller->saveProfile(path);
+            m_settings.setSession({path, m_dataset ? m_dataset->spec : QString(), m_scoredPaths});
+        } else {
+            m_settings.clearSession();
+        }
+    }
     // Cancels a running fit and joins the engine thread (within about one batch).
     m_controller->shutdown();
     event->accept();

@@ -4,6 +4,7 @@
 
 #include "app/gui/app_settings.h"
 #include "app/gui/app_types.h"
+#include "app/gui/evaluation_types.h"
 
 #include <QElapsedTimer>
 #include <QMainWindow>
@@ -28,10 +29,13 @@ namespace nac::app {
 
 class CoveragePanel;
 class EngineController;
+class ExplainPanel;
 class FitPanel;
 class MessageBar;
+class NacMePanel;
 class ScoringPanel;
 class StallMonitor;
+class WorkbenchPanel;
 
 // What the command line asked for (see main.cpp).
 struct StartupOptions {
@@ -46,6 +50,7 @@ struct StartupOptions {
     QString screenshotPath;   // save a grab when everything is done, then quit
     bool showRoc = false;     // --plot roc: the scoring side shows the ROC tab first
     bool printFigures = false;
+    bool restoreSession = false;  // no arguments: open the last session's profile, data and images (main.cpp)
 };
 
 // Figures measured while the app runs (printed by --screenshot, read by tests).
@@ -80,6 +85,9 @@ public:
     void scoreFiles(const QStringList& paths);
     // Handles dropped or pasted data: models, profiles, data sets, image files, folders, raw images.
     bool handleMimeData(const QMimeData* mime);
+    // A drop on the Evaluation dock: each IDX file or folder becomes an OOD set (its role can be
+    // switched to InD in the sets table). False when nothing in mime can be a set.
+    bool addEvaluationSets(const QMimeData* mime);
     void startFit();
     void cancelFit();
 
@@ -87,9 +95,15 @@ public:
     EngineController* controller() const { return m_controller; }
     CoveragePanel* coveragePanel() const { return m_coverage; }
     ScoringPanel* scoringPanel() const { return m_scoring; }
+    ExplainPanel* explainPanel() const { return m_explain; }
+    QDockWidget* explainDock() const { return m_explainDock; }
     FitPanel* fitPanel() const { return m_fitPanel; }
+    // The evaluation workbench; its results() hold every evaluated set's per-image scores.
+    WorkbenchPanel* workbenchPanel() const { return m_workbench; }
     nac::widgets::ParameterPanel* parameterPanel() const { return m_parameters; }
     MessageBar* messageBar() const { return m_messageBar; }
+    // The NAC-ME window's panel (made on first use; Tools ▸ NAC-ME shows it).
+    NacMePanel* nacMePanel();
     std::shared_ptr<const ProfileSnapshot> snapshot() const { return m_snapshot; }
     std::shared_ptr<const ModelInfo> model() const { return m_model; }
     QStringList requestedLayers() const;
@@ -107,6 +121,9 @@ Q_SIGNALS:
     void scoresShown(double latencyMs);
     void paramsShown(double latencyMs, double redrawMs);
     void screenshotSaved(const QString& path, bool ok);
+    // The workbench shows new results: per-image scores of every evaluated set (results->images()),
+    // latencyMs since the parameter change they follow (-1: not from one), redrawMs on the GUI thread.
+    void evaluationShown(const std::shared_ptr<const nac::app::EvaluationResults>& results, double latencyMs, double redrawMs);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -123,6 +140,7 @@ private:
     void connectEngine();
     void restoreLayout();
     void saveLayout();
+    void resizeDefaultDocks();
 
     void onModelLoaded(const std::shared_ptr<const ModelInfo>& model);
     void onDatasetOpened(const std::shared_ptr<const DatasetInfo>& dataset);
@@ -165,12 +183,17 @@ private:
     QDockWidget* m_fitDock = nullptr;
     QDockWidget* m_paramDock = nullptr;
     QDockWidget* m_scoringDock = nullptr;
+    WorkbenchPanel* m_workbench = nullptr;
+    QDockWidget* m_workbenchDock = nullptr;
+    ExplainPanel* m_explain = nullptr;
+    QDockWidget* m_explainDock = nullptr;
     QLabel* m_stateLabel = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_profileLabel = nullptr;
     QProgressBar* m_progress = nullptr;
     QToolButton* m_progressCancel = nullptr;
     QMenu* m_recentMenu = nullptr;
+    NacMePanel* m_nacMe = nullptr;
     std::unique_ptr<QTemporaryDir> m_pasteDir;
     int m_pasteCount = 0;
 
@@ -179,6 +202,7 @@ private:
     std::shared_ptr<const ProfileSnapshot> m_snapshot;
     QString m_device;
     QString m_modelPathRequested;
+    QString m_deviceSwitchFrom;   // the model's device while a device change reloads it, else empty
     QString m_inputSpecRequested;
     QString m_stateText;
     bool m_autoFitPending = false;
@@ -186,6 +210,8 @@ private:
     bool m_datasetJobPending = false;
     bool m_layersChangedSinceFit = false;
     QStringList m_pendingScorePaths;
+    QStringList m_scoredPaths;          // every image file scored since the last clear (saved with the session)
+    bool m_restoringSession = false;
     int m_fitJob = 0;
 
     // Latency bookkeeping.

@@ -1,6 +1,10 @@
 // MessageBar: tinted by level from the palette, so it reads in light and dark themes.
 #include "app/gui/message_bar.h"
 
+#include <QScrollArea>
+
+#include <algorithm>
+
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -38,7 +42,20 @@ MessageBar::MessageBar(QWidget* parent)
     m_close->setIcon(style()->standardIcon(QStyle::SP_TitleBarCloseButton));
     m_close->setToolTip(tr("Dismiss this message"));
     layout->addWidget(m_icon);
-    layout->addWidget(m_text, 1);
+    // Long messages (a list of skipped files) scroll inside at most four lines instead of pushing
+    // the heatmaps off a 700-pixel-high window.
+    auto* scroll = new QScrollArea(this);
+    scroll->setObjectName(QStringLiteral("messageScroll"));
+    scroll->setWidget(m_text);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->viewport()->setAutoFillBackground(false);
+    scroll->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    scroll->setMinimumHeight(m_text->fontMetrics().lineSpacing() + 4);
+    scroll->setMaximumHeight(4 * m_text->fontMetrics().lineSpacing() + 6);
+    m_scroll = scroll;
+    layout->addWidget(scroll, 1);
     layout->addWidget(m_action, 0, Qt::AlignTop);
     layout->addWidget(m_close, 0, Qt::AlignTop);
     connect(m_close, &QToolButton::clicked, this, &MessageBar::dismiss);
@@ -49,6 +66,10 @@ void MessageBar::showMessage(Level level, const QString& text, const QString& ac
 {
     m_level = level;
     m_text->setText(text);
+    // The scroll area takes the height of the wrapped text (up to its maximum).
+    const int width = std::max(200, m_scroll->viewport()->width());
+    m_scroll->setFixedHeight(std::clamp(m_text->heightForWidth(width) + 4, m_scroll->minimumHeight(),
+                                        4 * m_text->fontMetrics().lineSpacing() + 6));
     m_callback = std::move(action);
     m_action->setText(actionText);
     m_action->setVisible(!actionText.isEmpty() && m_callback);

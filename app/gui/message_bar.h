@@ -7,6 +7,7 @@
 #include <functional>
 
 class QLabel;
+class QScrollArea;
 class QPushButton;
 class QToolButton;
 
@@ -43,6 +44,7 @@ private:
     Level m_level = Level::Info;
     QLabel* m_icon = nullptr;
     QLabel* m_text = nullptr;
+    QScrollArea* m_scroll = nullptr;
     QToolButton* m_close = nullptr;
     QPushButton* m_action = nullptr;
     std::function<void()> m_callback;

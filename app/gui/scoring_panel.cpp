@@ -5,18 +5,23 @@
 #include "widgets/nac_terms.h"
 #include "widgets/roc_view.h"
 #include "widgets/score_distribution_view.h"
+#include "widgets/score_list_model.h"
 #include "widgets/score_list_view.h"
 
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QSet>
 #include <QSplitter>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace nac::app {
 
@@ -36,6 +41,12 @@ ScoringPanel::ScoringPanel(QWidget* parent)
 
     m_list = new nac::widgets::ScoreListView(this);
     m_list->setObjectName(QStringLiteral("scoreList"));
+    {
+        // Score and verdict right after the name, so a narrow dock (1024-pixel screens) shows them.
+        QHeaderView* header = m_list->tableView()->horizontalHeader();
+        header->moveSection(header->visualIndex(nac::widgets::ScoreListModel::VerdictColumn), 2);
+        header->moveSection(header->visualIndex(nac::widgets::ScoreListModel::ScoreColumn), 2);
+    }
     m_list->setToolTip(nac::widgets::NacTerms::score());
 
     m_distribution = new nac::widgets::ScoreDistributionView(this);
@@ -104,6 +115,14 @@ ScoringPanel::ScoringPanel(QWidget* parent)
     layout->addWidget(m_splitter);
 
     connect(m_list, &nac::widgets::ScoreListView::selectionChanged, this, &ScoringPanel::onRowSelected);
+    connect(m_list, &nac::widgets::ScoreListView::rowRemoved, this, [this] {
+        refreshDroppedDistribution();
+        refreshRoc();
+    });
+    connect(m_list, &nac::widgets::ScoreListView::rocRolesChanged, this, [this] {
+        refreshDroppedDistribution();
+        refreshRoc();
+    });
     connect(m_distribution, &nac::widgets::ScoreDistributionView::thresholdChanged, this,
             [this](double threshold) { setManualThreshold(threshold); });
     connect(m_autoThreshold, &QPushButton::clicked, this,
@@ -135,6 +154,7 @@ void ScoringPanel::setSnapshot(std::shared_ptr<const ProfileSnapshot> snapshot)
     const QStringList names = m_snapshot->layerNames();
     if (names != before)
         m_list->setLayerNames(names);
+    m_list->setLayerReference(m_snapshot->heldoutLayerReference);
     m_distribution->setIndScores(m_snapshot->heldoutScores, tr("held-out InD"));
     applyThreshold();
     refreshRoc();
@@ -158,8 +178,17 @@ void ScoringPanel::addImages(const ScoredImages& images)
             for (const std::vector<double>& layer : m_scores->scores.perLayer)
                 row.layerScores.push_back(layer[std::size_t(item.sampleIndex)]);
         }
-        if (item.ok)
+        if (item.ok) {
             m_names[item.sampleIndex] = item.name;
+            // The same file again: marked, and counted once in the ROC.
+            for (int r = 0; r < m_list->rowCount(); ++r) {
+                if (!m_list->row(r).failed && m_list->row(r).source == item.source) {
+                    row.notice = (row.notice.isEmpty() ? QString() : row.notice + QStringLiteral("; "))
+                        + tr("same file as %1 above: counted once in the ROC").arg(m_list->row(r).name);
+                    break;
+                }
+            }
+        }
         m_list->addResult(std::move(row));
     }
 }
@@ -170,41 +199,85 @@ void ScoringPanel::setDroppedScores(std::shared_ptr<const DroppedScores> scores)
     if (!m_scores)
         return;
     m_list->updateScores(m_scores->scores);
-    m_distribution->setOodScores(m_scores->scores.total, tr("dropped images"));
+    refreshDroppedDistribution();
     applyThreshold();
     refreshExplanation();
     refreshRoc();
 }
 
+ScoringPanel::RocSides ScoringPanel::rocSides() const
+{
+    RocSides sides;
+    if (!m_scores)
+        return sides;
+    QSet<QString> seen;
+    for (int r = 0; r < m_list->rowCount(); ++r) {
+        const nac::widgets::ScoredImageRow& row = m_list->row(r);
+        if (row.failed || row.sampleIndex < 0 || std::size_t(row.sampleIndex) >= m_scores->scores.total.size())
+            continue;
+        if (seen.contains(row.source)) {
+            ++sides.duplicates;
+            continue;
+        }
+        seen.insert(row.source);
+        (row.countsAsInd ? sides.ind : sides.ood).push_back(std::size_t(row.sampleIndex));
+    }
+    return sides;
+}
+
+void ScoringPanel::refreshDroppedDistribution()
+{
+    std::vector<double> scores;
+    if (m_scores)
+        for (std::size_t sample : rocSides().ood)
+            scores.push_back(m_scores->scores.total[sample]);
+    m_distribution->setOodScores(std::move(scores), tr("dropped images"));
+}
+
 void ScoringPanel::refreshRoc()
 {
+    const RocSides sides = rocSides();
     const bool haveInd = m_snapshot && !m_snapshot->heldoutScores.empty();
-    const bool haveOod = m_scores && !m_scores->scores.total.empty();
+    const bool haveOod = !sides.ood.empty();
     if (!haveInd || !haveOod) {
         m_roc->clear();
         m_rocLabel->setText(!haveInd ? tr("The ROC needs held-out InD images: fit with held-out images (Fit panel).")
-                                     : tr("Drop OOD images (a folder of them is easiest): the ROC then shows how well "
-                                          "each score tells them from the %1 held-out InD images.")
-                                           .arg(m_snapshot->heldoutScores.size()));
+                                     : m_scores && !m_scores->scores.total.empty() && !sides.ind.empty()
+                ? tr("Every dropped image is marked InD: untick “ROC as” for the OOD ones.")
+                : tr("Drop OOD images (a folder of them is easiest): the ROC then shows how well "
+                     "each score tells them from the %1 held-out InD images.")
+                      .arg(m_snapshot->heldoutScores.size()));
         return;
     }
-    const nac::engine::BaselineScores& ind = m_snapshot->heldoutBaselines;
-    const nac::engine::BaselineScores& ood = m_scores->baselines;
+    // Each side: held-out InD plus the rows the user marked InD; OOD: the other rows, each file once.
+    const nac::engine::BaselineScores& heldout = m_snapshot->heldoutBaselines;
+    const nac::engine::BaselineScores& dropped = m_scores->baselines;
+    auto side = [&](const std::vector<double>& base, const std::vector<double>& rows, const std::vector<std::size_t>& samples) {
+        std::vector<double> out = base;
+        for (std::size_t sample : samples)
+            out.push_back(sample < rows.size() ? rows[sample] : std::numeric_limits<double>::quiet_NaN());
+        return out;
+    };
     struct Method {
         QString name;
-        const std::vector<double>& ind;
-        const std::vector<double>& ood;
+        std::vector<double> ind;
+        std::vector<double> ood;
     };
-    const Method methods[] = {{QStringLiteral("NAC-UE"), m_snapshot->heldoutScores, m_scores->scores.total},
-                              {QStringLiteral("MSP"), ind.msp, ood.msp},
-                              {QStringLiteral("MaxLogit"), ind.maxLogit, ood.maxLogit},
-                              {QStringLiteral("Energy"), ind.energy, ood.energy}};
+    const std::vector<double> none;
+    const Method methods[] = {
+        {QStringLiteral("NAC-UE"), side(m_snapshot->heldoutScores, m_scores->scores.total, sides.ind),
+         side(none, m_scores->scores.total, sides.ood)},
+        {QStringLiteral("MSP"), side(heldout.msp, dropped.msp, sides.ind), side(none, dropped.msp, sides.ood)},
+        {QStringLiteral("MaxLogit"), side(heldout.maxLogit, dropped.maxLogit, sides.ind), side(none, dropped.maxLogit, sides.ood)},
+        {QStringLiteral("Energy"), side(heldout.energy, dropped.energy, sides.ind), side(none, dropped.energy, sides.ood)}};
+    const std::size_t indCount = m_snapshot->heldoutScores.size() + sides.ind.size();
     std::vector<nac::widgets::RocView::Curve> curves;
     QStringList fprs;
     QStringList rows;
     for (const Method& method : methods) {
         // Held-out and dropped sets carry all four, unless they came from an older snapshot.
-        if (method.ind.size() != m_snapshot->heldoutScores.size() || method.ood.size() != m_scores->scores.total.size())
+        if (method.ind.size() != indCount || method.ood.size() != sides.ood.size()
+            || (method.name != QLatin1String("NAC-UE") && dropped.msp.size() != m_scores->scores.total.size()))
             continue;
         try {
             const nac::engine::OodMetrics metrics = nac::engine::computeOodMetrics(method.ind, method.ood);
@@ -222,9 +295,17 @@ void ScoringPanel::refreshRoc()
         }
     }
     m_roc->setCurves(std::move(curves));
-    m_rocLabel->setText(tr("InD: %1 held-out images · OOD: all %2 scored dropped images.<br>FPR@95: %3")
-                            .arg(m_snapshot->heldoutScores.size())
-                            .arg(m_scores->scores.total.size())
+    const QString indText = sides.ind.empty()
+        ? tr("%1 held-out images").arg(m_snapshot->heldoutScores.size())
+        : tr("%1 held-out + %2 dropped images marked InD").arg(m_snapshot->heldoutScores.size()).arg(sides.ind.size());
+    QString oodText = sides.ood.size() == m_scores->scores.total.size()
+        ? tr("all %1 scored dropped images").arg(sides.ood.size())
+        : tr("%1 of %2 scored dropped images").arg(sides.ood.size()).arg(m_scores->scores.total.size());
+    if (sides.duplicates > 0)
+        oodText += tr(" (%n repeated file(s) counted once)", nullptr, sides.duplicates);
+    m_rocLabel->setText(tr("InD: %1 · OOD: %2. Tick “ROC as” in the list to count an image as InD; Delete removes it."
+                           "<br>FPR@95: %3")
+                            .arg(indText, oodText)
                             .arg(fprs.join(QStringLiteral(" · "))));
     m_rocLabel->setToolTip(tr("<table cellpadding='2'><tr><th align='left'>method</th><th>AUROC %</th><th>FPR@95 %</th>"
                               "<th>AUPR-In %</th><th>AUPR-Out %</th></tr>%1</table>"

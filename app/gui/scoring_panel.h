@@ -72,6 +72,15 @@ private:
     void onRowSelected(int row);
     void refreshExplanation();
     void refreshRoc();
+    void refreshDroppedDistribution();
+    // The dropped images' sample indices on each side of the ROC (the user's "ROC as" choice),
+    // each file once, removed rows left out.
+    struct RocSides {
+        std::vector<std::size_t> ind;
+        std::vector<std::size_t> ood;
+        int duplicates = 0;
+    };
+    RocSides rocSides() const;
 
     std::shared_ptr<const ProfileSnapshot> m_snapshot;
     std::shared_ptr<const DroppedScores> m_scores;

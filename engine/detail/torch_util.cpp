@@ -1,6 +1,7 @@
 // LibTorch helpers: error text, device parsing, spatial sum-pooling.
 #include "engine/detail/torch_util.h"
 
+#include "engine/cuda_info.h"
 #include "engine/error.h"
 #include "engine/number_text.h"
 
@@ -25,7 +26,7 @@ std::string describeTorchError(const c10::Error& error)
         kept += (kept.empty() ? "" : " ") + line;
         ++lines;
     }
-    return kept.empty() ? text : kept;
+    return shortenCudaError(kept.empty() ? text : kept);
 }
 
 std::string describeTorchError(const std::exception& error)

@@ -138,8 +138,9 @@ private Q_SLOTS:
         QCOMPARE(coverage->heatmap(0)->heatmapData().coverage.binCount(), 23);
         qInfo("M change: %.1f ms to the views (GUI redraw %.1f ms)", shown.last().at(0).toDouble(), shown.last().at(1).toDouble());
 
-        // All layers: alpha reaches every layer; a hidden tab is redrawn when shown.
+        // All layers, "set all to value": alpha reaches every layer; a hidden tab is redrawn when shown.
         panel->setSelectedLayer(ParameterPanel::kAllLayers);
+        panel->setAllLayersEdit(ParameterPanel::AllLayersEdit::Set);
         auto* alphaSpin = panel->findChild<QDoubleSpinBox*>(QStringLiteral("alphaSpin"));
         QVERIFY(alphaSpin);
         shown.clear();
@@ -307,6 +308,7 @@ private Q_SLOTS:
         const double msp = curves[1].auroc;
         ParameterPanel* params = window->parameterPanel();
         params->setSelectedLayer(ParameterPanel::kAllLayers);
+        params->setAllLayersEdit(ParameterPanel::AllLayersEdit::Set);
         auto* oSpin = params->findChild<QDoubleSpinBox*>(QStringLiteral("minActivatedSpin"));
         QVERIFY(oSpin);
         oSpin->setValue(200.0);

@@ -576,7 +576,7 @@ void TestCli::commandHelp_data()
     QTest::newRow("layers") << u"layers"_s << model + QStringList{u"--json"_s};
     QTest::newRow("fit") << u"fit"_s
                          << model + QStringList{u"--data"_s, u"--layer"_s, u"--samples"_s, u"--seed"_s, u"--holdout"_s,
-                                                u"--holdout-data"_s, u"--shard"_s, u"-o, --output"_s};
+                                                u"--holdout-data"_s, u"--cache"_s, u"--shard"_s, u"-o, --output"_s};
     QTest::newRow("score") << u"score"_s << model + QStringList{u"--profile"_s, u"--data"_s, u"--layer"_s, u"--shard"_s,
                                                                 u"-o, --output"_s};
     QTest::newRow("eval") << u"eval"_s
@@ -590,7 +590,7 @@ void TestCli::commandHelp_data()
                                                  u"--write-model"_s, u"--json"_s};
     QTest::newRow("bench") << u"bench"_s
                            << model + QStringList{u"--data"_s, u"--layer"_s, u"--samples"_s, u"--image"_s, u"--rounds"_s,
-                                                  u"--rebin-sizes"_s, u"--json"_s};
+                                                  u"--rebin-sizes"_s, u"--find-max-batch"_s, u"--json"_s};
 }
 
 void TestCli::commandHelp()

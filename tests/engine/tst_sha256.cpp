@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QTemporaryDir>
 
+#include <algorithm>
 #include <string>
 
 using nac::engine::Error;
@@ -28,6 +29,7 @@ private Q_SLOTS:
     void vectors();
     void millionA();
     void fileMatchesMemory();
+    void streamInPiecesMatchesWhole();
     void missingFile();
     void extensionsMatchPortable();
     void cleanup() { nac::engine::setSha256PortableOnly(false); }
@@ -124,6 +126,24 @@ void TestSha256::extensionsMatchPortable() {
             QVERIFY2(digest.size() == 64, qPrintable(QString("length %1 offset %2: %3").arg(length).arg(offset).arg(QString::fromStdString(digest))));
         }
     }
+}
+
+// Profiles are hashed while they are streamed: any split into pieces (empty ones, pieces that
+// end inside a 64-byte block, pieces spanning many blocks) gives the digest of the whole.
+void TestSha256::streamInPiecesMatchesWhole() {
+    QByteArray message(300000, '\0');
+    for (int i = 0; i < message.size(); ++i)
+        message[i] = char((i * 131 + i / 7) & 0xFF);
+    const std::string whole = nac::engine::sha256Hex(message.constData(), static_cast<std::size_t>(message.size()));
+    for (int piece : {1, 7, 63, 64, 65, 1000, 65536, 300000}) {
+        nac::engine::Sha256Stream stream;
+        stream.update(message.constData(), 0);
+        for (int at = 0; at < message.size(); at += piece)
+            stream.update(message.constData() + at, static_cast<std::size_t>(std::min(piece, int(message.size()) - at)));
+        QCOMPARE(stream.hexDigest(), whole);
+    }
+    nac::engine::Sha256Stream empty;
+    QCOMPARE(empty.hexDigest(), std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
 }
 
 QTEST_APPLESS_MAIN(TestSha256)

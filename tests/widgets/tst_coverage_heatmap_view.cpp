@@ -35,6 +35,7 @@ private Q_SLOTS:
     void colourComboEmitsModeChange();
     void labelsNameTheNacTerms();
     void singleNeuronLayer();
+    void emptyStatePromptsAFit();
 };
 
 void TestCoverageHeatmapView::rowsShowTheBinOfTheirCentre_data()
@@ -310,6 +311,24 @@ void TestCoverageHeatmapView::singleNeuronLayer()
     const int row = view.heatmapData().rowOfState(0.3);
     QCOMPARE(view.heatmapData().valueAt(0, row), double(coverage.phiAt(view.heatmapData().rowBin[std::size_t(row)], 0)));
     QVERIFY(!view.grab().isNull());
+}
+
+void TestCoverageHeatmapView::emptyStatePromptsAFit()
+{
+    CoverageHeatmapView view;
+    QCOMPARE(view.titleText(), QStringLiteral("Fit to see coverage"));
+    QVERIFY2(view.noteText().contains(QStringLiteral("Fit (F5)")), qPrintable(view.noteText()));
+    // With a layer, the parameters go on a second line of their own (one long line was clipped
+    // over the axis rect: "α = 200" read "α = 20").
+    auto coverage = makeCoverage(BinScheme::Reference, 50, 3, 200.0, distinctCount);
+    coverage.params.alpha = 200.0;
+    view.setLayer(QStringLiteral("layer2"), coverage);
+    view.setColourMode(CoverageHeatmapView::ColourMode::Count);
+    const QStringList lines = view.titleText().split(QLatin1Char('\n'));
+    QCOMPARE(lines.size(), 2);
+    QVERIFY2(lines[1].endsWith(QStringLiteral("O = 200, α = 200")), qPrintable(lines[1]));
+    view.clear();
+    QCOMPARE(view.titleText(), QStringLiteral("Fit to see coverage"));
 }
 
 QTEST_MAIN(TestCoverageHeatmapView)

@@ -5,6 +5,10 @@
 
 #include <QtTest>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 using nac::engine::BinScheme;
 using nac::widgets::NeuronHistogramView;
 
@@ -15,6 +19,7 @@ private Q_SLOTS:
     void minActivatedLine_data();
     void minActivatedLine();
     void droppedStatesBecomeLines();
+    void selectedImageStandsOutAndCountIsRight();
     void hoverTextNamesBinCountAndPhi();
     void clearEmptiesTheView();
 };
@@ -75,6 +80,30 @@ void TestNeuronHistogramView::droppedStatesBecomeLines()
     view.setDroppedStates({0.6f});
     QCOMPARE(view.droppedStateLinePositions(), std::vector<double>{double(0.6f)});
     QCOMPARE(view.bars().size(), std::size_t(4));
+}
+
+void TestNeuronHistogramView::selectedImageStandsOutAndCountIsRight()
+{
+    // 500 dropped images: the label counts all of them, at most 200 faded ticks are drawn, and the
+    // selected image gets its own line.
+    NeuronHistogramView view;
+    std::vector<float> states;
+    for (int i = 0; i < 500; ++i)
+        states.push_back(float(i) / 500.0f);
+    states.push_back(std::numeric_limits<float>::quiet_NaN());
+    view.setNeuron(QStringLiteral("layer4"), 7, {0.0, 0.25, 0.5, 0.75, 1.01}, {10, 20, 30, 40}, 5.0, states);
+    QCOMPARE(view.droppedStateLinePositions().size(), std::size_t(200));
+    QVERIFY2(view.droppedLabel().contains(QStringLiteral("500 dropped images")), qPrintable(view.droppedLabel()));
+    QVERIFY(std::isnan(view.selectedStateLinePosition()));
+    view.setSelectedDropped(250, QStringLiteral("shoe.png"));
+    QCOMPARE(view.selectedStateLinePosition(), double(states[250]));
+    QVERIFY2(view.droppedLabel().contains(QStringLiteral("shoe.png")), qPrintable(view.droppedLabel()));
+    QVERIFY2(view.droppedLabel().contains(QStringLiteral("499 other")), qPrintable(view.droppedLabel()));
+    const std::vector<double> ticks = view.droppedStateLinePositions();
+    QVERIFY(std::find(ticks.begin(), ticks.end(), double(states[250])) == ticks.end());
+    // An unscored selection (NaN state) draws no line.
+    view.setSelectedDropped(500);
+    QVERIFY(std::isnan(view.selectedStateLinePosition()));
 }
 
 void TestNeuronHistogramView::hoverTextNamesBinCountAndPhi()

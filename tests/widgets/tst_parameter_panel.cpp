@@ -67,6 +67,10 @@ private Q_SLOTS:
     void applyField_data();
     void applyField();
     void resetRestoresDefaults();
+    void allLayersScalesEachLayersOwnValue();
+    void allLayersScalingDoesNotDrift();
+    void undoAndRedo();
+    void resetOffersProfileValues();
 };
 
 void TestParameterPanel::settersDoNotEmit()
@@ -219,6 +223,7 @@ void TestParameterPanel::allLayersEmitsMinusOneAndKeepsOtherFields()
 {
     ParameterPanel panel;
     panel.setLayers(kLayers, cifarDefaults(), cifarDefaults());
+    panel.setAllLayersEdit(ParameterPanel::AllLayersEdit::Set);  // explicit: one value for every layer
     auto* layerCombo = child<QComboBox>(panel, "layerCombo");
     layerCombo->setCurrentIndex(1);
     layerCombo->setCurrentIndex(0);  // back to "All layers"
@@ -283,6 +288,125 @@ void TestParameterPanel::resetRestoresDefaults()
     QCOMPARE(changed.count(), 0);
     QCOMPARE(panel.shownParams(), params(500, 100, 1000));
     QCOMPARE(panel.layerParams()[1], params(500, 100, 1000));
+}
+
+// The defect: tuned M of 500 on a layer became 52 when "All layers" showed the first layer's 50
+// and the user stepped it to 52. By default an "All layers" edit scales each layer's own value.
+void TestParameterPanel::allLayersScalesEachLayersOwnValue()
+{
+    ParameterPanel panel;
+    panel.setLayers(kLayers, cifarDefaults(), cifarDefaults());
+    panel.setSelectedLayer(ParameterPanel::kAllLayers);
+    QCOMPARE(panel.allLayersEdit(), ParameterPanel::AllLayersEdit::Scale);
+    QVERIFY(!child<QComboBox>(panel, "allLayersModeCombo")->isHidden());
+    QSignalSpy changed(&panel, &ParameterPanel::paramsChanged);
+    child<QSpinBox>(panel, "binEdgeCountSpin")->setValue(52);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.at(0).at(0).toInt(), ParameterPanel::kAllLayers);
+    QCOMPARE(panel.layerParams()[0], params(52, 50, 100));
+    QCOMPARE(panel.layerParams()[1], params(520, 100, 1000));
+    QCOMPARE(panel.layerParams()[2], params(52, 5, 0.001));
+    // The per-layer values are listed under the controls.
+    auto* perLayer = child<QLabel>(panel, "perLayerLabel");
+    QVERIFY(!perLayer->isHidden());
+    QVERIFY2(perLayer->text().contains(QStringLiteral("520")), qPrintable(perLayer->text()));
+    // O doubled on the first layer doubles every layer's O; alpha likewise.
+    child<QDoubleSpinBox>(panel, "minActivatedSpin")->setValue(100.0);
+    QCOMPARE(panel.layerParams()[0].minActivated, 100.0);
+    QCOMPARE(panel.layerParams()[1].minActivated, 200.0);
+    QCOMPARE(panel.layerParams()[2].minActivated, 10.0);
+    child<QDoubleSpinBox>(panel, "alphaSpin")->setValue(10.0);
+    QCOMPARE(panel.layerParams()[0].alpha, 10.0);
+    QCOMPARE(panel.layerParams()[1].alpha, 100.0);
+    QCOMPARE(panel.layerParams()[2].alpha, 0.0001);
+    // M of the other layers did not move with O and alpha.
+    QCOMPARE(panel.layerParams()[1].binEdgeCount, 520);
+    // A single layer shows no mode and no list.
+    panel.setSelectedLayer(1);
+    QVERIFY(child<QComboBox>(panel, "allLayersModeCombo")->isHidden());
+    QVERIFY(perLayer->isHidden());
+    // Scaled M stays even for the reference bins and inside [4, 1000].
+    QCOMPARE(ParameterPanel::scaleField(params(500, 1, 1), 52.0 / 50.0, Field::BinEdgeCount).binEdgeCount, 520);
+    QCOMPARE(ParameterPanel::scaleField(params(50, 1, 1), 51.0 / 50.0, Field::BinEdgeCount).binEdgeCount, 52);
+    QCOMPARE(ParameterPanel::scaleField(params(51, 1, 1, BinScheme::Linear), 1.0, Field::BinEdgeCount).binEdgeCount, 51);
+    QCOMPARE(ParameterPanel::scaleField(params(800, 1, 1), 2.0, Field::BinEdgeCount).binEdgeCount, 1000);
+    QCOMPARE(ParameterPanel::scaleField(params(6, 1, 1), 0.1, Field::BinEdgeCount).binEdgeCount, 4);
+}
+
+void TestParameterPanel::allLayersScalingDoesNotDrift()
+{
+    ParameterPanel panel;
+    panel.setLayers(kLayers, cifarDefaults(), cifarDefaults());
+    panel.setSelectedLayer(ParameterPanel::kAllLayers);
+    auto* spin = child<QSpinBox>(panel, "binEdgeCountSpin");
+    for (int m = 52; m <= 70; m += 2)
+        spin->setValue(m);  // ten steps, each rounded
+    QCOMPARE(panel.layerParams()[1].binEdgeCount, 700);
+    for (int m = 68; m >= 50; m -= 2)
+        spin->setValue(m);
+    QCOMPARE(panel.layerParams(), cifarDefaults());
+}
+
+void TestParameterPanel::undoAndRedo()
+{
+    ParameterPanel panel;
+    panel.setLayers(kLayers, cifarDefaults(), cifarDefaults());
+    QVERIFY(!panel.canUndo());
+    panel.setSelectedLayer(1);
+    QSignalSpy restored(&panel, &ParameterPanel::paramsRestored);
+    QSignalSpy state(&panel, &ParameterPanel::undoStateChanged);
+    child<QDoubleSpinBox>(panel, "minActivatedSpin")->setValue(7.0);
+    QVERIFY(panel.canUndo());
+    QCOMPARE(state.last().at(0).toBool(), true);
+    panel.setSelectedLayer(0);
+    child<QSpinBox>(panel, "binEdgeCountSpin")->setValue(80);
+    const std::vector<LayerParams> edited = panel.layerParams();
+    panel.undo();  // M of layer 0
+    QCOMPARE(restored.count(), 1);
+    QCOMPARE(panel.layerParams()[0], params(50, 50, 100));
+    QCOMPARE(panel.layerParams()[1].minActivated, 7.0);
+    QCOMPARE(panel.shownParams(), params(50, 50, 100));  // the controls follow
+    panel.undo();  // O of layer 1
+    QCOMPARE(panel.layerParams(), cifarDefaults());
+    QVERIFY(!panel.canUndo());
+    panel.undo();  // nothing left: no signal
+    QCOMPARE(restored.count(), 2);
+    panel.redo();
+    panel.redo();
+    QCOMPARE(panel.layerParams(), edited);
+    QVERIFY(!panel.canRedo());
+    // A new edit after an undo drops the redo steps.
+    panel.undo();
+    child<QDoubleSpinBox>(panel, "alphaSpin")->setValue(3.0);
+    QVERIFY(!panel.canRedo());
+    // A slider drag (many edits of one field within a second) is one step.
+    panel.setSelectedLayer(2);
+    const std::vector<LayerParams> beforeDrag = panel.layerParams();
+    auto* slider = child<QSlider>(panel, "minActivatedSlider");
+    for (int position = 100; position <= 600; position += 50)
+        slider->setValue(position);
+    panel.undo();
+    QCOMPARE(panel.layerParams(), beforeDrag);
+}
+
+void TestParameterPanel::resetOffersProfileValues()
+{
+    ParameterPanel panel;
+    std::vector<LayerParams> tuned = {params(100, 20, 50), params(400, 90, 3000), params(50, 2, 0.01)};
+    panel.setLayers(kLayers, tuned, cifarDefaults());
+    auto* profileButton = child<QPushButton>(panel, "resetProfileButton");
+    QVERIFY(!profileButton->isEnabled());  // no profile values given yet
+    panel.setProfileParams(tuned);
+    QVERIFY(profileButton->isEnabled());
+    panel.setSelectedLayer(ParameterPanel::kAllLayers);
+    QSignalSpy reset(&panel, &ParameterPanel::resetRequested);
+    QTest::mouseClick(child<QPushButton>(panel, "resetButton"), Qt::LeftButton);
+    QCOMPARE(panel.layerParams(), cifarDefaults());
+    QTest::mouseClick(profileButton, Qt::LeftButton);
+    QCOMPARE(panel.layerParams(), tuned);
+    QCOMPARE(reset.count(), 2);
+    panel.undo();
+    QCOMPARE(panel.layerParams(), cifarDefaults());
 }
 
 QTEST_MAIN(TestParameterPanel)

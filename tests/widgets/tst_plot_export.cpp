@@ -7,6 +7,8 @@
 
 #include "widget_test_data.h"
 
+#include <QImage>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -53,6 +55,7 @@ private Q_SLOTS:
     void badPathsFailWithAMessage_data();
     void badPathsFailWithAMessage();
     void failedExportKeepsTheOldFile();
+    void sizeFollowsTheWidgetTimesTheScale();
 };
 
 void TestPlotExport::formatFromExtension_data()
@@ -146,6 +149,43 @@ void TestPlotExport::failedExportKeepsTheOldFile()
     QVERIFY(!view.exportPlot(path));
     QVERIFY(old.open(QIODevice::ReadOnly));
     QCOMPARE(old.readAll(), QByteArray("old contents"));
+}
+
+// The defect: every PNG was 640 x 400 whatever the window. Now: the plot's size on screen times
+// the scale, and a PDF page of that size (at 96 dpi) drawn at 300 dpi.
+void TestPlotExport::sizeFollowsTheWidgetTimesTheScale()
+{
+    RocView view;
+    view.resize(900, 560);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    const QSize onScreen = view.plotWidget()->size();
+    QVERIFY(onScreen.width() > 640);
+    QTemporaryDir folder;
+    QVERIFY(folder.isValid());
+    for (double scale : {1.0, 2.0, 3.0}) {
+        const QString path = folder.filePath(QStringLiteral("roc-%1.png").arg(scale));
+        QString error;
+        QVERIFY2(view.exportPlot(path, &error, scale), qPrintable(error));
+        const QImage image(path);
+        QCOMPARE(image.size(), onScreen * scale);
+        QCOMPARE(image.dotsPerMeterX(), int(std::lround(96.0 * scale / 0.0254)));
+    }
+    QCOMPARE(QImage(folder.filePath(QStringLiteral("roc-2.png"))).size(), QSize(onScreen * 2));  // the app's default
+    QString error;
+    QVERIFY(!view.exportPlot(folder.filePath(QStringLiteral("bad.png")), &error, 0.0));
+    QVERIFY2(error.contains(QStringLiteral("scale")), qPrintable(error));
+
+    const QString pdf = folder.filePath(QStringLiteral("roc.pdf"));
+    QVERIFY2(view.exportPlot(pdf, &error), qPrintable(error));
+    QFile file(pdf);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray bytes = file.readAll();
+    const QRegularExpressionMatch box =
+        QRegularExpression(QStringLiteral("/MediaBox \\[0 0 ([0-9.]+) ([0-9.]+)\\]")).match(QString::fromLatin1(bytes));
+    QVERIFY2(box.hasMatch(), bytes.left(400).constData());
+    QVERIFY(std::abs(box.captured(1).toDouble() - onScreen.width() * 0.75) < 1.0);
+    QVERIFY(std::abs(box.captured(2).toDouble() - onScreen.height() * 0.75) < 1.0);
 }
 
 QTEST_MAIN(TestPlotExport)

@@ -1,6 +1,8 @@
 // Tests of ScoreDistributionView: per-set fractions, kept/flagged fractions, threshold signal from the mouse only.
 #include "widgets/score_distribution_view.h"
 
+#include <QApplication>
+#include <QMouseEvent>
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -22,6 +24,9 @@ private Q_SLOTS:
     void markerShowsOneScore();
     void pressingMovesTheThresholdAndEmits();
     void draggingEmitsAsItMoves();
+    void axisZoomsToTheData();
+    void labelsStayInsideThePlot();
+    void rightDragPansAndKeepsTheRange();
 };
 
 void TestScoreDistributionView::histogramsAreFractionsOfEachSet()
@@ -108,6 +113,71 @@ void TestScoreDistributionView::draggingEmitsAsItMoves()
     QVERIFY(changed.count() >= 2);
     QVERIFY(std::abs(changed.first().at(0).toDouble() - 0.2) <= onePixel);
     QVERIFY(std::abs(changed.last().at(0).toDouble() - 0.6) <= onePixel);
+}
+
+void TestScoreDistributionView::axisZoomsToTheData()
+{
+    // The demo's scores sit in 0.40-0.56: the axis shows that span, not 0..1, and the bins cover it.
+    ScoreDistributionView view;
+    view.setBinCount(40);
+    view.setIndScores({0.47, 0.50, 0.52, 0.56});
+    view.setOodScores({0.40, 0.43, 0.45});
+    view.setThreshold(0.48);
+    QVERIFY2(view.shownLower() > 0.38 && view.shownLower() < 0.40, qPrintable(QString::number(view.shownLower())));
+    QVERIFY2(view.shownUpper() > 0.56 && view.shownUpper() < 0.58, qPrintable(QString::number(view.shownUpper())));
+    const auto& d = view.distribution();
+    QVERIFY(d.edges.front() <= 0.40 && d.edges.back() >= 0.56);
+    QVERIFY(d.edges.back() - d.edges.front() < 0.2);
+    // Every score lands in a bin of its own value.
+    int nonEmpty = 0;
+    for (double f : d.indFractions)
+        nonEmpty += f > 0 ? 1 : 0;
+    QCOMPARE(nonEmpty, 4);
+    // A selected image outside the data widens the axis to show it.
+    view.setMarker(0.30, QStringLiteral("far.png"));
+    QVERIFY(view.shownLower() <= 0.30);
+}
+
+void TestScoreDistributionView::labelsStayInsideThePlot()
+{
+    ScoreDistributionView view;
+    view.resize(520, 300);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setIndScores({0.40, 0.45, 0.50, 0.55, 0.56});
+    view.setOodScores({0.41, 0.42});
+    // Threshold and marker at both ends of the data: their labels turn inwards.
+    view.setThreshold(0.555);
+    view.setMarker(0.402, QStringLiteral("a-long-file-name-of-the-selected-image.png"));
+    QVERIFY(view.thresholdLabelInside());
+    QVERIFY(view.markerLabelInside());
+    view.setThreshold(0.401);
+    view.setMarker(0.559, QStringLiteral("a-long-file-name-of-the-selected-image.png"));
+    QVERIFY(view.thresholdLabelInside());
+    QVERIFY(view.markerLabelInside());
+}
+
+void TestScoreDistributionView::rightDragPansAndKeepsTheRange()
+{
+    ScoreDistributionView view;
+    view.resize(700, 400);
+    view.setIndScores({0.40, 0.50, 0.60});
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QSignalSpy changed(&view, &ScoreDistributionView::thresholdChanged);
+    const double lower = view.shownLower();
+    const double upper = view.shownUpper();
+    QTest::mousePress(view.plotWidget(), Qt::RightButton, Qt::NoModifier, view.pixelForScore(0.55, 0.01));
+    QMouseEvent move(QEvent::MouseMove, QPointF(view.pixelForScore(0.45, 0.01)), view.plotWidget()->mapToGlobal(QPointF(view.pixelForScore(0.45, 0.01))),
+                     Qt::NoButton, Qt::RightButton, Qt::NoModifier);
+    QApplication::sendEvent(view.plotWidget(), &move);
+    QTest::mouseRelease(view.plotWidget(), Qt::RightButton, Qt::NoModifier, view.pixelForScore(0.45, 0.01));
+    QCOMPARE(changed.count(), 0);  // panning does not move the threshold
+    QVERIFY(std::abs((view.shownLower() - lower) - 0.1) < 0.01);
+    QVERIFY(std::abs((view.shownUpper() - upper) - 0.1) < 0.01);
+    // New scores keep the user's range.
+    view.setIndScores({0.40, 0.50, 0.60, 0.61});
+    QVERIFY(std::abs((view.shownLower() - lower) - 0.1) < 0.01);
 }
 
 QTEST_MAIN(TestScoreDistributionView)

@@ -58,6 +58,9 @@ private Q_SLOTS:
     void updateScoresGoesBySampleIndex();
     void selectionEmitsTheAddedRowNumber();
     void showsPredictionAndBars();
+    void failedRowSaysWhyInTheVerdict();
+    void layerReferenceMarksFlaggingLayers();
+    void rocRoleTogglesAndDeleteRemoves();
     void exportCsvWritesEveryRow();
     void exportCsvToABadPathFails();
 };
@@ -144,6 +147,64 @@ void TestScoreListView::showsPredictionAndBars()
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
     QVERIFY(!view.grab().isNull());
+}
+
+void TestScoreListView::failedRowSaysWhyInTheVerdict()
+{
+    ScoreListView view;
+    fill(view);
+    view.setThreshold(0.5);
+    const QString verdict = view.model()->index(2, ScoreListModel::VerdictColumn).data().toString();
+    QVERIFY2(verdict.contains(QStringLiteral("unknown file format")), qPrintable(verdict));
+    QCOMPARE(view.verdictText(2), QString());  // no InD/OOD verdict for it
+    QVERIFY(!view.model()->index(2, ScoreListModel::RocRoleColumn).data(Qt::CheckStateRole).isValid());
+}
+
+void TestScoreListView::layerReferenceMarksFlaggingLayers()
+{
+    ScoreListView view;
+    fill(view);
+    ScoreListModel* model = view.model();
+    QVERIFY(model->index(1, ScoreListModel::LayersColumn).data(ScoreListModel::kLayerReferenceRole).value<QList<double>>().isEmpty());
+    view.setLayerReference({0.6, 0.2});
+    QCOMPARE(model->index(1, ScoreListModel::LayersColumn).data(ScoreListModel::kLayerReferenceRole).value<QList<double>>(),
+             (QList<double>{0.6, 0.2}));
+    // "cat" scores 0.5 in avgpool (below its 0.6 reference) and 0.3 in layer3 (above 0.2): avgpool flags it.
+    const QString tip = model->index(1, ScoreListModel::LayersColumn).data(Qt::ToolTipRole).toString();
+    const QStringList lines = tip.split(QLatin1Char('\n'));
+    QCOMPARE(lines.size(), 3);
+    QVERIFY2(lines[1].startsWith(QStringLiteral("avgpool")) && lines[1].contains(QStringLiteral("below")), qPrintable(tip));
+    QVERIFY2(!lines[2].contains(QStringLiteral("below")), qPrintable(tip));
+    view.resize(800, 300);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QVERIFY(!view.grab().isNull());
+}
+
+void TestScoreListView::rocRoleTogglesAndDeleteRemoves()
+{
+    ScoreListView view;
+    fill(view);
+    QSignalSpy roles(&view, &ScoreListView::rocRolesChanged);
+    QSignalSpy removed(&view, &ScoreListView::rowRemoved);
+    ScoreListModel* model = view.model();
+    QCOMPARE(model->index(0, ScoreListModel::RocRoleColumn).data().toString(), QStringLiteral("OOD"));
+    QVERIFY(model->flags(model->index(0, ScoreListModel::RocRoleColumn)) & Qt::ItemIsUserCheckable);
+    QVERIFY(model->setData(model->index(0, ScoreListModel::RocRoleColumn), Qt::Checked, Qt::CheckStateRole));
+    QVERIFY(view.row(0).countsAsInd);
+    QCOMPARE(model->index(0, ScoreListModel::RocRoleColumn).data().toString(), QStringLiteral("InD"));
+    QCOMPARE(roles.count(), 1);
+    // Delete removes the selected row.
+    view.resize(800, 300);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setCurrentRow(1);
+    view.tableView()->setFocus();
+    QTest::keyClick(view.tableView(), Qt::Key_Delete);
+    QCOMPARE(removed.count(), 1);
+    QCOMPARE(removed.last().at(0).toInt(), 1);
+    QCOMPARE(view.rowCount(), 2);
+    QCOMPARE(view.row(1).name, QStringLiteral("notes.txt"));
 }
 
 void TestScoreListView::exportCsvWritesEveryRow()

@@ -6,6 +6,7 @@
 
 #include "engine/atomic_file.h"
 #include "engine/coverage_profile.h"
+#include "engine/cuda_info.h"
 #include "engine/data/data_source.h"
 #include "engine/error.h"
 #include "engine/fitter.h"
@@ -16,13 +17,13 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <random>
-#include <sstream>
 #include <thread>
 
 namespace nac::app {
@@ -97,42 +98,177 @@ SampleSet syntheticSamples(const std::vector<LayerInfo>& layers, std::size_t cou
     return s;
 }
 
-constexpr long long kMaxRebinSize = 200000;
-
-// --rebin-sizes N,N,...: the numbers of synthetic fit samples the re-binning is timed on.
-std::vector<int> parseRebinSizes(const std::string& text)
+// Resident bytes of a fitted profile's cache per fit image, for both --cache modes, and what they
+// come to for an ImageNet-sized fit (1.28M images) of a 2048-neuron layer (docs/memory.md).
+nlohmann::json reportFitCacheBytes(const CoverageProfile& exact, const std::vector<LayerParams>& params)
 {
-    std::vector<int> sizes;
-    std::stringstream list(text);
-    std::string item;
-    while (std::getline(list, item, ','))
-        if (const std::optional<long long> n = parseInteger(item); n && *n >= 1 && *n <= kMaxRebinSize)
-            sizes.push_back(int(*n));
-    return sizes;
+    constexpr double kImageNetImages = 1281167.0;
+    constexpr double kWideLayerNeurons = 2048.0;
+    constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+    const SampleSet& fit = exact.fitSamples();
+    const double images = double(fit.sampleCount());
+    std::vector<std::vector<std::uint32_t>> counts;
+    for (std::size_t l = 0; l < exact.layerCount(); ++l)
+        counts.push_back(exact.coverage(l).counts);
+    SampleSet names = fit;
+    const CoverageProfile histograms = CoverageProfile::fromCounts(exact.layers(), std::move(names), params, std::move(counts));
+    // Per image, whatever the mode: its label, source name and identity.
+    double nameBytes = 0.0;
+    for (const std::vector<std::string>* list : {&fit.sources, &fit.identities})
+        for (const std::string& text : *list)
+            nameBytes += double(sizeof(std::string) + (text.size() > 15 ? text.capacity() + 1 : 0));
+    nameBytes = nameBytes / images + double(sizeof(int));
+
+    nlohmann::json out = nlohmann::json::array();
+    double exactTotal = 0.0;
+    double histogramsTotal = 0.0;
+    std::cout << std::setprecision(1);
+    for (std::size_t l = 0; l < exact.layerCount(); ++l) {
+        const double neurons = double(exact.layers()[l].neuronCount);
+        const double bins = double(params[l].binEdgeCount - 1);
+        const double exactPerImage = double(exact.fitCacheBytes(l)) / images;
+        const double histogramsBytes = double(histograms.fitCacheBytes(l));
+        exactTotal += exactPerImage;
+        histogramsTotal += histogramsBytes;
+        // Exact: raw products and their sorted copy grow with images x neurons, plus the counts;
+        // histograms: counts and Phi grow with bins x neurons only.
+        const double histogramsProjected = histogramsBytes / (bins * neurons) * bins * kWideLayerNeurons;
+        const double exactProjected = (exactPerImage - histogramsBytes / images) / neurons * kWideLayerNeurons * kImageNetImages
+            + histogramsProjected;
+        std::cout << "cache     " << exact.layers()[l].name << ": exact " << exactPerImage << " bytes per fit image ("
+                  << exactPerImage / neurons << " per neuron), histograms " << histogramsBytes / 1024.0
+                  << " KiB in all (M=" << params[l].binEdgeCount << "); at 1.28M images x 2048 neurons: exact "
+                  << std::setprecision(2) << exactProjected / kGiB << " GiB, histograms " << histogramsProjected / (1024.0 * 1024.0)
+                  << " MiB\n" << std::setprecision(1);
+        out.push_back({{"layer", exact.layers()[l].name}, {"neurons", exact.layers()[l].neuronCount},
+                       {"exact_bytes_per_fit_image", exactPerImage}, {"histograms_bytes", histogramsBytes},
+                       {"exact_bytes_at_imagenet_2048", exactProjected}, {"histograms_bytes_at_imagenet_2048", histogramsProjected}});
+    }
+    std::cout << "cache     all layers: exact " << exactTotal << " bytes per fit image, histograms " << histogramsTotal / 1024.0
+              << " KiB in all; both also keep " << nameBytes << " bytes per fit image of names and labels ("
+              << std::size_t(images) << " fit images)\n";
+    return {{"layers", out}, {"exact_bytes_per_fit_image", exactTotal}, {"histograms_bytes", histogramsTotal},
+            {"name_bytes_per_fit_image", nameBytes}, {"fit_images", images}};
+}
+
+// --rebin-sizes 1000,10000,60000 (the default) or "none"; an empty string when text is fine,
+// otherwise the problem (for checkGiven, which puts the option's name in front).
+std::string parseRebinSizes(const std::string& text, std::vector<int>& sizes)
+{
+    sizes.clear();
+    if (text == "none")
+        return {};
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t comma = std::min(text.find(',', start), text.size());
+        const std::optional<long long> size = parseInteger(std::string_view(text).substr(start, comma - start));
+        if (!size || *size < 1 || *size > 10000000)
+            return "'" + text + "' must be 'none' or a comma-separated list of sample counts from 1 to 10000000, e.g. 1000,10000";
+        sizes.push_back(int(*size));
+        start = comma + 1;
+    }
+    return {};
 }
 
 std::string checkRebinSizes(const std::string& text)
 {
-    std::stringstream list(text);
-    std::string item;
-    std::size_t count = 0;
-    while (std::getline(list, item, ',')) {
-        const std::optional<long long> n = parseInteger(item);
-        if (!n || *n < 1 || *n > kMaxRebinSize)
-            return "'" + text + "' must be whole numbers 1.." + std::to_string(kMaxRebinSize) + " separated by commas";
-        ++count;
-    }
-    if (count == 0 || text.back() == ',')
-        return "'" + text + "' must be whole numbers 1.." + std::to_string(kMaxRebinSize) + " separated by commas";
-    return {};
+    std::vector<int> sizes;
+    return parseRebinSizes(text, sizes);
 }
+
+std::vector<int> rebinSizesOption(const Args& args)
+{
+    std::vector<int> sizes;
+    const std::string problem = parseRebinSizes(args.value("--rebin-sizes", "1000,10000,60000"), sizes);
+    if (!problem.empty())
+        throw UsageError("--rebin-sizes " + problem);
+    return sizes;
+}
+
+// "cuda:0 (NVIDIA H200, 140 GiB)" for a CUDA device the driver describes, else the device's name.
+std::string describedDevice(const Model& model)
+{
+    const std::string name = model.deviceName();
+    if (name.rfind("cuda:", 0) != 0)
+        return name;
+    const std::optional<long long> index = parseInteger(std::string_view(name).substr(5));
+    return index ? describeCudaDevice(int(*index)) : name;
+}
+
+bool isOutOfMemory(const std::string& text)
+{
+    std::string lower = text;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return lower.find("out of memory") != std::string::npos;
+}
+
+struct MaxBatch {
+    int largestFitting = 0;          // 0: not even the first batch fitted
+    double imagesPerSecond = 0.0;    // one forward + gradient + NAC pass at that batch
+    int smallestFailing = 0;         // 0: none failed up to the cap
+    std::string failure;             // why smallestFailing failed (out of memory, or another error)
+};
+
+// The largest batch one forward + gradient + NAC pass runs with: batches double from `first` up to
+// `cap` until one runs out of memory, then a few halving steps narrow the gap. Prints each try as
+// it goes, so that a run stopped by a time limit still shows what it found. A batch that fails
+// otherwise (a kernel's size limit, say) counts as not running, with its message printed; only
+// a failure of the first batch is thrown, since then nothing was measured.
+MaxBatch findMaxBatch(Model& model, const Dataset& data, const RunOptions& base, int first, int cap)
+{
+    MaxBatch found;
+    auto fits = [&](int batch) {
+        std::vector<std::size_t> indices(static_cast<std::size_t>(batch));
+        for (std::size_t i = 0; i < indices.size(); ++i)
+            indices[i] = i % data.size();
+        RunOptions run = base;
+        run.batchSize = batch;
+        try {
+            const auto start = Clock::now();
+            const SampleSet states = computeSampleSet(model, data, indices, run);
+            const double rate = double(batch) / secondsSince(start);
+            std::cout << "max-batch batch " << batch << ": fits, " << std::fixed << std::setprecision(1) << rate
+                      << std::defaultfloat << " images/s" << std::endl;
+            if (batch > found.largestFitting) {
+                found.largestFitting = batch;
+                found.imagesPerSecond = rate;
+            }
+            return true;
+        } catch (const std::bad_alloc&) {
+            found.failure = "out of memory (std::bad_alloc)";
+        } catch (const std::exception& e) {
+            if (!isOutOfMemory(e.what()) && found.largestFitting == 0)
+                throw;
+            found.failure = e.what();
+        }
+        std::cout << "max-batch batch " << batch << ": "
+                  << (isOutOfMemory(found.failure) ? std::string("out of memory") : "fails: " + found.failure) << std::endl;
+        if (found.smallestFailing == 0 || batch < found.smallestFailing)
+            found.smallestFailing = batch;
+        return false;
+    };
+    int batch = std::min(first, cap);
+    while (fits(batch) && batch < cap)
+        batch = batch > cap / 2 ? cap : batch * 2;
+    // Narrow [largest fitting, smallest failing) to within an eighth of the fitting size.
+    while (found.largestFitting > 0 && found.smallestFailing > found.largestFitting + std::max(1, found.largestFitting / 8)) {
+        const int middle = found.largestFitting + (found.smallestFailing - found.largestFitting) / 2;
+        fits(middle);
+    }
+    return found;
+}
+
 
 int runBench(const Args& args)
 {
+    // --find-max-batch CAP: only the largest batch that fits, up to CAP.
+    const int maxBatchCap = args.has("--find-max-batch") ? args.intValue("--find-max-batch", 0) : 0;
+    const std::vector<int> sizes = rebinSizesOption(args);
     auto model = loadModel(args, args.required("--model"));
     const LayerChoice layers = chooseLayers(args, model->metadata());
+    const std::vector<std::string>& layerNames = layers.names;
     const std::vector<LayerParams>& params = layers.params;
-    model->setTappedLayers(layers.names);
+    model->setTappedLayers(layerNames);
     const InputSpec spec = model->inputSpec();
     const int samples = args.intValue("--samples", 1024);
     const int rounds = args.intValue("--rounds", 3);
@@ -152,7 +288,7 @@ int runBench(const Args& args)
 
     const int batch = effectiveBatchSize(*model, run, indices.size());
     std::cout << "model     " << model->path() << " (" << (model->graphMode() == Model::GraphMode::Frozen ? "frozen" : "plain")
-              << " graph, " << (model->channelsLast() ? "channels-last" : "contiguous") << ")\ndevice    " << model->deviceName() << ", " << threads << " threads, "
+              << " graph, " << (model->channelsLast() ? "channels-last" : "contiguous") << ")\ndevice    " << describedDevice(*model) << ", " << threads << " threads, "
               << effectiveWorkers(*model, run) << " worker(s), batch " << batch << (run.batchSize == 0 ? " (auto)" : "")
               << "\nmemory    " << std::fixed << std::setprecision(2) << double(model->bytesPerImage()) / (1024.0 * 1024.0)
               << " MiB per image for the forward and gradient call (allocator peaks, batches of 2 and 6), "
@@ -160,6 +296,33 @@ int runBench(const Args& args)
     for (const LayerInfo& l : model->tappedLayers())
         std::cout << " " << l.name << "(" << l.neuronCount << ")";
     std::cout << "\ndata      " << data.description() << ", " << samples << " images\n";
+
+    if (maxBatchCap > 0) {
+        // The search alone: it allocates up to the device's limit, which would skew the timings.
+        std::cout << std::flush;
+        const MaxBatch found = findMaxBatch(*model, data, run, std::min(batch, maxBatchCap), maxBatchCap);
+        std::cout << std::fixed << std::setprecision(1);
+        if (found.largestFitting == 0)
+            std::cout << "max batch none: batch " << found.smallestFailing << " already runs out of memory\n";
+        else
+            std::cout << "max batch " << found.largestFitting << " images per forward + gradient call ("
+                      << found.imagesPerSecond << " images/s at that batch); "
+                      << (found.smallestFailing > 0 ? "batch " + std::to_string(found.smallestFailing) + " fails ("
+                                                          + (isOutOfMemory(found.failure) ? std::string("out of memory") : found.failure) + ")"
+                                                    : "no larger batch tried (cap " + std::to_string(maxBatchCap) + ")")
+                      << "\n";
+        if (args.has("--json")) {
+            const nlohmann::json out{{"model", model->path()},
+                                     {"device", model->deviceName()},
+                                     {"max_batch", found.largestFitting},
+                                     {"max_batch_images_per_second", found.imagesPerSecond},
+                                     {"smallest_failing_batch", found.smallestFailing},
+                                     {"cap", maxBatchCap},
+                                     {"failure", found.failure}};
+            writeFileAtomically(args.value("--json"), out.dump(2) + "\n", "JSON report");
+        }
+        return 0;
+    }
 
     // Warm-up: the graph executor profiles and optimises during the first runs.
     {
@@ -195,6 +358,7 @@ int runBench(const Args& args)
     const CoverageProfile profile(model->tappedLayers(), fromSource, params);
     const double endToEnd = double(sourceIndices.size()) / secondsSince(fitStart);
     std::cout << std::setprecision(1) << "fit+data  " << endToEnd << " images/s including decoding " << source->description() << "\n";
+    const nlohmann::json cacheJson = reportFitCacheBytes(profile, params);
 
     // One image scored end to end: open the file, decode, forward + gradient, score.
     const std::string imageSpec = args.value("--image", "noise:gaussian:1");
@@ -215,7 +379,6 @@ int runBench(const Args& args)
 
     // Re-binning cached raw products: a change of alpha or M re-bins, a change of O only redoes Phi.
     nlohmann::json rebinJson = nlohmann::json::array();
-    const std::vector<int> sizes = parseRebinSizes(args.value("--rebin-sizes", "1000,10000,60000"));
     for (int size : sizes) {
         const SampleSet synthetic = syntheticSamples(model->tappedLayers(), std::size_t(size), 7);
         auto start = Clock::now();
@@ -263,10 +426,11 @@ int runBench(const Args& args)
                            {"fit_with_decoding_images_per_second", endToEnd},
                            {"score_one_image_ms", median(latencies)},
                            {"rebin", rebinJson},
+                           {"fit_cache", cacheJson},
                            {"peak_resident_mib", peak}};
         writeFileAtomically(args.value("--json"), out.dump(2) + "\n", "JSON report");
     }
-    return kExitOk;
+    return 0;
 }
 
 }  // namespace
@@ -274,9 +438,9 @@ int runBench(const Args& args)
 void addBenchCommand(CLI::App& nac)
 {
     CLI::App& command = addCommand(
-        nac, {"bench", "measure throughput, NAC's overhead, latency and re-binning time",
+        nac, {"bench", "measure throughput, NAC's overhead, latency, re-binning time and cache bytes",
               "  nac bench  --model M.pt [--data D] [--samples N] [--layer ...] [--image FILE] [--rounds R] [--json FILE]\n"
-              "             [--rebin-sizes N,N,...]",
+              "             [--rebin-sizes N,N,...|none] [--find-max-batch CAP (only: the largest batch that fits, up to CAP)]",
               runBench});
     addModelOptions(command);
     addValue(command, "--data", "D", "the images to time (decoded once, beforehand; default: uniform noise)");
@@ -284,8 +448,10 @@ void addBenchCommand(CLI::App& nac)
     addValue(command, "--samples", "N", "images per timed pass, 1..10000000 (default 1024)", wholeNumber(1, 10000000));
     addValue(command, "--image", "FILE", "the image whose single-image scoring latency is timed (default: Gaussian noise)");
     addValue(command, "--rounds", "R", "timed rounds, 1..100; the median is reported (default 3)", wholeNumber(1, 100));
-    addValue(command, "--rebin-sizes", "N,N,...",
-             "synthetic fit-sample counts the re-binning is timed on (default 1000,10000,60000)", checkRebinSizes);
+    addValue(command, "--rebin-sizes", "N,N,...|none",
+             "synthetic fit-sample counts the re-binning is timed on (default 1000,10000,60000; none: skip)", checkRebinSizes);
+    addValue(command, "--find-max-batch", "CAP", "only find the largest batch that fits in memory, up to CAP (1..16777216)",
+             wholeNumber(1, 16777216));
     addValue(command, "--json", "FILE", "also write the figures as JSON");
     addQuiet(command);
 }

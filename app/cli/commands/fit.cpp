@@ -17,6 +17,7 @@ int runFit(const Args& args)
 {
     const std::string output = args.required("--output");
     const std::optional<Shard> shard = shardOption(args);
+    const std::optional<FitCache> cache = parseFitCache(args.value("--cache", "exact"));  // checked with the options
     auto model = loadModel(args, args.required("--model"));
     stage("model loaded");
     const LayerChoice layers = chooseLayers(args, model->metadata());
@@ -48,7 +49,7 @@ int runFit(const Args& args)
     stage("data opened");
     ProgressPrinter printer(args.flag("--quiet"));
     CoverageProfile profile = fitProfile(*model, *dataset, plan.fitIndices, heldoutData ? std::vector<std::size_t>() : plan.heldoutIndices,
-                                         layers.params, runOptions(args, printer));
+                                         layers.params, runOptions(args, printer), *cache);
     if (heldoutData && !plan.heldoutIndices.empty()) {
         RunOptions options = runOptions(args, printer);
         options.stage = "held-out";
@@ -79,7 +80,7 @@ void addFitCommand(CLI::App& nac)
         nac, {"fit", "fit a coverage profile (.nacprofile) on in-distribution training images",
               "  nac fit    --model M.pt --data D [--layer NAME[:M=50,O=50,alpha=100]]... [--samples N|all]\n"
               "             [--seed S] [--holdout N] [--holdout-data D] [--batch B|auto] [--threads T] [--device DEV]\n"
-              "             [--input CxHxW] [--mean a[,b,c]] [--std a[,b,c]] [--shard K/N] -o PROFILE",
+              "             [--input CxHxW] [--mean a[,b,c]] [--std a[,b,c]] [--cache exact|histograms] [--shard K/N] -o PROFILE",
               runFit});
     addModelOptions(command);
     addValue(command, "--data", "D", "the in-distribution training images");
@@ -92,6 +93,12 @@ void addFitCommand(CLI::App& nac)
     addValue(command, "--holdout", "N", "images kept aside for the 95%-InD threshold and the sanity check of `nac eval` (default 0)",
              wholeNumber(0, 100000000));
     addValue(command, "--holdout-data", "D", "take the held-out images from this data (e.g. training images the model never saw)");
+    addValue(command, "--cache", "exact|histograms",
+             "exact (default): raw products kept, so M, alpha and the bins can change later; histograms: counts only, "
+             "memory independent of the fit size, O stays live, M, alpha and the bins are fixed (docs/memory.md)",
+             [](const std::string& text) -> std::string {
+                 return parseFitCache(text) ? std::string() : "'" + text + "' is not exact or histograms";
+             });
     addShardOption(command, "fit only block K (0..N-1) of the planned fit and held-out images; "
                             "`nac merge` of shards 0..N-1 in order equals the unsharded fit");
     addValue(command, "-o,--output", "PROFILE", "the profile to write");

@@ -1,0 +1,592 @@
+// ExplainPanel: gallery of scored images, coverage map overlay, nearest fit images, NAC's steps.
+#include "app/gui/explain_panel.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QIcon>
+#include <QLabel>
+#include <QListWidget>
+#include <QPainter>
+#include <QPixmap>
+#include <QPushButton>
+#include <QSlider>
+#include <QSplitter>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace nac::app {
+
+namespace {
+constexpr int kThumbnailPx = 56;
+constexpr int kOverlayPx = 200;
+constexpr int kNeighbourPx = 50;
+constexpr int kNeighbours = 6;
+const QString kDroppedSet = QStringLiteral("dropped");
+
+QString number(double value, int digits = 4) { return QString::number(value, 'g', digits); }
+}  // namespace
+
+ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
+{
+    // Gallery side.
+    m_sort = new QComboBox(this);
+    m_sort->setObjectName(QStringLiteral("gallerySort"));
+    m_sort->addItem(tr("Most OOD first"), int(Sort::MostOodFirst));
+    m_sort->addItem(tr("Most covered first"), int(Sort::MostCoveredFirst));
+    m_sort->setToolTip(tr("Order by NAC-UE: lowest scores (least covered, most OOD) first, or highest first"));
+    m_verdict = new QComboBox(this);
+    m_verdict->setObjectName(QStringLiteral("galleryVerdict"));
+    m_verdict->addItem(tr("All verdicts"), 0);
+    m_verdict->addItem(tr("OOD only"), 1);
+    m_verdict->addItem(tr("InD only"), 2);
+    m_verdict->setToolTip(tr("Verdict at the threshold of the score distribution (score below it: OOD)"));
+    m_class = new QComboBox(this);
+    m_class->setObjectName(QStringLiteral("galleryClass"));
+    m_class->setToolTip(tr("Only images predicted as this class"));
+    m_set = new QComboBox(this);
+    m_set->setObjectName(QStringLiteral("gallerySet"));
+    m_set->setToolTip(tr("Only images of this set"));
+    m_gallery = new QListWidget(this);
+    m_gallery->setObjectName(QStringLiteral("gallery"));
+    m_gallery->setMinimumHeight(kThumbnailPx + 52);
+    m_gallery->setViewMode(QListView::IconMode);
+    m_gallery->setIconSize(QSize(kThumbnailPx, kThumbnailPx));
+    m_gallery->setGridSize(QSize(kThumbnailPx + 24, kThumbnailPx + 44));
+    m_gallery->setResizeMode(QListView::Adjust);
+    m_gallery->setMovement(QListView::Static);
+    m_gallery->setUniformItemSizes(true);
+    m_gallery->setWordWrap(true);
+    m_galleryCount = new QLabel(this);
+    m_galleryCount->setObjectName(QStringLiteral("galleryCount"));
+
+    auto* filters = new QGridLayout;
+    filters->addWidget(m_sort, 0, 0);
+    filters->addWidget(m_verdict, 0, 1);
+    filters->addWidget(m_class, 0, 2);
+    filters->addWidget(m_set, 0, 3);
+    auto* galleryBox = new QWidget(this);
+    auto* galleryLayout = new QVBoxLayout(galleryBox);
+    galleryLayout->setContentsMargins(0, 0, 0, 0);
+    galleryLayout->addLayout(filters);
+    galleryLayout->addWidget(m_gallery, 1);
+    galleryLayout->addWidget(m_galleryCount);
+
+    // Explanation side.
+    m_layer = new QComboBox(this);
+    m_layer->setObjectName(QStringLiteral("explainLayer"));
+    m_layer->setToolTip(tr("Layer whose coverage map is drawn over the image"));
+    m_phi = new QDoubleSpinBox(this);
+    m_phi->setObjectName(QStringLiteral("explainPhi"));
+    m_phi->setRange(0.01, 1.0);
+    m_phi->setSingleStep(0.05);
+    m_phi->setDecimals(2);
+    m_phi->setValue(1.0);
+    m_phi->setToolTip(tr("A channel is weakly covered when the bin of its state has Phi below this value "
+                         "(1: its bin holds fewer than O fit images), or when its state lies in no bin"));
+    m_opacity = new QSlider(Qt::Horizontal, this);
+    m_opacity->setObjectName(QStringLiteral("explainOpacity"));
+    m_opacity->setRange(0, 100);
+    m_opacity->setValue(70);
+    m_opacity->setToolTip(tr("Opacity of the coverage map over the image"));
+    auto* controls = new QFormLayout;
+    controls->addRow(tr("Layer"), m_layer);
+    controls->addRow(tr("Weak: Phi below"), m_phi);
+    controls->addRow(tr("Map opacity"), m_opacity);
+
+    m_overlayLabel = new QLabel(this);
+    m_overlayLabel->setObjectName(QStringLiteral("explainOverlay"));
+    m_overlayLabel->setFixedSize(kOverlayPx, kOverlayPx);
+    m_overlayLabel->setAlignment(Qt::AlignCenter);
+    m_overlayLabel->setFrameShape(QFrame::StyledPanel);
+    m_overlayLabel->setText(tr("Select an image\nin the gallery"));
+    m_mapSummary = new QLabel(this);
+    m_mapSummary->setObjectName(QStringLiteral("explainMapSummary"));
+    m_mapSummary->setWordWrap(true);
+    m_mapSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    m_neighbourCaption = new QLabel(tr("Nearest fit images (state space of the layer)"), this);
+    m_neighbourRow = new QWidget(this);
+    m_neighbourRow->setObjectName(QStringLiteral("explainNeighbours"));
+    auto* neighbourLayout = new QHBoxLayout(m_neighbourRow);
+    neighbourLayout->setContentsMargins(0, 0, 0, 0);
+    for (int i = 0; i < kNeighbours; ++i) {
+        auto* label = new QLabel(m_neighbourRow);
+        label->setFixedSize(kNeighbourPx + 8, kNeighbourPx + 20);
+        label->setAlignment(Qt::AlignHCenter | Qt::AlignTop);
+        neighbourLayout->addWidget(label);
+    }
+    neighbourLayout->addStretch(1);
+
+    m_steps = new QTextBrowser(this);
+    m_steps->setObjectName(QStringLiteral("explainSteps"));
+    m_steps->setPlaceholderText(tr("NAC's steps for the selected image, one neuron at a time, appear here."));
+
+    m_pin = new QPushButton(tr("Pin for comparison"), this);
+    m_pin->setObjectName(QStringLiteral("explainPin"));
+    m_pin->setToolTip(tr("Keep this image's explanation beside the next one you select (say one InD, one OOD image)"));
+    m_pin->setEnabled(false);
+    m_pinnedOverlay = new QLabel(this);
+    m_pinnedOverlay->setObjectName(QStringLiteral("explainPinnedOverlay"));
+    m_pinnedOverlay->setFixedSize(kNeighbourPx * 2, kNeighbourPx * 2);
+    m_pinnedOverlay->setAlignment(Qt::AlignCenter);
+    m_comparison = new QLabel(this);
+    m_comparison->setObjectName(QStringLiteral("explainComparison"));
+    m_comparison->setWordWrap(true);
+    m_comparison->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* compareRow = new QHBoxLayout;
+    compareRow->addWidget(m_pinnedOverlay, 0, Qt::AlignTop);
+    compareRow->addWidget(m_comparison, 1);
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_overlayLabel, 0, Qt::AlignTop);
+    auto* right = new QVBoxLayout;
+    right->addLayout(controls);
+    right->addWidget(m_mapSummary, 1);
+    right->addWidget(m_pin, 0, Qt::AlignLeft);
+    top->addLayout(right, 1);
+    auto* detail = new QWidget(this);
+    auto* detailLayout = new QVBoxLayout(detail);
+    detailLayout->setContentsMargins(0, 0, 0, 0);
+    detailLayout->addLayout(top);
+    detailLayout->addWidget(m_neighbourCaption);
+    detailLayout->addWidget(m_neighbourRow);
+    detailLayout->addLayout(compareRow);
+    detailLayout->addWidget(m_steps, 1);
+
+    // Gallery above, explanation below: the dock stays narrow enough for a 1024-pixel-wide window.
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    splitter->setObjectName(QStringLiteral("explainSplitter"));
+    splitter->addWidget(galleryBox);
+    splitter->addWidget(detail);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 3);
+    splitter->setChildrenCollapsible(false);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(splitter);
+
+    rebuildFilters();
+    for (QComboBox* box : {m_sort, m_verdict, m_class, m_set})
+        connect(box, &QComboBox::currentIndexChanged, this, [this] { rebuildGallery(); });
+    connect(m_gallery, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row < 0)
+            return;
+        const int item = m_gallery->item(row)->data(Qt::UserRole).toInt();
+        const int sample = m_items[std::size_t(item)].sampleIndex;
+        if (sample == m_selectedSample)
+            return;
+        m_selectedSample = sample;
+        requestExplanation();
+    });
+    connect(m_layer, &QComboBox::currentIndexChanged, this, [this] { requestExplanation(); });
+    connect(m_phi, &QDoubleSpinBox::valueChanged, this, [this] { requestExplanation(); });
+    connect(m_opacity, &QSlider::valueChanged, this, [this] { renderOverlay(); });
+    connect(m_pin, &QPushButton::clicked, this, [this] {
+        if (!m_explanation || !m_explanation->error.isEmpty())
+            return;
+        m_pinned = m_explanation;
+        m_pinnedName.clear();
+        for (const GalleryItem& item : m_items)
+            if (item.sampleIndex == m_pinned->request.sampleIndex)
+                m_pinnedName = item.name;
+        m_pinnedOverlay->setPixmap(QPixmap::fromImage(
+            composeOverlay(m_pinned->image, m_pinned->imageMap, m_pinned->mapMax, m_opacity->value() / 100.0)
+                .scaled(m_pinnedOverlay->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+        showComparison();
+    });
+}
+
+ExplainPanel::~ExplainPanel() = default;
+
+void ExplainPanel::setSetItems(const QString& setName, std::vector<GalleryItem> items)
+{
+    m_items.erase(std::remove_if(m_items.begin(), m_items.end(), [&](const GalleryItem& item) { return item.setName == setName; }),
+                  m_items.end());
+    for (GalleryItem& item : items) {
+        item.setName = setName;
+        m_items.push_back(std::move(item));
+    }
+    rebuildFilters();
+    rebuildGallery();
+}
+
+void ExplainPanel::addScoredImages(const ScoredImages& images)
+{
+    for (const ScoredItem& item : images.items)
+        if (item.ok)
+            m_dropped.push_back(item);
+    setDroppedScores(m_droppedScores);
+}
+
+void ExplainPanel::setDroppedScores(const std::shared_ptr<const DroppedScores>& scores)
+{
+    m_droppedScores = scores;
+    std::vector<GalleryItem> items;
+    for (const ScoredItem& scored : m_dropped) {
+        GalleryItem item;
+        item.source = scored.source;
+        item.name = scored.name;
+        item.predictedClass = scored.predictedClass;
+        item.predictedLabel = scored.predictedLabel;
+        item.thumbnail = scored.thumbnail;
+        item.sampleIndex = scored.sampleIndex;
+        if (scores && scored.sampleIndex >= 0 && std::size_t(scored.sampleIndex) < scores->scores.total.size())
+            item.score = scores->scores.total[std::size_t(scored.sampleIndex)];
+        items.push_back(std::move(item));
+    }
+    setSetItems(kDroppedSet, std::move(items));
+}
+
+void ExplainPanel::clearDropped()
+{
+    m_dropped.clear();
+    m_droppedScores.reset();
+    m_selectedSample = -1;
+    m_explanation.reset();
+    m_overlay = QImage();
+    m_overlayLabel->setText(tr("Select an image\nin the gallery"));
+    m_mapSummary->clear();
+    m_steps->clear();
+    m_pinned.reset();
+    m_pin->setEnabled(false);
+    showNeighbours();
+    showComparison();
+    setSetItems(kDroppedSet, {});
+}
+
+void ExplainPanel::setThreshold(double threshold)
+{
+    if (threshold == m_threshold || (std::isnan(threshold) && std::isnan(m_threshold)))
+        return;
+    m_threshold = threshold;
+    rebuildGallery();
+    showSteps();
+}
+
+void ExplainPanel::setLayers(const QStringList& layers)
+{
+    QStringList current;
+    for (int i = 0; i < m_layer->count(); ++i)
+        current.append(m_layer->itemText(i));
+    if (current == layers)
+        return;
+    const QString chosen = m_layer->currentText();
+    {
+        const QSignalBlocker block(m_layer);
+        m_layer->clear();
+        m_layer->addItems(layers);
+        const int keep = int(layers.indexOf(chosen));
+        m_layer->setCurrentIndex(keep >= 0 ? keep : 0);
+    }
+    requestExplanation();
+}
+
+bool ExplainPanel::isOod(const GalleryItem& item) const
+{
+    return !std::isnan(m_threshold) && !std::isnan(item.score) && item.score < m_threshold;
+}
+
+void ExplainPanel::rebuildFilters()
+{
+    const QString classChosen = m_class->currentData().toString();
+    const QString setChosen = m_set->currentData().toString();
+    QStringList classes;
+    QStringList sets;
+    for (const GalleryItem& item : m_items) {
+        const QString label = item.predictedLabel.isEmpty() ? tr("class %1").arg(item.predictedClass) : item.predictedLabel;
+        if (item.predictedClass >= 0 && !classes.contains(label))
+            classes.append(label);
+        if (!sets.contains(item.setName))
+            sets.append(item.setName);
+    }
+    classes.sort();
+    const QSignalBlocker blockClass(m_class);
+    const QSignalBlocker blockSet(m_set);
+    m_class->clear();
+    m_class->addItem(tr("All classes"), QString());
+    for (const QString& label : classes)
+        m_class->addItem(label, label);
+    m_class->setCurrentIndex(std::max(0, m_class->findData(classChosen)));
+    m_set->clear();
+    m_set->addItem(tr("All sets"), QString());
+    for (const QString& set : sets)
+        m_set->addItem(set, set);
+    m_set->setCurrentIndex(std::max(0, m_set->findData(setChosen)));
+}
+
+std::vector<int> ExplainPanel::shownItems() const
+{
+    const int verdict = m_verdict->currentData().toInt();
+    const QString classChosen = m_class->currentData().toString();
+    const QString setChosen = m_set->currentData().toString();
+    std::vector<int> shown;
+    for (int i = 0; i < int(m_items.size()); ++i) {
+        const GalleryItem& item = m_items[std::size_t(i)];
+        const QString label = item.predictedLabel.isEmpty() ? tr("class %1").arg(item.predictedClass) : item.predictedLabel;
+        if (verdict != 0 && (std::isnan(item.score) || std::isnan(m_threshold) || isOod(item) != (verdict == 1)))
+            continue;
+        if (!classChosen.isEmpty() && label != classChosen)
+            continue;
+        if (!setChosen.isEmpty() && item.setName != setChosen)
+            continue;
+        shown.push_back(i);
+    }
+    const bool oodFirst = Sort(m_sort->currentData().toInt()) == Sort::MostOodFirst;
+    // Unscored items last either way; equal scores keep their order of arrival.
+    std::stable_sort(shown.begin(), shown.end(), [&](int a, int b) {
+        const double sa = m_items[std::size_t(a)].score;
+        const double sb = m_items[std::size_t(b)].score;
+        if (std::isnan(sa) || std::isnan(sb))
+            return !std::isnan(sa) && std::isnan(sb);
+        return oodFirst ? sa < sb : sa > sb;
+    });
+    return shown;
+}
+
+void ExplainPanel::rebuildGallery()
+{
+    const std::vector<int> shown = shownItems();
+    const QSignalBlocker block(m_gallery);
+    m_gallery->clear();
+    int selectedRow = -1;
+    for (int index : shown) {
+        const GalleryItem& item = m_items[std::size_t(index)];
+        const QString verdict = std::isnan(item.score) || std::isnan(m_threshold) ? QString() : isOod(item) ? tr("OOD") : tr("InD");
+        // Score and verdict on two lines, so that neither is cut off under a thumbnail.
+        auto* row = new QListWidgetItem(std::isnan(item.score) ? tr("…") : number(item.score, 3) + QLatin1Char('\n') + verdict);
+        QPixmap pixmap = QPixmap::fromImage(item.thumbnail.scaled(kThumbnailPx, kThumbnailPx, Qt::KeepAspectRatio,
+                                                                  Qt::SmoothTransformation));
+        row->setIcon(QIcon(pixmap));
+        row->setData(Qt::UserRole, index);
+        const QString label = item.predictedLabel.isEmpty() ? tr("class %1").arg(item.predictedClass) : item.predictedLabel;
+        row->setToolTip(tr("%1\nset: %2\npredicted: %3\nNAC-UE: %4").arg(item.source, item.setName, label,
+                                                                          std::isnan(item.score) ? tr("not scored yet") : number(item.score, 6)));
+        if (item.sampleIndex < 0)
+            row->setFlags(row->flags() & ~Qt::ItemIsSelectable);
+        m_gallery->addItem(row);
+        if (item.sampleIndex >= 0 && item.sampleIndex == m_selectedSample)
+            selectedRow = m_gallery->count() - 1;
+    }
+    if (selectedRow >= 0)
+        m_gallery->setCurrentRow(selectedRow);
+    m_galleryCount->setText(tr("%1 of %n image(s) shown", nullptr, int(m_items.size())).arg(shown.size()));
+}
+
+void ExplainPanel::requestExplanation()
+{
+    if (m_selectedSample < 0 || m_layer->currentIndex() < 0)
+        return;
+    ExplainRequest request;
+    request.requestId = ++m_requestId;
+    request.sampleIndex = m_selectedSample;
+    request.layer = m_layer->currentIndex();
+    request.phiBelow = m_phi->value();
+    request.neighbourCount = kNeighbours;
+    m_mapSummary->setText(tr("Computing the coverage map of %1…").arg(m_layer->currentText()));
+    Q_EMIT explainRequested(request);
+}
+
+void ExplainPanel::setExplanation(const std::shared_ptr<const ImageExplanation>& explanation)
+{
+    if (!explanation || explanation->request.requestId != m_requestId)
+        return;  // an older request's answer: a newer one is on its way
+    m_explanation = explanation;
+    if (!explanation->error.isEmpty()) {
+        m_overlay = QImage();
+        m_overlayLabel->setText(tr("No map"));
+        m_mapSummary->setText(tr("Cannot explain this image: %1").arg(explanation->error));
+        m_steps->clear();
+        showNeighbours();
+        return;
+    }
+    QStringList top;
+    for (std::size_t i = 0; i < explanation->topWeakChannels.size() && i < 4; ++i)
+        top.append(tr("%1 (%2%)").arg(explanation->topWeakChannels[i]).arg(100.0 * explanation->topWeakShares[i], 0, 'f', 0));
+    m_mapSummary->setText(
+        tr("<b>%1</b>: %2 of %3 channels weakly covered (Phi &lt; %4). Map %5x%6, upsampled to the image; peak %7. "
+           "Largest weak channels: %8. %9 ms (map %10 ms).")
+            .arg(explanation->layerName)
+            .arg(explanation->weakChannels)
+            .arg(explanation->channelCount)
+            .arg(explanation->request.phiBelow)
+            .arg(explanation->mapHeight)
+            .arg(explanation->mapWidth)
+            .arg(number(explanation->mapMax))
+            .arg(top.isEmpty() ? tr("none") : top.join(QStringLiteral(", ")))
+            .arg(explanation->elapsedMs, 0, 'f', 1)
+            .arg(explanation->mapMs, 0, 'f', 1));
+    renderOverlay();
+    showNeighbours();
+    showSteps();
+    showComparison();
+    m_pin->setEnabled(true);
+    Q_EMIT explanationShown(explanation->request.sampleIndex, explanation->request.layer, explanation->walkthrough.neuron);
+}
+
+void ExplainPanel::showComparison()
+{
+    if (!m_pinned) {
+        m_pinnedOverlay->clear();
+        m_comparison->clear();
+        return;
+    }
+    QString nameNow;
+    for (const GalleryItem& item : m_items)
+        if (m_explanation && item.sampleIndex == m_explanation->request.sampleIndex)
+            nameNow = item.name;
+    QString html = tr("<table cellspacing=\"0\" cellpadding=\"2\"><tr><th align=\"left\">layer score</th><th>pinned: %1</th><th>this: %2</th></tr>")
+                       .arg(m_pinnedName.toHtmlEscaped(), nameNow.toHtmlEscaped());
+    const bool current = m_explanation && m_explanation->error.isEmpty();
+    for (std::size_t l = 0; l < m_pinned->walkthrough.perLayer.size(); ++l) {
+        const QString now = current && l < m_explanation->walkthrough.perLayer.size() ? number(m_explanation->walkthrough.perLayer[l])
+                                                                                        : QStringLiteral("–");
+        html += QStringLiteral("<tr><td>%1</td><td align=\"right\">%2</td><td align=\"right\">%3</td></tr>")
+                    .arg(m_layer->itemText(int(l)).toHtmlEscaped(), number(m_pinned->walkthrough.perLayer[l]), now);
+    }
+    html += tr("<tr><td><b>NAC-UE</b></td><td align=\"right\"><b>%1</b></td><td align=\"right\"><b>%2</b></td></tr>")
+                .arg(number(m_pinned->walkthrough.total), current ? number(m_explanation->walkthrough.total) : QStringLiteral("–"));
+    html += tr("<tr><td>weak channels (%1 / %2)</td><td align=\"right\">%3 / %4</td><td align=\"right\">%5</td></tr></table>")
+                .arg(m_pinned->layerName)
+                .arg(current ? m_explanation->layerName : QString())
+                .arg(m_pinned->weakChannels)
+                .arg(m_pinned->channelCount)
+                .arg(current ? QStringLiteral("%1 / %2").arg(m_explanation->weakChannels).arg(m_explanation->channelCount)
+                             : QStringLiteral("–"));
+    m_comparison->setText(html);
+}
+
+QString ExplainPanel::comparisonText() const
+{
+    return m_comparison->text();
+}
+
+QColor ExplainPanel::mapColour(double v)
+{
+    v = std::clamp(v, 0.0, 1.0);
+    // Black -> red -> yellow -> white in three equal parts.
+    const double r = std::min(1.0, 3.0 * v);
+    const double g = std::clamp(3.0 * v - 1.0, 0.0, 1.0);
+    const double b = std::clamp(3.0 * v - 2.0, 0.0, 1.0);
+    return QColor::fromRgbF(float(r), float(g), float(b));
+}
+
+QImage ExplainPanel::composeOverlay(const QImage& image, const std::vector<float>& imageMap, float maxValue, double opacity)
+{
+    QImage out = image.convertToFormat(QImage::Format_RGB32);
+    if (imageMap.size() != std::size_t(out.width()) * std::size_t(out.height()))
+        return out;
+    for (int y = 0; y < out.height(); ++y) {
+        auto* line = reinterpret_cast<QRgb*>(out.scanLine(y));
+        for (int x = 0; x < out.width(); ++x) {
+            const double v = maxValue > 0 ? double(imageMap[std::size_t(y) * std::size_t(out.width()) + std::size_t(x)]) / maxValue : 0.0;
+            const double a = opacity * std::clamp(v, 0.0, 1.0);
+            const QColor colour = mapColour(v);
+            const QRgb base = line[x];
+            line[x] = qRgb(int(qRed(base) * (1 - a) + colour.red() * a + 0.5), int(qGreen(base) * (1 - a) + colour.green() * a + 0.5),
+                           int(qBlue(base) * (1 - a) + colour.blue() * a + 0.5));
+        }
+    }
+    return out;
+}
+
+void ExplainPanel::renderOverlay()
+{
+    if (!m_explanation || !m_explanation->error.isEmpty())
+        return;
+    m_overlay = composeOverlay(m_explanation->image, m_explanation->imageMap, m_explanation->mapMax, m_opacity->value() / 100.0);
+    m_overlayLabel->setPixmap(
+        QPixmap::fromImage(m_overlay.scaled(kOverlayPx - 4, kOverlayPx - 4, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+}
+
+void ExplainPanel::showNeighbours()
+{
+    const auto labels = m_neighbourRow->findChildren<QLabel*>(QString(), Qt::FindDirectChildrenOnly);
+    for (int i = 0; i < labels.size(); ++i) {
+        QLabel* label = labels[i];
+        const bool has = m_explanation && m_explanation->error.isEmpty() && std::size_t(i) < m_explanation->neighbours.size();
+        if (!has) {
+            label->clear();
+            label->setToolTip(QString());
+            continue;
+        }
+        const FitNeighbourImage& near = m_explanation->neighbours[std::size_t(i)];
+        if (near.image.isNull()) {
+            label->setText(tr("d %1\n(unreadable)").arg(number(near.distance, 3)));
+        } else {
+            // Text under the picture: one label holding both, via a composed pixmap.
+            QPixmap pixmap(kNeighbourPx + 8, kNeighbourPx + 20);
+            pixmap.fill(Qt::transparent);
+            QPainter painter(&pixmap);
+            painter.drawImage(QRect(4, 0, kNeighbourPx, kNeighbourPx), near.image);
+            painter.setPen(palette().color(QPalette::WindowText));
+            painter.drawText(QRect(0, kNeighbourPx + 2, kNeighbourPx + 8, 18), Qt::AlignCenter, tr("d %1").arg(number(near.distance, 3)));
+            painter.end();
+            label->setPixmap(pixmap);
+        }
+        label->setToolTip(tr("%1\nlabel %2, distance %3%4")
+                              .arg(near.identity)
+                              .arg(near.label)
+                              .arg(number(near.distance, 6))
+                              .arg(near.notice.isEmpty() ? QString() : QStringLiteral("\n") + near.notice));
+    }
+}
+
+QString ExplainPanel::neighboursText() const
+{
+    QStringList lines;
+    if (m_explanation)
+        for (const FitNeighbourImage& near : m_explanation->neighbours)
+            lines.append(QStringLiteral("%1 d=%2").arg(near.identity).arg(near.distance));
+    return lines.join(QLatin1Char('\n'));
+}
+
+void ExplainPanel::showSteps()
+{
+    if (!m_explanation || !m_explanation->error.isEmpty()) {
+        m_steps->clear();
+        return;
+    }
+    const NeuronWalkthrough& s = m_explanation->walkthrough;
+    const QString layer = m_explanation->layerName;
+    QStringList perLayer;
+    for (std::size_t l = 0; l < s.perLayer.size(); ++l)
+        perLayer.append(QStringLiteral("%1 %2").arg(m_layer->itemText(int(l))).arg(number(s.perLayer[l])));
+    QString verdict = tr("no threshold yet (it needs held-out InD images)");
+    if (!std::isnan(m_threshold))
+        verdict = s.total < m_threshold ? tr("<b>OOD</b>: %1 &lt; threshold %2").arg(number(s.total, 6), number(m_threshold, 6))
+                                        : tr("<b>InD</b>: %1 ≥ threshold %2").arg(number(s.total, 6), number(m_threshold, 6));
+    const QString bin = s.bin < 0 ? tr("no bin: the state lies outside [0, 1.2) or is NaN, so Phi = 0")
+                                  : tr("bin %1 of %2, [%3, %4)").arg(s.bin).arg(s.binCount).arg(number(s.binLow, 6), number(s.binHigh, 6));
+    QString html = tr("<p>NAC for this image, step by step, for neuron (channel) <b>%1</b> of <b>%2</b> "
+                      "(the weak channel that contributes most to the map):</p><ol>")
+                       .arg(s.neuron)
+                       .arg(layer);
+    html += tr("<li><b>Layer output z</b>, summed over the positions: %1</li>").arg(number(s.pooledOutput, 6));
+    html += tr("<li><b>Gradient dKL/dz</b> of KL(uniform ‖ softmax), summed over the positions: %1</li>").arg(number(s.pooledGradient, 6));
+    html += tr("<li><b>State</b> = sigmoid(alpha · sum z · sum dKL/dz) = sigmoid(%1 · %2) = <b>%3</b></li>")
+                .arg(number(s.alpha), number(s.rawProduct, 6), number(s.state, 6));
+    html += tr("<li><b>Bin</b>: %1</li>").arg(bin);
+    html += tr("<li><b>Count</b>: %1 fit images of this neuron fell in that bin; O = %2, so <b>Phi</b> = min(count / O, 1) = <b>%3</b></li>")
+                .arg(s.count)
+                .arg(number(s.minActivated))
+                .arg(number(s.phi));
+    html += tr("<li><b>Layer score</b>: the mean of Phi over the layer's neurons = %1</li>").arg(number(s.layerScore));
+    html += tr("<li><b>NAC-UE</b>: the mean over the layers (%1) = <b>%2</b></li>").arg(perLayer.join(QStringLiteral(", ")), number(s.total, 6));
+    html += tr("<li><b>Verdict</b>: %1</li></ol>").arg(verdict);
+    html += tr("<p>Coverage map: for each position, the sum over the weakly covered channels (Phi &lt; %1 or no bin) of "
+               "|z · dKL/dz| before pooling, upsampled bilinearly to the image. Bright = where the image drives neurons "
+               "into states few fit images reached.</p>")
+                .arg(m_explanation->request.phiBelow);
+    m_steps->setHtml(html);
+}
+
+QString ExplainPanel::stepsText() const { return m_steps->toPlainText(); }
+
+}  // namespace nac::app

@@ -1,0 +1,132 @@
+// ExplainPanel: a gallery of scored images (sorted by NAC-UE, filtered by verdict, class and
+// set) and, for the selected one, its coverage map over the image, the fit images nearest to it
+// in state space, and NAC's steps with its real numbers (teaching mode).
+#pragma once
+
+#include "app/gui/app_types.h"
+#include "app/gui/image_explainer.h"
+
+#include <QColor>
+#include <QImage>
+#include <QString>
+#include <QWidget>
+
+#include <limits>
+#include <memory>
+#include <vector>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QListWidget;
+class QPushButton;
+class QSlider;
+class QTextBrowser;
+
+namespace nac::app {
+
+// One image of the gallery: the seam other scored sets (a workbench's evaluated InD/OOD sets)
+// feed into. Verdicts follow from score and the panel's threshold.
+struct GalleryItem {
+    QString source;                 // path or identity (tooltip)
+    QString name;                   // shown under the thumbnail
+    QString setName;                // "dropped", an OOD set's name, ...
+    double score = std::numeric_limits<double>::quiet_NaN();  // NAC-UE, higher = more in-distribution
+    int predictedClass = -1;
+    QString predictedLabel;
+    QImage thumbnail;
+    int sampleIndex = -1;           // index among the worker's scored images; -1: cannot be explained
+};
+
+// Lives on the GUI thread. Never calls the engine: it asks with explainRequested and shows what
+// setExplanation gives it.
+class ExplainPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit ExplainPanel(QWidget* parent = nullptr);
+    ~ExplainPanel() override;
+
+    // Replaces every item of one set (setName) with items; other sets stay.
+    void setSetItems(const QString& setName, std::vector<GalleryItem> items);
+    // Dropped/scored images: rows arrive first, scores later (as for the score list).
+    void addScoredImages(const ScoredImages& images);
+    void setDroppedScores(const std::shared_ptr<const DroppedScores>& scores);
+    void clearDropped();
+    void setThreshold(double threshold);   // NaN: no verdicts
+    void setLayers(const QStringList& layers);
+    void setExplanation(const std::shared_ptr<const ImageExplanation>& explanation);
+
+    enum class Sort { MostOodFirst = 1, MostCoveredFirst };
+
+    // --- seams ---
+    QListWidget* gallery() const { return m_gallery; }
+    QComboBox* sortBox() const { return m_sort; }
+    QComboBox* verdictFilter() const { return m_verdict; }
+    QComboBox* classFilter() const { return m_class; }
+    QComboBox* setFilter() const { return m_set; }
+    QComboBox* layerBox() const { return m_layer; }
+    QSlider* opacitySlider() const { return m_opacity; }
+    QDoubleSpinBox* phiBox() const { return m_phi; }
+    const std::vector<GalleryItem>& items() const { return m_items; }
+    // Indices into items() in the order the gallery shows them.
+    std::vector<int> shownItems() const;
+    std::shared_ptr<const ImageExplanation> explanation() const { return m_explanation; }
+    QImage overlayImage() const { return m_overlay; }  // image with the map, at the image's size
+    QString stepsText() const;
+    QString neighboursText() const;
+    // Side-by-side comparison: the pinned explanation (Pin button) against the current one.
+    QPushButton* pinButton() const { return m_pin; }
+    std::shared_ptr<const ImageExplanation> pinned() const { return m_pinned; }
+    QString comparisonText() const;
+    int pendingRequest() const { return m_requestId; }
+    // The colour of a map value v in [0, 1] (black-red-yellow-white, as in the heatmap).
+    static QColor mapColour(double v);
+    // The image with the map drawn over it: colour mapColour(map / max), opacity * (map / max).
+    static QImage composeOverlay(const QImage& image, const std::vector<float>& imageMap, float maxValue, double opacity);
+
+Q_SIGNALS:
+    void explainRequested(const nac::app::ExplainRequest& request);
+    // An explanation is on screen: its image, layer and the neuron whose steps are listed.
+    void explanationShown(int sampleIndex, int layer, int neuron);
+
+private:
+    void rebuildGallery();
+    void rebuildFilters();
+    void requestExplanation();
+    void renderOverlay();
+    void showSteps();
+    void showNeighbours();
+    void showComparison();
+    bool isOod(const GalleryItem& item) const;
+
+    std::vector<GalleryItem> m_items;
+    std::vector<ScoredItem> m_dropped;               // in ScoredItem::sampleIndex order of arrival
+    std::shared_ptr<const DroppedScores> m_droppedScores;
+    double m_threshold = std::numeric_limits<double>::quiet_NaN();
+    std::shared_ptr<const ImageExplanation> m_explanation;
+    QImage m_overlay;
+    std::shared_ptr<const ImageExplanation> m_pinned;
+    QString m_pinnedName;
+    int m_requestId = 0;
+    int m_selectedSample = -1;
+
+    QComboBox* m_sort = nullptr;
+    QComboBox* m_verdict = nullptr;
+    QComboBox* m_class = nullptr;
+    QComboBox* m_set = nullptr;
+    QListWidget* m_gallery = nullptr;
+    QLabel* m_galleryCount = nullptr;
+    QComboBox* m_layer = nullptr;
+    QDoubleSpinBox* m_phi = nullptr;
+    QSlider* m_opacity = nullptr;
+    QLabel* m_overlayLabel = nullptr;
+    QLabel* m_mapSummary = nullptr;
+    QWidget* m_neighbourRow = nullptr;
+    QLabel* m_neighbourCaption = nullptr;
+    QTextBrowser* m_steps = nullptr;
+    QPushButton* m_pin = nullptr;
+    QLabel* m_pinnedOverlay = nullptr;
+    QLabel* m_comparison = nullptr;
+};
+
+}  // namespace nac::app

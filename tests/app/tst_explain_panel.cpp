@@ -1,0 +1,272 @@
+// The Explain panel: its gallery through the data seam (sorting, verdict/class/set filters), and
+// end to end in the real MainWindow (offscreen) with the demo model fitted on Fashion-MNIST:
+// selecting a dropped image brings its coverage map, nearest fit images read back from the IDX
+// file, and NAC's steps whose numbers are the scores the score list shows.
+#include "app/gui/coverage_panel.h"
+#include "app/gui/engine_controller.h"
+#include "app/gui/explain_panel.h"
+#include "app/gui/main_window.h"
+#include "app/gui/scoring_panel.h"
+#include "app_test_support.h"
+#include "engine/data/sample_identity.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QStandardPaths>
+#include <QTest>
+
+#include "widgets/neuron_histogram_view.h"
+
+#include <algorithm>
+#include <cmath>
+
+using nac::app::ExplainPanel;
+using nac::app::GalleryItem;
+using nac::app::ImageExplanation;
+using nac::app::JobOutcome;
+using nac::app::JobResult;
+using nac::app::MainWindow;
+using nac::app::StartupOptions;
+
+namespace {
+constexpr int kWaitMs = 180000;
+
+GalleryItem item(const QString& name, double score, int predicted, const QString& label, int sample)
+{
+    GalleryItem g;
+    g.name = name;
+    g.source = QStringLiteral("/images/") + name;
+    g.score = score;
+    g.predictedClass = predicted;
+    g.predictedLabel = label;
+    g.sampleIndex = sample;
+    g.thumbnail = QImage(8, 8, QImage::Format_Grayscale8);
+    g.thumbnail.fill(int(score * 255));
+    return g;
+}
+
+std::vector<QString> shownNames(const ExplainPanel& panel)
+{
+    std::vector<QString> names;
+    for (int index : panel.shownItems())
+        names.push_back(panel.items()[std::size_t(index)].name);
+    return names;
+}
+}  // namespace
+
+class TestExplainPanel : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QApplication::setOrganizationName(QStringLiteral("NAC Studio Tests"));
+        QSettings().clear();
+        nac::app::registerMetaTypes();
+    }
+
+    void gallerySortsAndFilters()
+    {
+        ExplainPanel panel;
+        panel.setSetItems(QStringLiteral("textures"), {item("t1", 0.20, 1, "Trouser", 0), item("t2", 0.65, 7, "Sneaker", 1)});
+        panel.setSetItems(QStringLiteral("test"), {item("a", 0.90, 1, "Trouser", 2), item("b", 0.55, 7, "Sneaker", 3),
+                                                   item("c", std::nan(""), -1, QString(), -1)});
+        QCOMPARE(int(panel.items().size()), 5);
+        // Most OOD first: ascending scores, unscored last.
+        QCOMPARE(shownNames(panel), (std::vector<QString>{"t1", "b", "t2", "a", "c"}));
+        QCOMPARE(panel.gallery()->count(), 5);
+        panel.sortBox()->setCurrentIndex(1);
+        QCOMPARE(shownNames(panel), (std::vector<QString>{"a", "t2", "b", "t1", "c"}));
+        QCOMPARE(panel.gallery()->item(0)->data(Qt::UserRole).toInt(), 2);  // "a" is items()[2]
+
+        // Verdicts need a threshold; without one "OOD only" shows nothing.
+        panel.verdictFilter()->setCurrentIndex(1);
+        QCOMPARE(panel.gallery()->count(), 0);
+        panel.setThreshold(0.6);
+        QCOMPARE(shownNames(panel), (std::vector<QString>{"b", "t1"}));
+        panel.verdictFilter()->setCurrentIndex(2);
+        QCOMPARE(shownNames(panel), (std::vector<QString>{"a", "t2"}));
+        QVERIFY(panel.gallery()->item(0)->text().contains(QStringLiteral("InD")));
+
+        panel.verdictFilter()->setCurrentIndex(0);
+        panel.classFilter()->setCurrentIndex(panel.classFilter()->findData(QStringLiteral("Sneaker")));
+        QCOMPARE(shownNames(panel), (std::vector<QString>{"t2", "b"}));
+        panel.setFilter()->setCurrentIndex(panel.setFilter()->findData(QStringLiteral("textures")));
+        QCOMPARE(shownNames(panel), (std::vector<QString>{"t2"}));
+
+        // Replacing one set keeps the others and the filters.
+        panel.setSetItems(QStringLiteral("test"), {item("d", 0.1, 7, "Sneaker", 4)});
+        QCOMPARE(int(panel.items().size()), 3);
+        QCOMPARE(shownNames(panel), (std::vector<QString>{"t2"}));
+        panel.setFilter()->setCurrentIndex(0);
+        QCOMPARE(shownNames(panel), (std::vector<QString>{"t2", "d"}));
+    }
+
+    void overlayFollowsOpacity()
+    {
+        QImage image(4, 4, QImage::Format_Grayscale8);
+        image.fill(100);
+        std::vector<float> map(16, 0.0f);
+        map[5] = 2.0f;
+        map[6] = 1.0f;
+        const QImage none = ExplainPanel::composeOverlay(image, map, 2.0f, 0.0);
+        QCOMPARE(none.pixel(1, 1), qRgb(100, 100, 100));
+        const QImage full = ExplainPanel::composeOverlay(image, map, 2.0f, 1.0);
+        QCOMPARE(full.pixel(0, 0), qRgb(100, 100, 100));  // map 0: the image shows through
+        QCOMPARE(full.pixel(1, 1), ExplainPanel::mapColour(1.0).rgb());  // the peak, fully opaque
+        const QColor half = ExplainPanel::mapColour(0.5);
+        QCOMPARE(full.pixel(2, 1), qRgb(int(100 * 0.5 + half.red() * 0.5 + 0.5), int(100 * 0.5 + half.green() * 0.5 + 0.5),
+                                        int(100 * 0.5 + half.blue() * 0.5 + 0.5)));
+    }
+
+    void explainsADroppedImageInTheWindow()
+    {
+        if (!QFileInfo::exists(nac::app::test::fashionTrain()))
+            QSKIP("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
+        auto window = std::make_unique<MainWindow>();
+        window->resize(1280, 800);
+        window->show();
+        QSignalSpy fitDone(window.get(), &MainWindow::fitFinished);
+        StartupOptions options;
+        options.model = nac::app::test::demoModel();
+        options.data = nac::app::test::fashionTrain() + QStringLiteral("@0-9999");
+        options.samples = 300;
+        options.heldout = 100;
+        window->start(options);
+        QVERIFY(fitDone.wait(kWaitMs));
+        QCOMPARE(fitDone.first().first().value<JobResult>().outcome, JobOutcome::Completed);
+
+        const QString samples = QStringLiteral(NAC_SOURCE_DIR "/resources/samples/");
+        const QStringList files{samples + "fmnist-test-00000-ankle-boot.png", samples + "fmnist-test-00002-trouser.png",
+                                samples + "mnist-0000-digit9.png", samples + "texture-test-0000.png",
+                                samples + "noise-uniform.png"};
+        QSignalSpy shown(window.get(), &MainWindow::scoresShown);
+        QVERIFY(nac::app::test::dropFiles(window.get(), files));
+        QVERIFY(shown.wait(kWaitMs));
+        ExplainPanel* panel = window->explainPanel();
+        QTRY_COMPARE_WITH_TIMEOUT(panel->gallery()->count(), 5, kWaitMs);
+        auto scores = window->scoringPanel()->droppedScores();
+        QTRY_VERIFY_WITH_TIMEOUT((scores = window->scoringPanel()->droppedScores()) && scores->scores.total.size() == 5, kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!std::isnan(panel->items().back().score), kWaitMs);
+
+        // Sorted: most OOD first, by the scores the score list has.
+        const std::vector<int> order = panel->shownItems();
+        for (std::size_t i = 1; i < order.size(); ++i)
+            QVERIFY(panel->items()[std::size_t(order[i - 1])].score <= panel->items()[std::size_t(order[i])].score);
+        for (const GalleryItem& g : panel->items())
+            QCOMPARE(g.score, scores->scores.total[std::size_t(g.sampleIndex)]);
+
+        // Help > Explain NAC shows the panel; pick a feature-map layer and the most OOD image.
+        window->action(QStringLiteral("actionExplainNac"))->trigger();
+        QVERIFY(window->explainDock()->isVisible());
+        QVERIFY(window->action(QStringLiteral("actionAboutStudio")));
+        const int layer = panel->layerBox()->findText(QStringLiteral("layer2"));
+        QVERIFY2(layer >= 0, "the demo model's metadata taps layer2");
+        panel->layerBox()->setCurrentIndex(layer);
+        panel->gallery()->setCurrentRow(0);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->explanation() && panel->explanation()->request.requestId == panel->pendingRequest(), kWaitMs);
+        auto explanation = panel->explanation();
+        QVERIFY2(explanation->error.isEmpty(), qPrintable(explanation->error));
+        const int sample = panel->items()[std::size_t(order[0])].sampleIndex;
+        QCOMPARE(explanation->request.sampleIndex, sample);
+        QCOMPARE(explanation->layerName, QStringLiteral("layer2"));
+        QCOMPARE(explanation->mapHeight, 14);
+        QCOMPARE(explanation->imageMap.size(), std::size_t(28 * 28));
+        QVERIFY(explanation->weakChannels > 0);
+
+        // The steps' numbers are the engine's explanation of the same image (same bits).
+        const auto& steps = explanation->walkthrough;
+        QCOMPARE(steps.total, scores->scores.total[std::size_t(sample)]);
+        const auto& verdict = scores->explanations[std::size_t(sample)].neurons[std::size_t(layer)][std::size_t(steps.neuron)];
+        QCOMPARE(steps.state, verdict.state);
+        QCOMPARE(steps.bin, verdict.bin);
+        QCOMPARE(steps.phi, verdict.phi);
+        QVERIFY(steps.phi < 1.0f);  // the neuron shown is a weak one
+        QVERIFY2(panel->stepsText().contains(QString::number(steps.total, 'g', 6)), qPrintable(panel->stepsText()));
+        // The coverage side follows: the layer's heatmap, the steps' neuron in the histogram with
+        // the image's state among its lines.
+        QCOMPARE(window->coveragePanel()->currentLayer(), layer);
+        QCOMPARE(window->coveragePanel()->histogram()->layer(), QStringLiteral("layer2"));
+        QCOMPARE(window->coveragePanel()->histogram()->neuron(), steps.neuron);
+        QVERIFY(std::find(window->coveragePanel()->histogram()->droppedStates().begin(),
+                          window->coveragePanel()->histogram()->droppedStates().end(),
+                          steps.state) != window->coveragePanel()->histogram()->droppedStates().end());
+
+        // Nearest fit images: read back from the IDX file by their identities, nearest first.
+        QCOMPARE(explanation->neighbours.size(), std::size_t(6));
+        for (std::size_t i = 0; i < explanation->neighbours.size(); ++i) {
+            const auto& near = explanation->neighbours[i];
+            QVERIFY2(!near.image.isNull(), qPrintable(near.notice));
+            QCOMPARE(near.image.size(), QSize(28, 28));
+            QVERIFY(near.identity.contains(QStringLiteral("train-images-idx3-ubyte.gz#")));
+            if (i > 0)
+                QVERIFY(near.distance >= explanation->neighbours[i - 1].distance);
+            // The same pixels as the identity opened on its own (the panel reads one range per file).
+            const auto alone = nac::engine::openSampleIdentity(near.identity.toStdString());
+            const nac::engine::InputSpec& spec = window->model()->input;
+            std::vector<float> pixels(spec.valuesPerImage());
+            alone->load(0, spec, pixels.data());
+            QCOMPARE(near.image, nac::app::imageFromInput(pixels.data(), spec));
+        }
+
+        // Opacity only redraws; Phi below a smaller value asks again and finds fewer weak channels.
+        panel->opacitySlider()->setValue(0);
+        QCOMPARE(panel->overlayImage(), explanation->image.convertToFormat(QImage::Format_RGB32));
+        panel->opacitySlider()->setValue(100);
+        QVERIFY(panel->overlayImage() != explanation->image.convertToFormat(QImage::Format_RGB32));
+        const int weakBefore = explanation->weakChannels;
+        panel->phiBox()->setValue(0.2);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->explanation()->request.phiBelow == 0.2 && panel->explanation()->request.requestId == panel->pendingRequest(), kWaitMs);
+        QVERIFY(panel->explanation()->weakChannels <= weakBefore);
+
+        // Side by side: pin this (most OOD) image, select the most covered one; both columns hold
+        // each image's own layer scores.
+        panel->phiBox()->setValue(1.0);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->explanation()->request.phiBelow == 1.0 && panel->explanation()->request.requestId == panel->pendingRequest(), kWaitMs);
+        QVERIFY(panel->pinButton()->isEnabled());
+        panel->pinButton()->click();
+        QCOMPARE(panel->pinned(), panel->explanation());
+        panel->gallery()->setCurrentRow(panel->gallery()->count() - 1);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->explanation() != panel->pinned() && panel->explanation()->request.requestId == panel->pendingRequest(), kWaitMs);
+        const int other = panel->items()[std::size_t(order.back())].sampleIndex;
+        QCOMPARE(panel->explanation()->request.sampleIndex, other);
+        const QString comparison = panel->comparisonText();
+        QVERIFY2(comparison.contains(QString::number(scores->scores.total[std::size_t(sample)], 'g', 4))
+                     && comparison.contains(QString::number(scores->scores.total[std::size_t(other)], 'g', 4)),
+                 qPrintable(comparison));
+        for (std::size_t l = 0; l < scores->scores.perLayer.size(); ++l)
+            QVERIFY2(comparison.contains(QString::number(scores->scores.perLayer[l][std::size_t(other)], 'g', 4)), qPrintable(comparison));
+
+        // A request the profile cannot answer comes back with a line saying why.
+        nac::app::ExplainRequest bad = panel->explanation()->request;
+        bad.requestId = 0;
+        bad.layer = 99;
+        QSignalSpy answered(window->controller(), &nac::app::EngineController::explanationReady);
+        window->controller()->explainImage(bad);
+        QVERIFY(answered.wait(kWaitMs));
+        const auto refused = answered.first().first().value<std::shared_ptr<const ImageExplanation>>();
+        QVERIFY2(refused->error.contains(QStringLiteral("layers")), qPrintable(refused->error));
+
+        // NAC_TEST_GRAB=FILE.png: a picture of the window with the Explain tab, to look at.
+        if (const QString grab = qEnvironmentVariable("NAC_TEST_GRAB"); !grab.isEmpty()) {
+            panel->phiBox()->setValue(1.0);
+            panel->opacitySlider()->setValue(70);
+            const QSize size = qEnvironmentVariableIsSet("NAC_TEST_GRAB_SIZE") ? QSize(1024, 700) : QSize(1280, 800);
+            window->resize(size);
+            QTRY_VERIFY_WITH_TIMEOUT(panel->explanation()->request.phiBelow == 1.0, kWaitMs);
+            QTest::qWait(300);
+            QVERIFY(window->grab().save(grab));
+        }
+    }
+};
+
+QTEST_MAIN(TestExplainPanel)
+#include "tst_explain_panel.moc"
