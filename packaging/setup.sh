@@ -2,14 +2,15 @@
 # Installs every Debian package NAC Studio needs to build, test, package and run (run as root on
 # Debian 12). Real package names only, not virtual ones: dpkg-query would never find a virtual name
 # installed and every run would call apt-get again. qt6-svg-dev: plots export to SVG (widgets/);
-# help2man: the man pages; dpkg-dev: dpkg-shlibdeps for the .deb's dependencies (cpack);
+# libcli11-dev: nac's argument parsing (app/cli); help2man: the man pages; dpkg-dev:
+# dpkg-shlibdeps for the .deb's dependencies (cpack);
 # desktop-file-utils, appstream: the packaging tests. scripts/check-package.sh installs its own
 # extra tools (lintian, mmdebstrap).
 # Usage: setup.sh [--fuzz]
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
-  libtorch-dev nlohmann-json3-dev zlib1g-dev libtcmalloc-minimal4
+  libtorch-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libtcmalloc-minimal4
   libopencv-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl1-mesa-dev
   python3-torch python3-torchvision python3-sklearn

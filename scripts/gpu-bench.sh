@@ -10,7 +10,7 @@
 # and a summary of the labelled figures. A part that would start with too little time left is
 # skipped with a message; one that runs over its share is stopped with a message.
 #
-#   bash scripts/gpu-prepare.sh                  # here, first: copies Debian's nlohmann headers to build-deps/
+#   bash scripts/gpu-prepare.sh                  # here, first: copies Debian's nlohmann and CLI11 headers to build-deps/
 #   bash scripts/gpu-bench.sh [options]          # there, with build-deps carried along
 #
 # options:
@@ -112,6 +112,9 @@ if [ -z "$nac" ]; then
   common=(-DCMAKE_BUILD_TYPE=Release -DNAC_BUILD_GUI=OFF -DNAC_BUILD_TESTS=OFF -DNAC_WITH_OPENCV=OFF)
   if [ -f build-deps/include/nlohmann/json.hpp ]; then
     common+=(-DNAC_NLOHMANN_INCLUDE_DIR="$PWD/build-deps/include")
+  fi
+  if [ -f build-deps/include/CLI/CLI.hpp ]; then
+    common+=(-DNAC_CLI11_INCLUDE_DIR="$PWD/build-deps/include")
   fi
   if command -v ninja >/dev/null; then
     common+=(-G Ninja)

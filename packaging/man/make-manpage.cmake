@@ -7,8 +7,10 @@
 #   -DSUBCOMMANDS=ON:  the page is written here, for a program whose --help lists
 #                      "  PROGRAM <command> ..." usage lines and whose `PROGRAM <command> --help`
 #                      prints "PROGRAM <command>: summary", a blank line, "usage:", its usage
-#                      lines, a blank line and the notes common to all commands (app/cli/nac_main.cpp):
-#                      SYNOPSIS, DESCRIPTION, one COMMANDS subsection per command, the notes.
+#                      lines, a blank line, optionally "options:" and one line per option, a blank
+#                      line and the notes common to all commands (app/cli/nac_main.cpp and
+#                      cli_common.cpp): SYNOPSIS, DESCRIPTION, one COMMANDS subsection per command
+#                      (usage and options), the notes.
 foreach(var PROGRAM NAME VERSION INCLUDE OUTPUT GZIP)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "make-manpage.cmake: -D${var}= is missing")
@@ -72,11 +74,18 @@ if(SUBCOMMANDS)
       message(FATAL_ERROR "${program_name} ${command} --help does not start with '${program_name} ${command}: ...' and 'usage:'")
     endif()
     set(summary "${CMAKE_MATCH_1}")
-    string(REGEX REPLACE "\n\n.*" "" lines "${CMAKE_MATCH_2}")
+    set(rest "${CMAKE_MATCH_2}")
+    string(REGEX REPLACE "\n\n.*" "" lines "${rest}")
     string(REGEX REPLACE "(^|\n)  " "\\1" lines "${lines}")
     roff_escape("${summary}" summary)
     roff_escape("${lines}" lines)
     string(APPEND roff ".SS \"${program_name} ${command}\"\n${summary}.\n.PP\n.nf\n${lines}\n.fi\n")
+    # Then its "options:" block (one line per option, what it takes and does), when it has one.
+    if(rest MATCHES "\n\noptions:\n(.*)")
+      string(REGEX REPLACE "\n\n.*" "" options "${CMAKE_MATCH_1}")
+      roff_escape("${options}" options)
+      string(APPEND roff ".PP\nOptions:\n.nf\n${options}\n.fi\n")
+    endif()
   endforeach()
   string(APPEND roff ".SH \"DATA, COMMON OPTIONS, EXIT STATUS\"\n.nf\n${notes}\n.fi\n")
   # The include file's "[SECTION]" lines become section headings.

@@ -122,6 +122,9 @@ private Q_SLOTS:
     void exitCodes_data();
     void exitCodes();
     void help();
+    void commandHelp_data();
+    void commandHelp();
+    void version();
     void layersText_data();
     void layersText();
     void layersJson();
@@ -361,6 +364,57 @@ void TestCli::exitCodes_data()
     QTest::newRow("usage: me without checkpoints")
         << QStringList{u"me"_s, u"--data"_s, u"noise:uniform:4"_s, u"--layer"_s, u"pool"_s}
         << kExitUsage << QStringList{u"checkpoint"_s};
+    // --- what CLI11 reads (issue 11): wrong types, missing values, unknown or repeated options, on
+    // every sub-command; all refused before any model or data is opened
+    QTest::newRow("usage: --threads abc (wrong type)") << layers(u"helper_method.pt"_s) + QStringList{u"--threads"_s, u"abc"_s}
+                                                       << kExitUsage << QStringList{u"--threads"_s, u"'abc'"_s, u"whole number"_s};
+    QTest::newRow("usage: --workers 65 (out of range)") << fitHelper + QStringList{u"--workers"_s, u"65"_s, u"-o"_s, out}
+                                                        << kExitUsage << QStringList{u"--workers"_s, u"out of range"_s};
+    QTest::newRow("usage: --seed 1e3 (not a whole number)") << fitHelper + QStringList{u"--seed=1e3"_s, u"-o"_s, out}
+                                                            << kExitUsage << QStringList{u"--seed"_s, u"1e3"_s};
+    QTest::newRow("usage: --graph sideways") << fitHelper + QStringList{u"--graph"_s, u"sideways"_s, u"-o"_s, out}
+                                             << kExitUsage << QStringList{u"--graph"_s, u"plain or frozen"_s};
+    QTest::newRow("usage: --rounds 0 (bench)")
+        << QStringList{u"bench"_s, u"--model"_s, helper, u"--rounds"_s, u"0"_s} << kExitUsage
+        << QStringList{u"--rounds"_s, u"out of range"_s};
+    QTest::newRow("usage: --rebin-sizes 10,,20 (bench)")
+        << QStringList{u"bench"_s, u"--model"_s, helper, u"--rebin-sizes"_s, u"10,,20"_s} << kExitUsage
+        << QStringList{u"--rebin-sizes"_s, u"10,,20"_s};
+    QTest::newRow("usage: value errors before a missing model")
+        << QStringList{u"fit"_s, u"--model"_s, kTmp + u"/no-such-model.pt"_s, u"--data"_s, u"noise:uniform:8"_s,
+                       u"--batch"_s, u"many"_s, u"-o"_s, out}
+        << kExitUsage << QStringList{u"--batch"_s, u"many"_s};
+    QTest::newRow("usage: fit --data without value") << fitHelper + QStringList{u"-o"_s, out, u"--data"_s} << kExitUsage
+                                                     << QStringList{u"--data"_s, u"needs a value"_s};
+    QTest::newRow("usage: merge -o without value") << QStringList{u"merge"_s, kProfile, kProfile, u"-o"_s} << kExitUsage
+                                                   << QStringList{u"-o"_s, u"needs a value"_s};
+    QTest::newRow("usage: unknown option on score") << scoreWith(kProfile, QString()) + QStringList{u"--json"_s, u"x"_s}
+                                                       << kExitUsage << QStringList{u"unknown option --json"_s};
+    QTest::newRow("usage: unknown option on eval") << evalOod(u"g=noise:gaussian:4"_s) + QStringList{u"--bogus=1"_s}
+                                                   << kExitUsage << QStringList{u"unknown option --bogus"_s};
+    QTest::newRow("usage: unknown option on merge")
+        << QStringList{u"merge"_s, u"-o"_s, out, u"--frobnicate"_s, kProfile, kProfile} << kExitUsage
+        << QStringList{u"unknown option --frobnicate"_s};
+    QTest::newRow("usage: unknown option on me")
+        << QStringList{u"me"_s, u"--data"_s, u"noise:uniform:4"_s, u"--layer"_s, u"pool"_s, u"--model"_s, helper, helper}
+        << kExitUsage << QStringList{u"unknown option --model"_s};
+    QTest::newRow("usage: unknown option on tune")
+        << QStringList{u"tune"_s, u"--profile"_s, kProfile, u"--id"_s, u"noise:uniform:4"_s} << kExitUsage
+        << QStringList{u"unknown option --id"_s};
+    QTest::newRow("usage: unknown option on bench") << QStringList{u"bench"_s, u"--model"_s, helper, u"-x"_s} << kExitUsage
+                                                    << QStringList{u"unknown option -x"_s};
+    QTest::newRow("usage: unknown option before the command") << QStringList{u"--bogus"_s, u"layers"_s} << kExitUsage
+                                                              << QStringList{u"unknown option --bogus"_s};
+    QTest::newRow("usage: option given twice") << fitHelper + QStringList{u"--batch"_s, u"8"_s, u"-o"_s, out}
+                                               << kExitUsage << QStringList{u"--batch"_s, u"more than once"_s};
+    QTest::newRow("usage: -o and --output both") << fitHelper + QStringList{u"-o"_s, out, u"--output"_s, out}
+                                                 << kExitUsage << QStringList{u"--output"_s, u"more than once"_s};
+    QTest::newRow("usage: flag with a value") << layers(u"helper_method.pt"_s) + QStringList{u"--json=yes"_s}
+                                              << kExitUsage << QStringList{u"--json"_s, u"takes no value"_s};
+    QTest::newRow("usage: stray argument") << fitHelper + QStringList{u"stray.pt"_s, u"-o"_s, out} << kExitUsage
+                                           << QStringList{u"unexpected argument 'stray.pt'"_s};
+    QTest::newRow("usage: help of an unknown command") << QStringList{u"help"_s, u"frobnicate"_s} << kExitUsage
+                                                       << QStringList{u"unknown command 'frobnicate'"_s};
 
     // --- bad model files (exit 3): the message names the file and the problem
     QTest::newRow("bad: empty model") << layers(u"empty.pt"_s) << kExitBadInput
@@ -509,6 +563,73 @@ void TestCli::help()
     for (const char* command : {"layers", "fit", "score", "eval", "merge", "me", "exit codes"})
         QVERIFY2(run.out.contains(QLatin1String(command)), command);
     QVERIFY(run.err.isEmpty());
+}
+
+// `nac CMD --help` (and -h, and `nac help CMD`) for every command: exit 0, the summary, the usage
+// lines, and one described line per option that the command accepts.
+void TestCli::commandHelp_data()
+{
+    QTest::addColumn<QString>("command");
+    QTest::addColumn<QStringList>("options");
+    const QStringList model{u"--model"_s, u"--device"_s, u"--input"_s, u"--mean"_s, u"--std"_s, u"--threads"_s,
+                            u"--batch"_s, u"--workers"_s, u"--graph"_s, u"--memory-format"_s, u"--quiet"_s};
+    QTest::newRow("layers") << u"layers"_s << model + QStringList{u"--json"_s};
+    QTest::newRow("fit") << u"fit"_s
+                         << model + QStringList{u"--data"_s, u"--layer"_s, u"--samples"_s, u"--seed"_s, u"--holdout"_s,
+                                                u"--holdout-data"_s, u"--cache"_s, u"--shard"_s, u"-o, --output"_s};
+    QTest::newRow("score") << u"score"_s << model + QStringList{u"--profile"_s, u"--data"_s, u"--layer"_s, u"--shard"_s,
+                                                                u"-o, --output"_s};
+    QTest::newRow("eval") << u"eval"_s
+                          << model + QStringList{u"--profile"_s, u"--id"_s, u"--ood"_s, u"--layer"_s, u"--layers"_s, u"--json"_s};
+    QTest::newRow("merge") << u"merge"_s << QStringList{u"-o, --output"_s, u"--quiet"_s, u"PROFILES"_s};
+    QTest::newRow("me") << u"me"_s
+                        << QStringList{u"--device"_s, u"--data"_s, u"--layer"_s, u"--samples"_s, u"--seed"_s,
+                                       u"--all-samples"_s, u"--json"_s, u"CHECKPOINTS"_s};
+    QTest::newRow("tune") << u"tune"_s
+                          << model + QStringList{u"--profile"_s, u"--id-val"_s, u"--ood-val"_s, u"--grid"_s, u"-o, --output"_s,
+                                                 u"--write-model"_s, u"--json"_s};
+    QTest::newRow("bench") << u"bench"_s
+                           << model + QStringList{u"--data"_s, u"--layer"_s, u"--samples"_s, u"--image"_s, u"--rounds"_s,
+                                                  u"--rebin-sizes"_s, u"--find-max-batch"_s, u"--json"_s};
+}
+
+void TestCli::commandHelp()
+{
+    QFETCH(QString, command);
+    QFETCH(QStringList, options);
+    const NacRun run = runNac({command, u"--help"_s});
+    QVERIFY2(run.exitCode == kExitOk && run.err.isEmpty(), qPrintable(run.describe()));
+    QVERIFY2(run.out.startsWith(u"nac %1: "_s.arg(command)), qPrintable(run.describe()));
+    QVERIFY2(run.out.contains(u"\nusage:\n  nac %1 "_s.arg(command)), qPrintable(run.describe()));
+    QVERIFY2(run.out.contains(u"\noptions:\n"_s), qPrintable(run.describe()));
+    QVERIFY2(run.out.contains(u"exit codes:"_s), qPrintable(run.describe()));
+    const QString optionsBlock = run.out.section(u"\noptions:\n"_s, 1).section(u"\n\n"_s, 0, 0);
+    for (const QString& option : options) {
+        // "  --data D      the in-distribution training images": the option, then words describing it.
+        const QRegularExpression described(u"^  %1(\\.\\.\\.)?( \\S+)?\\s+\\w.{8,}"_s.arg(QRegularExpression::escape(option)),
+                                           QRegularExpression::MultilineOption);
+        QVERIFY2(described.match(optionsBlock).hasMatch(), qPrintable(u"no described line for "_s + option + u"\n"_s + run.out));
+    }
+    // me takes its checkpoints as arguments, not --model.
+    if (command == u"me"_s)
+        QVERIFY2(!optionsBlock.contains(u"--model"_s), qPrintable(run.out));
+
+    // The same text from -h anywhere on the line and from `nac help CMD`.
+    const NacRun shortFlag = runNac({command, u"--quiet"_s, u"-h"_s});
+    QCOMPARE(shortFlag.exitCode, kExitOk);
+    QCOMPARE(shortFlag.out, run.out);
+    const NacRun helpCommand = runNac({u"help"_s, command});
+    QCOMPARE(helpCommand.exitCode, kExitOk);
+    QCOMPARE(helpCommand.out, run.out);
+}
+
+void TestCli::version()
+{
+    for (const QString& flag : {u"--version"_s, u"-V"_s}) {
+        const NacRun run = runNac({flag});
+        QVERIFY2(run.exitCode == kExitOk && run.err.isEmpty(), qPrintable(run.describe()));
+        QVERIFY2(QRegularExpression(u"^nac \\d+\\.\\d+\\.\\d+\\n$"_s).match(run.out).hasMatch(), qPrintable(run.describe()));
+    }
 }
 
 void TestCli::layersText_data()

@@ -2,6 +2,7 @@
 // scoring latency, re-binning times and peak memory. Needs LibTorch only (no Qt, no OpenCV for
 // IDX or noise data), so it also runs on a GPU machine with just PyTorch.
 #include "cli_common.h"
+#include "commands/commands.h"
 
 #include "engine/atomic_file.h"
 #include "engine/coverage_profile.h"
@@ -150,23 +151,37 @@ nlohmann::json reportFitCacheBytes(const CoverageProfile& exact, const std::vect
             {"name_bytes_per_fit_image", nameBytes}, {"fit_images", images}};
 }
 
-// --rebin-sizes 1000,10000,60000 (the default) or "none".
-std::vector<int> rebinSizesOption(const CliArgs& args)
+// --rebin-sizes 1000,10000,60000 (the default) or "none"; an empty string when text is fine,
+// otherwise the problem (for checkGiven, which puts the option's name in front).
+std::string parseRebinSizes(const std::string& text, std::vector<int>& sizes)
 {
-    const std::string text = args.value("--rebin-sizes", "1000,10000,60000");
-    std::vector<int> sizes;
+    sizes.clear();
     if (text == "none")
-        return sizes;
+        return {};
     std::size_t start = 0;
     while (start <= text.size()) {
         const std::size_t comma = std::min(text.find(',', start), text.size());
         const std::optional<long long> size = parseInteger(std::string_view(text).substr(start, comma - start));
         if (!size || *size < 1 || *size > 10000000)
-            throw UsageError("--rebin-sizes '" + text + "' must be 'none' or a comma-separated list of sample counts "
-                             "from 1 to 10000000, e.g. 1000,10000");
+            return "'" + text + "' must be 'none' or a comma-separated list of sample counts from 1 to 10000000, e.g. 1000,10000";
         sizes.push_back(int(*size));
         start = comma + 1;
     }
+    return {};
+}
+
+std::string checkRebinSizes(const std::string& text)
+{
+    std::vector<int> sizes;
+    return parseRebinSizes(text, sizes);
+}
+
+std::vector<int> rebinSizesOption(const Args& args)
+{
+    std::vector<int> sizes;
+    const std::string problem = parseRebinSizes(args.value("--rebin-sizes", "1000,10000,60000"), sizes);
+    if (!problem.empty())
+        throw UsageError("--rebin-sizes " + problem);
     return sizes;
 }
 
@@ -243,26 +258,25 @@ MaxBatch findMaxBatch(Model& model, const Dataset& data, const RunOptions& base,
     return found;
 }
 
-}  // namespace
 
-int commandBench(const std::vector<std::string>& argv)
+int runBench(const Args& args)
 {
-    std::set<std::string> options = modelOptions();
-    options.insert({"--data", "--layer", "--samples", "--image", "--rounds", "--json", "--rebin-sizes", "--find-max-batch"});
-    const CliArgs args(argv, options, {"--quiet"});
+    // --find-max-batch CAP: only the largest batch that fits, up to CAP.
+    const int maxBatchCap = args.has("--find-max-batch") ? args.intValue("--find-max-batch", 0) : 0;
     const std::vector<int> sizes = rebinSizesOption(args);
-    const int maxBatchCap = args.has("--find-max-batch") ? args.intValue("--find-max-batch", 0, 1, 16777216) : 0;
-    auto model = loadModelForCli(args, args.required("--model"));
-    const auto [layerNames, params] = chooseLayersForCli(args, model->metadata());
+    auto model = loadModel(args, args.required("--model"));
+    const LayerChoice layers = chooseLayers(args, model->metadata());
+    const std::vector<std::string>& layerNames = layers.names;
+    const std::vector<LayerParams>& params = layers.params;
     model->setTappedLayers(layerNames);
     const InputSpec spec = model->inputSpec();
-    const int samples = args.intValue("--samples", 1024, 1, 10000000);
-    const int rounds = args.intValue("--rounds", 3, 1, 100);
+    const int samples = args.intValue("--samples", 1024);
+    const int rounds = args.intValue("--rounds", 3);
 
     RunOptions run;
     run.batchSize = batchOption(args);
-    run.threads = args.intValue("--threads", 0, 0, 1024);
-    run.workers = args.intValue("--workers", 0, 0, 64);
+    run.threads = args.intValue("--threads", 0);
+    run.workers = args.intValue("--workers", 0);
     const int threads = run.threads > 0 ? run.threads : defaultThreadCount();
 
     const std::string dataSpec = args.value("--data", "noise:uniform:" + std::to_string(std::min(samples, 4096)));
@@ -417,6 +431,29 @@ int commandBench(const std::vector<std::string>& argv)
         writeFileAtomically(args.value("--json"), out.dump(2) + "\n", "JSON report");
     }
     return 0;
+}
+
+}  // namespace
+
+void addBenchCommand(CLI::App& nac)
+{
+    CLI::App& command = addCommand(
+        nac, {"bench", "measure throughput, NAC's overhead, latency, re-binning time and cache bytes",
+              "  nac bench  --model M.pt [--data D] [--samples N] [--layer ...] [--image FILE] [--rounds R] [--json FILE]\n"
+              "             [--rebin-sizes N,N,...|none] [--find-max-batch CAP (only: the largest batch that fits, up to CAP)]",
+              runBench});
+    addModelOptions(command);
+    addValue(command, "--data", "D", "the images to time (decoded once, beforehand; default: uniform noise)");
+    addRepeated(command, "--layer", "NAME[:params]", "a layer to tap (default: the metadata's layers)");
+    addValue(command, "--samples", "N", "images per timed pass, 1..10000000 (default 1024)", wholeNumber(1, 10000000));
+    addValue(command, "--image", "FILE", "the image whose single-image scoring latency is timed (default: Gaussian noise)");
+    addValue(command, "--rounds", "R", "timed rounds, 1..100; the median is reported (default 3)", wholeNumber(1, 100));
+    addValue(command, "--rebin-sizes", "N,N,...|none",
+             "synthetic fit-sample counts the re-binning is timed on (default 1000,10000,60000; none: skip)", checkRebinSizes);
+    addValue(command, "--find-max-batch", "CAP", "only find the largest batch that fits in memory, up to CAP (1..16777216)",
+             wholeNumber(1, 16777216));
+    addValue(command, "--json", "FILE", "also write the figures as JSON");
+    addQuiet(command);
 }
 
 }  // namespace nac::app
