@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Takes docs/screenshot.png: nac-studio under Xvfb with the demo model, its Fashion-MNIST training
-# images and a few dropped sample images, saved once the fit and the scoring are done. Builds
+# images and a few dropped sample images, with the bundled OOD sets evaluated in the Evaluation
+# dock, saved once the fit, the scoring and the evaluation are done. Builds
 # nothing: it uses the newest build*/app/gui/nac-studio (or $NAC_STUDIO).
 #   scripts/screenshot.sh [OUTPUT.png] [extra nac-studio options...]
 set -euo pipefail
@@ -41,5 +42,5 @@ if [ ${#score[@]} -gt 0 ]; then
   score_args=(--score "${score[@]}")
 fi
 XDG_CONFIG_HOME="$config" QT_QPA_PLATFORM=xcb \
-  xvfb-run -a -s "-screen 0 1600x1000x24" "$studio" --screenshot "$out" "$@" "${score_args[@]}"
+  xvfb-run -a -s "-screen 0 1600x1000x24" "$studio" --evaluate bundled --screenshot "$out" "$@" "${score_args[@]}"
 echo "wrote $out"

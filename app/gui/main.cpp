@@ -82,6 +82,10 @@ int main(int argc, char** argv)
     const QCommandLineOption scoreOption(QStringLiteral("score"),
                                          QStringLiteral("Image file or folder to score as if dropped (repeat, or list files after the options)."),
                                          QStringLiteral("FILE"));
+    const QCommandLineOption evaluateOption(QStringLiteral("evaluate"),
+                                            QStringLiteral("After the fit, evaluate SPEC as an OOD set in the Evaluation dock (repeat; "
+                                                           "'bundled' for the demo's OOD sets; any data spec nac reads)."),
+                                            QStringLiteral("SPEC"));
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
                                               QStringLiteral("When the fit and scoring are done, save a grab of the window to PATH and quit."),
                                               QStringLiteral("PATH"));
@@ -93,7 +97,7 @@ int main(int argc, char** argv)
                                         QStringLiteral("The scoring plot shown first: distribution (default) or roc."),
                                         QStringLiteral("PLOT"));
     parser.addOptions({modelOption, dataOption, profileOption, noFitOption, samplesOption, heldoutOption, deviceOption, scoreOption,
-                       screenshotOption, figuresOption, plotOption, newSessionOption});
+                       screenshotOption, figuresOption, plotOption, newSessionOption, evaluateOption});
     parser.addPositionalArgument(QStringLiteral("files"),
                                  QStringLiteral("A profile (.nacprofile) to open, a TorchScript model (.pt) to open, or, with "
                                                 "--score, more images to score."),
@@ -136,6 +140,7 @@ int main(int argc, char** argv)
     if (!positiveNumber(samplesOption, 1, &options.samples) || !positiveNumber(heldoutOption, 0, &options.heldout))
         return 64;  // EX_USAGE
     options.scoreFiles = parser.values(scoreOption);
+    options.evaluateSets = parser.values(evaluateOption);
     // Positional files: what a file manager passes (Exec=nac-studio %f): profiles and models open,
     // anything else is an image to score, which needs --score.
     for (const QString& path : parser.positionalArguments()) {

@@ -519,6 +519,12 @@ void MainWindow::start(const StartupOptions& options)
         m_device = m_settings.device().isEmpty() ? QStringLiteral("cpu") : m_settings.device();
     if (options.showRoc)
         m_scoring->plotTabs()->setCurrentIndex(1);
+    for (const QString& spec : options.evaluateSets) {
+        if (spec == QStringLiteral("bundled"))
+            m_startupEvaluateSets.append(WorkbenchPanel::bundledOodSets());
+        else
+            m_startupEvaluateSets.append(spec);
+    }
     if (options.samples > 0)
         m_fitPanel->setSampleCount(options.samples);
     if (options.heldout >= 0)
@@ -926,6 +932,9 @@ void MainWindow::onJobFinished(const JobResult& result)
             m_progressCancel->hide();
             m_startupFitDone = true;
             if (result.outcome == JobOutcome::Completed) {
+                // --evaluate: the sets go to the Evaluation dock once there is a profile to score them with.
+                for (const QString& spec : std::exchange(m_startupEvaluateSets, QStringList()))
+                    m_workbench->addSet(spec, SetRole::Ood);
                 m_figures.fitSeconds = result.elapsedMs / 1000.0;
                 if (m_snapshot && result.elapsedMs > 0)
                     m_figures.fitImagesPerSecond = double(m_snapshot->fitCount + std::int64_t(m_snapshot->heldoutScores.size()))

@@ -49,6 +49,7 @@ struct StartupOptions {
     QStringList scoreFiles;   // --score FILES: scored as if dropped
     QString screenshotPath;   // save a grab when everything is done, then quit
     bool showRoc = false;     // --plot roc: the scoring side shows the ROC tab first
+    QStringList evaluateSets; // --evaluate SPEC: OOD sets evaluated after the fit ("bundled": the demo's)
     bool printFigures = false;
     bool restoreSession = false;  // no arguments: open the last session's profile, data and images (main.cpp)
 };
@@ -228,6 +229,7 @@ private:
     std::unique_ptr<StallMonitor> m_stalls;
     bool m_screenshotTaken = false;
     bool m_startupFitDone = false;
+    QStringList m_startupEvaluateSets;  // --evaluate, added once the startup fit completes
     int m_exitCode = 0;
 };
 

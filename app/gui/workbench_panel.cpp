@@ -167,8 +167,12 @@ WorkbenchPanel::WorkbenchPanel(QWidget* parent)
     m_sets->verticalHeader()->setVisible(false);
     m_sets->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_sets->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_sets->horizontalHeader()->setSectionResizeMode(SetsData, QHeaderView::Interactive);
-    m_sets->horizontalHeader()->setStretchLastSection(true);
+    // The data spec takes the room that is left, cut in the middle so that the file name shows
+    // (the whole spec is the tooltip).
+    m_sets->horizontalHeader()->setSectionResizeMode(SetsData, QHeaderView::Stretch);
+    m_sets->horizontalHeader()->setStretchLastSection(false);
+    m_sets->setWordWrap(false);
+    m_sets->setTextElideMode(Qt::ElideMiddle);
     auto* removeAction = new QAction(tr("Remove Set"), m_sets);
     removeAction->setShortcut(QKeySequence::Delete);
     removeAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
