@@ -233,6 +233,33 @@ private Q_SLOTS:
             QFile::copy(shot, keep);
         }
     }
+    // nac-studio --evaluate SPEC: the set reaches the Evaluation dock once the startup fit is done.
+    void startupEvaluateAddsSetsAfterTheFit()
+    {
+        auto window = std::make_unique<MainWindow>();
+        window->resize(1024, 700);
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+        QSignalSpy fitDone(window.get(), &MainWindow::fitFinished);
+        StartupOptions options;
+        options.model = nac::app::test::demoModel();
+        options.data = nac::app::test::fashionTrain();
+        options.samples = 200;
+        options.heldout = 200;
+        const QString spec = QStringLiteral("invert:") + nac::app::test::mnistOod() + QStringLiteral("@0-199");
+        options.evaluateSets = {spec};
+        window->start(options);
+        WorkbenchPanel* panel = window->workbenchPanel();
+        QCOMPARE(panel->setsTable()->rowCount(), 0);  // nothing to score with before the fit
+        QVERIFY(fitDone.wait(kFitWaitMs));
+        QCOMPARE(fitDone.first().first().value<JobResult>().outcome, JobOutcome::Completed);
+        QCOMPARE(panel->setsTable()->rowCount(), 1);
+        const QString name = panel->setsTable()->item(0, 0)->text();
+        QVERIFY(waitForMetrics(panel, name, true));
+        const double auroc = panel->metric(name, EvalMethod::NacUe, WorkbenchPanel::AurocColumn);
+        QVERIFY2(auroc > 0.5 && auroc <= 1.0, qPrintable(QString::number(auroc)));
+    }
+
 };
 
 // Runs itself under xvfb-run when there is no display, so that CTest needs no X server of its own.
