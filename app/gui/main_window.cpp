@@ -40,6 +40,8 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QCursor>
+#include <QMenu>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QSaveFile>
@@ -1119,8 +1121,51 @@ void MainWindow::dragMoveEvent(QDragMoveEvent* event)
 
 void MainWindow::dropEvent(QDropEvent* event)
 {
+    // One IDX file or folder: ask what it is for (the drop may come through a child's event filter,
+    // whose positions are the child's, so the menu opens at the cursor).
+    if (offerDropChoices(event->mimeData(), QCursor::pos()) != nullptr) {
+        event->acceptProposedAction();
+        return;
+    }
     if (handleMimeData(event->mimeData()))
         event->acceptProposedAction();
+}
+
+QMenu* MainWindow::offerDropChoices(const QMimeData* mime, const QPoint& globalPos)
+{
+    if (!mime->hasUrls() || mime->urls().size() != 1)
+        return nullptr;
+    const QString path = mime->urls().front().toLocalFile();
+    const QFileInfo info(path);
+    const QString name = info.fileName();
+    const bool idx = info.isFile()
+        && (name.contains(QLatin1String("-ubyte")) || name.endsWith(QLatin1String(".idx")) || name.endsWith(QLatin1String(".idx.gz")));
+    if (path.isEmpty() || !(idx || info.isDir()))
+        return nullptr;
+    // The set's name as the Evaluation dock would give it, for the menu's text.
+    QString setName = info.isDir() ? name : name.section(QLatin1Char('-'), 0, 0);
+    if (setName.isEmpty())
+        setName = name;
+    auto* menu = new QMenu(this);
+    menu->setObjectName(QStringLiteral("dropChoiceMenu"));
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->setToolTip(path);
+    // A copy of the drop: the mime data is gone once the drop event returns.
+    auto keep = std::make_shared<QMimeData>();
+    keep->setUrls(mime->urls());
+    QAction* first = nullptr;
+    if (idx)
+        first = menu->addAction(tr("Use as &Training Data"), this, [this, keep] { handleMimeData(keep.get()); });
+    else
+        first = menu->addAction(tr("&Score Its Images"), this, [this, keep] { handleMimeData(keep.get()); });
+    first->setObjectName(QStringLiteral("dropAsDefault"));
+    menu->addAction(tr("Add as &OOD Set “%1”").arg(setName), this, [this, path] { m_workbench->addSet(path, SetRole::Ood); })
+        ->setObjectName(QStringLiteral("dropAsOod"));
+    menu->addAction(tr("Add as &InD Test Set “%1”").arg(setName), this, [this, path] { m_workbench->addSet(path, SetRole::InD); })
+        ->setObjectName(QStringLiteral("dropAsInd"));
+    menu->setActiveAction(first);
+    menu->popup(globalPos);
+    return menu;
 }
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event)

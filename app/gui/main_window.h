@@ -89,6 +89,11 @@ public:
     // A drop on the Evaluation dock: each IDX file or folder becomes an OOD set (its role can be
     // switched to InD in the sets table). False when nothing in mime can be a set.
     bool addEvaluationSets(const QMimeData* mime);
+    // A drop of one IDX file or one folder on the window (not the dock): a menu at pos asks what it
+    // is for (training data or images to score as before, an OOD set named after it, or an InD
+    // test set); null (and nothing shown) for any other drop. The menu is not modal: its actions do
+    // the work, and it closes unanswered when dismissed.
+    QMenu* offerDropChoices(const QMimeData* mime, const QPoint& globalPos);
     void startFit();
     void cancelFit();
 

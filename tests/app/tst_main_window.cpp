@@ -8,6 +8,7 @@
 #include "app/gui/main_window.h"
 #include "app/gui/message_bar.h"
 #include "app/gui/scoring_panel.h"
+#include "app/gui/workbench_panel.h"
 #include "app_test_support.h"
 
 #include "engine/metrics.h"
@@ -23,6 +24,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QMenu>
 #include <QMimeData>
 #include <QProcess>
 #include <QPushButton>
@@ -263,6 +265,48 @@ private Q_SLOTS:
         const auto markers = window->scoringPanel()->weakNeuronMarkers(0);
         const int layer = window->coveragePanel()->currentLayer();
         QCOMPARE(window->coveragePanel()->heatmap(layer)->markerPositions().size(), markers[std::size_t(layer)].size());
+    }
+
+    // One folder or IDX file dropped on the window asks what it is for; "OOD set" and "InD test
+    // set" add it to the Evaluation dock, the first choice does what a drop did before.
+    void droppedFolderOrIdxOffersASetChoice()
+    {
+        auto window = fittedWindow();
+        QVERIFY(window);
+        const QString dir = m_dir.filePath(QStringLiteral("oodfolder"));
+        QDir().mkpath(dir);
+        nac::app::test::writePngs(nac::app::test::mnistOod(), 0, 12, dir, QStringLiteral("digit"));
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(dir)});
+        QMenu* menu = window->offerDropChoices(&mime, window->mapToGlobal(QPoint(40, 40)));
+        QVERIFY(menu);
+        QVERIFY(menu->isVisible());
+        QAction* asOod = menu->findChild<QAction*>(QStringLiteral("dropAsOod"));
+        QVERIFY(asOod);
+        QVERIFY2(asOod->text().contains(QStringLiteral("oodfolder")), qPrintable(asOod->text()));
+        QVERIFY(menu->findChild<QAction*>(QStringLiteral("dropAsInd")));
+        QVERIFY(menu->findChild<QAction*>(QStringLiteral("dropAsDefault"))->text().contains(QStringLiteral("Score")));
+        asOod->trigger();
+        menu->close();
+        nac::app::WorkbenchPanel* panel = window->workbenchPanel();
+        QCOMPARE(panel->setsTable()->rowCount(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->results() && !panel->isRunning(), kWaitMs);
+        QCOMPARE(panel->results()->sets.size(), std::size_t(1));
+        QCOMPARE(int(panel->results()->sets.front().role), int(nac::app::SetRole::Ood));
+
+        // An IDX file: the first choice is the training data; a single image or two files get no menu.
+        QMimeData idx;
+        idx.setUrls({QUrl::fromLocalFile(nac::app::test::mnistOod())});
+        QMenu* idxMenu = window->offerDropChoices(&idx, window->mapToGlobal(QPoint(40, 40)));
+        QVERIFY(idxMenu);
+        QVERIFY(idxMenu->findChild<QAction*>(QStringLiteral("dropAsDefault"))->text().contains(QStringLiteral("Training")));
+        idxMenu->close();
+        QMimeData two;
+        two.setUrls({QUrl::fromLocalFile(dir), QUrl::fromLocalFile(nac::app::test::mnistOod())});
+        QVERIFY(window->offerDropChoices(&two, QPoint()) == nullptr);
+        QMimeData missing;
+        missing.setUrls({QUrl::fromLocalFile(m_dir.filePath(QStringLiteral("not-there")))});
+        QVERIFY(window->offerDropChoices(&missing, QPoint()) == nullptr);
     }
 
     // The ROC tab: held-out InD against the dropped images, for NAC-UE and the three baselines,
