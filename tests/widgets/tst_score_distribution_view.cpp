@@ -134,6 +134,7 @@ void TestScoreDistributionView::draggingEmitsAsItMoves()
 {
     ScoreDistributionView view;
     view.resize(700, 400);
+    view.setIndScores({0.0, 1.0});  // a threshold exists once there are held-out InD scores
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
     QSignalSpy changed(&view, &ScoreDistributionView::thresholdChanged);
