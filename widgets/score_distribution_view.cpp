@@ -66,6 +66,13 @@ ScoreDistributionView::ScoreDistributionView(QWidget* parent)
     m_markerText->setPadding(QMargins(3, 1, 3, 1));
     m_markerLine->setVisible(false);
     m_markerText->setVisible(false);
+    m_emptyText = new QCPItemText(p);
+    m_emptyText->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_emptyText->position->setCoords(0.5, 0.45);
+    m_emptyText->setPositionAlignment(Qt::AlignCenter);
+    m_emptyText->setTextAlignment(Qt::AlignCenter);
+    m_emptyText->setPadding(QMargins(8, 6, 8, 6));
+    m_emptyText->setClipToAxisRect(false);
 
     // The legend sits in its own row under the plot: it can never cover the threshold's or the
     // selected image's label.
@@ -187,6 +194,16 @@ bool ScoreDistributionView::markerLabelInside()
     return textInside(plot(), m_markerText);
 }
 
+bool ScoreDistributionView::thresholdVisible() const
+{
+    return m_thresholdLine->visible();
+}
+
+QString ScoreDistributionView::emptyPrompt() const
+{
+    return m_emptyText->visible() ? m_emptyText->text() : QString();
+}
+
 void ScoreDistributionView::applyPalette()
 {
     PlotView::applyPalette();
@@ -200,6 +217,9 @@ void ScoreDistributionView::applyPalette()
     m_markerLine->setPen(QPen(marker.darker(130), 2, Qt::SolidLine));
     m_markerText->setColor(marker.darker(150));
     m_markerText->setBrush(labelBackground);
+    m_emptyText->setColor(palette().color(QPalette::Text));
+    m_emptyText->setBrush(labelBackground);
+    m_emptyText->setPen(QPen(palette().color(QPalette::Mid)));
 }
 
 void ScoreDistributionView::setMarker(double score, const QString& label)
@@ -264,8 +284,8 @@ void ScoreDistributionView::fitRangeToData()
     double low = 0.0;
     double high = 1.0;
     dataRange(&low, &high);
-    // The threshold and the selected image stay in view.
-    for (double x : {m_threshold, m_markerScore})
+    // The threshold (once there is one) and the selected image stay in view.
+    for (double x : {m_ind.empty() ? std::numeric_limits<double>::quiet_NaN() : m_threshold, m_markerScore})
         if (std::isfinite(x)) {
             low = std::min(low, std::clamp(x, 0.0, 1.0));
             high = std::max(high, std::clamp(x, 0.0, 1.0));
@@ -353,7 +373,15 @@ void ScoreDistributionView::updateThresholdItems()
     d.indKeptFraction = m_ind.empty() ? 0.0 : double(kept) / double(m_ind.size());
     d.oodFlaggedFraction = m_ood.empty() ? 0.0 : double(flagged) / double(m_ood.size());
 
-    const bool finite = std::isfinite(m_threshold);
+    // Without held-out InD scores a threshold means nothing yet (it is read as the share of InD
+    // images it keeps): no line, and a prompt saying what brings it.
+    m_emptyText->setVisible(m_ind.empty());
+    m_emptyText->setText(m_ood.empty()
+                             ? tr("No scores yet.\nFit a profile (F5): its held-out InD scores show here,\n"
+                                  "and a threshold line to drag appears.")
+                             : tr("No held-out InD scores yet: fit a profile (F5)\n"
+                                  "to compare and to place the threshold."));
+    const bool finite = std::isfinite(m_threshold) && !m_ind.empty();
     m_thresholdLine->setVisible(finite);
     m_thresholdText->setVisible(finite);
     if (!finite)
@@ -390,7 +418,7 @@ void ScoreDistributionView::onMousePress(QMouseEvent* event)
         m_panning = true;
         return;
     }
-    if (event->button() != Qt::LeftButton || !plot()->axisRect()->rect().contains(event->position().toPoint()))
+    if (event->button() != Qt::LeftButton || m_ind.empty() || !plot()->axisRect()->rect().contains(event->position().toPoint()))
         return;
     m_dragging = true;
     moveThresholdToPixel(event->position().x());

@@ -20,6 +20,8 @@ namespace nac::widgets {
 // shows the fraction of its own set, so sets of different sizes compare. The score axis shows the
 // data, the threshold and the marked image; the wheel zooms it, a right-drag pans it, a
 // double-click fits it again. Press or drag (left button) in the plot to move the threshold.
+// Before there are InD (held-out) scores, i.e. before a fit, there is no threshold line: the plot
+// shows a prompt instead, and pressing in it moves nothing.
 class ScoreDistributionView : public PlotView {
     Q_OBJECT
 public:
@@ -60,6 +62,8 @@ public:
     // Whether a label lies wholly inside the plot's axis rect (after a replot).
     bool thresholdLabelInside();
     bool markerLabelInside();
+    bool thresholdVisible() const;   // the line and its label are shown
+    QString emptyPrompt() const;     // the prompt shown before a fit; empty when none is shown
 
 Q_SIGNALS:
     void thresholdChanged(double threshold);
@@ -101,6 +105,7 @@ private:
     QString m_markerLabel;
     QCPItemStraightLine* m_markerLine = nullptr;
     QCPItemText* m_markerText = nullptr;
+    QCPItemText* m_emptyText = nullptr;
 };
 
 }  // namespace nac::widgets

@@ -5,6 +5,8 @@
 #include <QSettings>
 #include <QStandardPaths>
 
+#include <algorithm>
+
 namespace nac::app {
 
 namespace {
@@ -121,6 +123,18 @@ QString AppSettings::device() const
 void AppSettings::setDevice(const QString& device)
 {
     QSettings().setValue(QStringLiteral("fit/device"), device);
+}
+
+int AppSettings::pngExportScale() const
+{
+    bool ok = false;
+    const int scale = QSettings().value(QStringLiteral("export/pngScale"), 2).toInt(&ok);
+    return ok ? std::clamp(scale, kMinPngScale, kMaxPngScale) : 2;
+}
+
+void AppSettings::setPngExportScale(int scale)
+{
+    QSettings().setValue(QStringLiteral("export/pngScale"), std::clamp(scale, kMinPngScale, kMaxPngScale));
 }
 
 AppSettings::Session AppSettings::session() const

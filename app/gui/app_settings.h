@@ -45,6 +45,13 @@ public:
     QString device() const;   // "" until chosen
     void setDevice(const QString& device);
 
+    // How many times the plot's on-screen pixels a PNG export gets each way (1 to 4; default
+    // PlotExport::kDefaultScale, 2). PDFs are not affected (always 300 dpi).
+    static constexpr int kMinPngScale = 1;
+    static constexpr int kMaxPngScale = 4;
+    int pngExportScale() const;
+    void setPngExportScale(int scale);  // clamped to 1..4
+
     // The last session, saved when the window closes with a complete profile: the profile (its
     // model, layers and parameters) in the app's data folder, the training data and the image
     // files that were scored. A start without arguments restores it instead of fitting anew.

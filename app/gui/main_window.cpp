@@ -26,6 +26,7 @@
 #include "widgets/score_list_view.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
@@ -372,6 +373,20 @@ void MainWindow::buildMenus()
     exportMenu->addAction(action(QStringLiteral("actionExportHistogram")));
     exportMenu->addAction(action(QStringLiteral("actionExportDistribution")));
     exportMenu->addAction(action(QStringLiteral("actionExportCsv")));
+    // PNG pixels per on-screen pixel, remembered; PDFs stay at 300 dpi.
+    QMenu* scaleMenu = exportMenu->addMenu(tr("PNG &Scale"));
+    scaleMenu->setObjectName(QStringLiteral("pngScaleMenu"));
+    auto* scaleGroup = new QActionGroup(scaleMenu);
+    for (int scale = AppSettings::kMinPngScale; scale <= AppSettings::kMaxPngScale; ++scale) {
+        auto* scaleAction = new QAction(tr("%1× the Plot's Size on Screen").arg(scale), this);
+        scaleAction->setObjectName(QStringLiteral("actionPngScale%1").arg(scale));
+        scaleAction->setCheckable(true);
+        scaleAction->setChecked(scale == m_settings.pngExportScale());
+        scaleAction->setActionGroup(scaleGroup);
+        connect(scaleAction, &QAction::triggered, this, [this, scale] { m_settings.setPngExportScale(scale); });
+        addAction(scaleAction);
+        scaleMenu->addAction(scaleAction);
+    }
     file->addSeparator();
     file->addAction(action(QStringLiteral("actionQuit")));
 
@@ -1305,6 +1320,23 @@ void MainWindow::fillRecentMenu(QMenu* menu)
         menu->addAction(tr("(none yet)"))->setEnabled(false);
 }
 
+bool MainWindow::exportPlotTo(const QString& which, const QString& path, QString* errorMessage)
+{
+    nac::widgets::PlotView* view = nullptr;
+    if (which == QLatin1String("heatmap"))
+        view = m_coverage->heatmap(m_coverage->currentLayer());
+    else if (which == QLatin1String("histogram"))
+        view = m_coverage->histogram();
+    else
+        view = m_scoring->distribution();
+    if (!view) {
+        if (errorMessage)
+            *errorMessage = tr("There is nothing to export yet: fit a profile first.");
+        return false;
+    }
+    return view->exportPlot(path, errorMessage, double(m_settings.pngExportScale()));
+}
+
 void MainWindow::exportPlot(const QString& which)
 {
     nac::widgets::PlotView* view = nullptr;
@@ -1329,7 +1361,7 @@ void MainWindow::exportPlot(const QString& which)
         return;
     m_settings.setLastFolder(QFileInfo(path).absolutePath());
     QString error;
-    if (!view->exportPlot(path, &error))
+    if (!exportPlotTo(which, path, &error))
         showError(error);
     else
         m_stateText = tr("Exported %1.").arg(path);

@@ -117,6 +117,9 @@ public:
     const RunFigures& figures() const { return m_figures; }
     QString stateText() const;
     QAction* action(const QString& objectName) const;
+    // Exports one plot ("heatmap", "histogram" or "distribution") to path, as File > Export does
+    // after its file dialog; PNGs at the PNG scale chosen in File > Export > PNG Scale.
+    bool exportPlotTo(const QString& which, const QString& path, QString* errorMessage);
 
 Q_SIGNALS:
     void modelShown();

@@ -24,6 +24,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QImage>
 #include <QMenu>
 #include <QMimeData>
 #include <QProcess>
@@ -87,6 +88,37 @@ private Q_SLOTS:
         if (!QFileInfo::exists(m_model))
             QSKIP("test model helper_method.pt is missing: run `ctest -R make_test_models` first");
         QVERIFY(m_dir.isValid());
+    }
+
+    // File > Export > PNG Scale: the choice is remembered and sets the PNG's pixels; the PDF
+    // page does not change with it.
+    void pngExportScaleIsAChoiceAndRemembered()
+    {
+        {
+            MainWindow window;
+            window.resize(1024, 700);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            QVERIFY(window.action(QStringLiteral("actionPngScale2"))->isChecked());  // the default
+            QWidget* plot = window.scoringPanel()->distribution()->plotWidget();
+            // PlotExport renders at the plot's size on screen, at least 320 x 200.
+            const QSize onScreen(qMax(plot->width(), 320), qMax(plot->height(), 200));
+            window.action(QStringLiteral("actionPngScale3"))->trigger();
+            QCOMPARE(nac::app::AppSettings().pngExportScale(), 3);
+            const QString png = m_dir.filePath(QStringLiteral("scale3.png"));
+            QString error;
+            QVERIFY2(window.exportPlotTo(QStringLiteral("distribution"), png, &error), qPrintable(error));
+            QCOMPARE(QImage(png).size(), onScreen * 3);
+            window.action(QStringLiteral("actionPngScale1"))->trigger();
+            const QString png1 = m_dir.filePath(QStringLiteral("scale1.png"));
+            QVERIFY2(window.exportPlotTo(QStringLiteral("distribution"), png1, &error), qPrintable(error));
+            QCOMPARE(QImage(png1).size(), onScreen);
+        }
+        // A new window (a new start) shows the remembered choice.
+        MainWindow again;
+        QVERIFY(again.action(QStringLiteral("actionPngScale1"))->isChecked());
+        QVERIFY(!again.action(QStringLiteral("actionPngScale2"))->isChecked());
+        nac::app::AppSettings().setPngExportScale(2);
     }
 
     void startFitsTheMetadataLayers()

@@ -27,6 +27,7 @@ private Q_SLOTS:
     void axisZoomsToTheData();
     void labelsStayInsideThePlot();
     void rightDragPansAndKeepsTheRange();
+    void beforeAFitThereIsAPromptAndNoThreshold();
 };
 
 void TestScoreDistributionView::histogramsAreFractionsOfEachSet()
@@ -56,6 +57,36 @@ void TestScoreDistributionView::keptAndFlaggedFollowTheThreshold()
     QCOMPARE(view.distribution().oodFlaggedFraction, 2.0 / 3.0);
     QVERIFY2(view.thresholdLabel().contains(QStringLiteral("0.500")), qPrintable(view.thresholdLabel()));
     QVERIFY(view.thresholdLabel().contains(QStringLiteral("InD kept 75.0%")));
+}
+
+void TestScoreDistributionView::beforeAFitThereIsAPromptAndNoThreshold()
+{
+    ScoreDistributionView view;
+    view.resize(700, 400);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QVERIFY(!view.thresholdVisible());
+    QVERIFY2(view.emptyPrompt().contains(QStringLiteral("Fit a profile")), qPrintable(view.emptyPrompt()));
+
+    // Dropped images scored before a fit: still no threshold, the prompt says what is missing,
+    // and pressing in the plot moves nothing.
+    view.setOodScores({0.2, 0.3, 0.4});
+    QVERIFY(!view.thresholdVisible());
+    QVERIFY2(view.emptyPrompt().contains(QStringLiteral("No held-out InD scores")), qPrintable(view.emptyPrompt()));
+    QSignalSpy changed(&view, &ScoreDistributionView::thresholdChanged);
+    const QPoint pixel = view.pixelForScore(0.3, 0.05);
+    QTest::mouseClick(view.plotWidget(), Qt::LeftButton, Qt::NoModifier, pixel);
+    QCOMPARE(changed.count(), 0);
+    QCOMPARE(view.threshold(), 0.5);
+
+    // The fit's held-out scores bring the line and remove the prompt; clear() brings the prompt back.
+    view.setIndScores({0.6, 0.7});
+    QVERIFY(view.thresholdVisible());
+    QVERIFY(view.emptyPrompt().isEmpty());
+    QVERIFY(view.thresholdLabel().contains(QStringLiteral("InD kept 100.0%")));
+    view.clear();
+    QVERIFY(!view.thresholdVisible());
+    QVERIFY(!view.emptyPrompt().isEmpty());
 }
 
 void TestScoreDistributionView::setThresholdDoesNotEmit()
@@ -103,6 +134,7 @@ void TestScoreDistributionView::draggingEmitsAsItMoves()
 {
     ScoreDistributionView view;
     view.resize(700, 400);
+    view.setIndScores({0.0, 1.0});  // a threshold exists once there are held-out InD scores
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
     QSignalSpy changed(&view, &ScoreDistributionView::thresholdChanged);
