@@ -7,6 +7,7 @@
 #include "app/gui/main_window.h"
 #include "app/gui/message_bar.h"
 #include "app_test_support.h"
+#include "fitted_window.h"
 
 #include "widgets/parameter_panel.h"
 #include "widgets/score_list_view.h"
@@ -42,18 +43,7 @@ private:
 
     std::unique_ptr<MainWindow> fittedWindow()
     {
-        auto window = std::make_unique<MainWindow>();
-        window->show();
-        QSignalSpy fitDone(window.get(), &MainWindow::fitFinished);
-        StartupOptions options;
-        options.model = m_model;
-        options.data = QStringLiteral("noise:uniform:600:seed=3");
-        options.samples = 200;
-        options.heldout = 100;
-        window->start(options);
-        if (!fitDone.wait(kWaitMs) || fitDone.first().first().value<JobResult>().outcome != JobOutcome::Completed)
-            return nullptr;
-        return window;
+        return nac::app::test::fittedWindow(nac::app::test::noiseFit(m_model, 600, 200, 100), kWaitMs);
     }
 
 private Q_SLOTS:

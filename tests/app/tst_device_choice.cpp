@@ -7,6 +7,7 @@
 #include "app/gui/main_window.h"
 #include "app/gui/message_bar.h"
 #include "app_test_support.h"
+#include "fitted_window.h"
 
 #include "engine/model.h"
 
@@ -53,19 +54,9 @@ private:
     // A window that has fitted the test model on noise images on the CPU.
     std::unique_ptr<MainWindow> fittedWindow()
     {
-        auto window = std::make_unique<MainWindow>();
-        window->show();
-        QSignalSpy fitDone(window.get(), &MainWindow::fitFinished);
-        StartupOptions options;
-        options.model = m_model;
-        options.data = QStringLiteral("noise:uniform:2000:seed=3");
-        options.samples = 256;
-        options.heldout = 128;
+        StartupOptions options = nac::app::test::noiseFit(m_model, 2000, 256, 128);
         options.device = QStringLiteral("cpu");
-        window->start(options);
-        if (!fitDone.wait(kWaitMs) || fitDone.first().first().value<JobResult>().outcome != JobOutcome::Completed)
-            return nullptr;
-        return window;
+        return nac::app::test::fittedWindow(options, kWaitMs);
     }
 
 private Q_SLOTS:

@@ -10,6 +10,7 @@
 #include "app/gui/scoring_panel.h"
 #include "app/gui/workbench_panel.h"
 #include "app_test_support.h"
+#include "fitted_window.h"
 
 #include "engine/metrics.h"
 #include "engine/profile_io.h"
@@ -60,21 +61,7 @@ private:
     // A window that has fitted the test model on noise images.
     std::unique_ptr<MainWindow> fittedWindow()
     {
-        auto window = std::make_unique<MainWindow>();
-        window->show();
-        QSignalSpy fitDone(window.get(), &MainWindow::fitFinished);
-        StartupOptions options;
-        options.model = m_model;
-        options.data = QStringLiteral("noise:uniform:2000:seed=3");
-        options.samples = 256;
-        options.heldout = 128;
-        window->start(options);
-        if (!fitDone.wait(kWaitMs))
-            return nullptr;
-        const auto result = fitDone.first().first().value<JobResult>();
-        if (result.outcome != JobOutcome::Completed)
-            return nullptr;
-        return window;
+        return nac::app::test::fittedWindow(nac::app::test::noiseFit(m_model, 2000, 256, 128), kWaitMs);
     }
 
 private Q_SLOTS:
