@@ -84,4 +84,25 @@ int findBin(const std::vector<double>& edges, float value)
     return int(it - edges.begin()) - 1;
 }
 
+BinFinder::BinFinder(const std::vector<double>& edges) : m_edges(edges)
+{
+    if (edges.size() < 2 || !(edges.front() < edges.back()))
+        throw badInput("bin edges need at least two ascending values");
+    // About four cells per bin, at least 4096: the smallest reference bin (near 0.5 at M=1000) is
+    // about as wide as a cell, so the walk is one or two steps.
+    const std::size_t cells = std::max<std::size_t>(4096, 4 * edges.size());
+    m_low = edges.front();
+    m_high = edges.back();
+    m_scale = double(cells) / (m_high - m_low);
+    m_lastCell = double(cells - 1);
+    m_start.resize(cells);
+    std::size_t bin = 0;
+    for (std::size_t c = 0; c < cells; ++c) {
+        const double lower = m_low + double(c) / m_scale;
+        while (bin + 2 < edges.size() && lower >= edges[bin + 1])
+            ++bin;
+        m_start[c] = std::int32_t(bin);
+    }
+}
+
 }  // namespace nac::engine

@@ -387,11 +387,12 @@ ScoreTable CoverageProfile::score(const SampleSet& samples) const
     for (std::size_t l = 0; l < m_layers.size(); ++l) {
         const LayerCoverage& c = m_coverage[l];
         const int neurons = c.neuronCount;
+        const BinFinder findBinOf(c.edges);
         for (std::size_t i = 0; i < count; ++i) {
             const float* raw = samples.rawRow(l, i);
             double sum = 0.0;
             for (int n = 0; n < neurons; ++n) {
-                const int bin = findBin(c.edges, neuronState(raw[n], c.params.alpha));
+                const int bin = findBinOf(neuronState(raw[n], c.params.alpha));
                 if (bin >= 0)
                     sum += double(c.phiAt(bin, n));
             }

@@ -328,8 +328,9 @@ CoverageProfile fitProfile(Model& model, const Dataset& dataset, const std::vect
             for (std::size_t l = 0; l < layers.size(); ++l) {
                 const std::size_t neurons = std::size_t(batch.neuronCounts[l]);
                 bins[l].resize(samples * neurons);
+                const BinFinder findBinOf(edges[l]);
                 for (std::size_t i = 0; i < samples * neurons; ++i)
-                    bins[l][i] = findBin(edges[l], neuronState(batch.rawProducts[l][i], params[l].alpha));
+                    bins[l][i] = findBinOf(neuronState(batch.rawProducts[l][i], params[l].alpha));
                 std::vector<float>().swap(batch.rawProducts[l]);
             }
             std::vector<float>().swap(batch.logits);

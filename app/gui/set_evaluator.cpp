@@ -200,13 +200,13 @@ void SetEvaluator::updateBins(StoredSet& set, const CoverageProfile& profile, bo
         std::vector<std::int32_t>& bins = set.bins[l];
         bins.resize(count * std::size_t(neurons));
         const double alpha = c.params.alpha;
-        const std::vector<double>& edges = c.edges;
+        const nac::engine::BinFinder findBinOf(c.edges);
         forSlices(count, [&](std::size_t begin, std::size_t end) {
             for (std::size_t i = begin; i < end; ++i) {
                 const float* raw = set.samples.rawRow(l, i);
                 std::int32_t* out = bins.data() + i * std::size_t(neurons);
                 for (int n = 0; n < neurons; ++n)
-                    out[n] = nac::engine::findBin(edges, nac::engine::neuronState(raw[n], alpha));
+                    out[n] = findBinOf(nac::engine::neuronState(raw[n], alpha));
             }
         });
         key.edges = c.edges;

@@ -6,6 +6,7 @@
 #include <QtTest/QtTest>
 
 #include <cmath>
+#include <limits>
 
 using namespace nac::engine;
 
@@ -23,6 +24,9 @@ private Q_SLOTS:
     void linear();
     void findBinBoundaries_data();
     void findBinBoundaries();
+    void binFinderEqualsFindBin_data();
+    void binFinderEqualsFindBin();
+    void binFinderRefusesBadEdges();
     void invalidM_data();
     void invalidM();
     void schemeNames();
@@ -142,6 +146,53 @@ void TestBinEdges::schemeNames()
     QVERIFY(binSchemeFromString("linear") == BinScheme::Linear);
     QVERIFY(QString::fromStdString(toString(BinScheme::Linear)) == QStringLiteral("linear"));
     QVERIFY_THROWS_EXCEPTION(Error, binSchemeFromString("cubic"));
+}
+
+void TestBinEdges::binFinderEqualsFindBin_data()
+{
+    QTest::addColumn<int>("scheme");
+    QTest::addColumn<int>("m");
+    for (int m : {4, 6, 50, 52, 500, 1000, 20000})
+        QTest::addRow("reference M=%d", m) << int(BinScheme::Reference) << m;
+    for (int m : {4, 5, 51, 1000})
+        QTest::addRow("linear M=%d", m) << int(BinScheme::Linear) << m;
+}
+
+// BinFinder must give findBin's answer for every float: a dense sweep, each edge and the floats on
+// either side of it, the ends, and values no bin holds.
+void TestBinEdges::binFinderEqualsFindBin()
+{
+    QFETCH(int, scheme);
+    QFETCH(int, m);
+    const std::vector<double> edges = makeBinEdges(BinScheme(scheme), m);
+    const BinFinder finder(edges);
+    std::vector<float> values = {-1.0f, -0.0f, 0.0f, 1.0f, 1.2f, 1.25f, 7.0f, std::nanf(""),
+                                 std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                                 std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::min()};
+    for (int i = -1000; i <= 131000; ++i)
+        values.push_back(float(i) * 1e-5f);
+    for (double edge : edges) {
+        float f = float(edge);
+        for (int step = 0; step < 4; ++step)
+            f = std::nextafter(f, -1.0f);
+        for (int step = 0; step < 9; ++step, f = std::nextafter(f, 2.0f))
+            values.push_back(f);
+    }
+    int checked = 0;
+    for (float v : values) {
+        const int expected = findBin(edges, v);
+        const int got = finder(v);
+        if (got != expected)
+            QFAIL(qPrintable(QStringLiteral("value %1: BinFinder %2, findBin %3").arg(double(v), 0, 'g', 12).arg(got).arg(expected)));
+        ++checked;
+    }
+    QVERIFY(checked > 132000);
+}
+
+void TestBinEdges::binFinderRefusesBadEdges()
+{
+    QVERIFY_THROWS_EXCEPTION(Error, BinFinder(std::vector<double>{0.5}));
+    QVERIFY_THROWS_EXCEPTION(Error, BinFinder(std::vector<double>{1.0, 0.0}));
 }
 
 QTEST_APPLESS_MAIN(TestBinEdges)

@@ -67,8 +67,7 @@ void TestModelMetadata::parse()
 {
     QFETCH(QByteArray, json);
     QFETCH(QString, mentions);
-    QElapsedTimer timer;
-    timer.start();
+    // No time limit here (the machines are shared): a parser that blew up would hit ctest's timeout.
     try {
         const ModelMetadata meta = parseModelMetadata(json.toStdString(), "m.pt.nac.json");
         QVERIFY2(mentions.isEmpty(), "the metadata should have been refused");
@@ -80,7 +79,6 @@ void TestModelMetadata::parse()
         QVERIFY2(QString(e.what()).contains("m.pt.nac.json"), e.what());
         QVERIFY2(QString(e.what()).contains(mentions), e.what());
     }
-    QVERIFY2(timer.elapsed() < 5000, "parsing took too long");
 }
 
 QTEST_APPLESS_MAIN(TestModelMetadata)
