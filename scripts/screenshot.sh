@@ -4,6 +4,8 @@
 # dock, saved once the fit, the scoring and the evaluation are done. Builds
 # nothing: it uses the newest build*/app/gui/nac-studio (or $NAC_STUDIO).
 #   scripts/screenshot.sh [OUTPUT.png] [extra nac-studio options...]
+# SCREEN=WxH sets the virtual screen (default 1600x1000), e.g. SCREEN=1024x700, or
+# SCREEN=3840x2160 QT_SCALE_FACTOR=2 for a HiDPI 4K screen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-docs/screenshot.png}
@@ -42,5 +44,5 @@ if [ ${#score[@]} -gt 0 ]; then
   score_args=(--score "${score[@]}")
 fi
 XDG_CONFIG_HOME="$config" QT_QPA_PLATFORM=xcb \
-  xvfb-run -a -s "-screen 0 1600x1000x24" "$studio" --evaluate bundled --screenshot "$out" "$@" "${score_args[@]}"
+  xvfb-run -a -s "-screen 0 ${SCREEN:-1600x1000}x24" "$studio" --evaluate bundled --screenshot "$out" "$@" "${score_args[@]}"
 echo "wrote $out"

@@ -211,7 +211,13 @@ void MainWindow::buildDocks()
     m_explain->setObjectName(QStringLiteral("explainPanel"));
     m_explainDock = new QDockWidget(tr("Explain"), this);
     m_explainDock->setObjectName(QStringLiteral("explainDock"));
-    m_explainDock->setWidget(m_explain);
+    // Scrolls on short screens (1024x700) instead of making the window taller than the screen.
+    auto* explainScroll = new QScrollArea(this);
+    explainScroll->setObjectName(QStringLiteral("explainScroll"));
+    explainScroll->setWidget(m_explain);
+    explainScroll->setWidgetResizable(true);
+    explainScroll->setFrameShape(QFrame::NoFrame);
+    m_explainDock->setWidget(explainScroll);
     addDockWidget(Qt::RightDockWidgetArea, m_explainDock);
     tabifyDockWidget(m_scoringDock, m_explainDock);
     m_scoringDock->raise();
@@ -315,6 +321,9 @@ void MainWindow::buildActions()
         about.exec();
     });
     make(QStringLiteral("actionResetLayout"), tr("&Reset Layout"), QKeySequence(), [this] {
+        // Re-adding the docks stacks the tabbed ones for a moment, and the window grows to hold
+        // them; it is given back its size once they are tabbed again.
+        const QSize before = size();
         for (QDockWidget* dock : {m_fitDock, m_paramDock, m_scoringDock}) {
             dock->setFloating(false);
             dock->show();
@@ -331,6 +340,8 @@ void MainWindow::buildActions()
         m_explainDock->show();
         tabifyDockWidget(m_scoringDock, m_explainDock);
         m_scoringDock->raise();
+        if (!isMaximized() && !isFullScreen())
+            resize(before.expandedTo(minimumSizeHint()));
     });
 }
 

@@ -24,6 +24,7 @@
 
 #include <QApplication>
 #include <QComboBox>
+#include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QImage>
 #include <QMenu>
@@ -106,6 +107,27 @@ private Q_SLOTS:
         QVERIFY(again.action(QStringLiteral("actionPngScale1"))->isChecked());
         QVERIFY(!again.action(QStringLiteral("actionPngScale2"))->isChecked());
         nac::app::AppSettings().setPngExportScale(2);
+    }
+
+    // The window fits a 1024x700 screen: its minimum height stays under 700 (the Explain tab
+    // scrolls), and View > Reset Layout, which stacks the tabbed docks for a moment, gives the
+    // window its size back instead of leaving it taller than the screen.
+    void fitsA1024x700ScreenAfterResetLayout()
+    {
+        MainWindow window;
+        window.resize(1024, 700);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY2(window.minimumSizeHint().height() <= 700, qPrintable(QString::number(window.minimumSizeHint().height())));
+        QVERIFY2(window.minimumSizeHint().width() <= 1024, qPrintable(QString::number(window.minimumSizeHint().width())));
+        window.action(QStringLiteral("actionResetLayout"))->trigger();
+        QTest::qWait(50);
+        QCOMPARE(window.size(), QSize(1024, 700));
+        for (const char* name : {"scoringDock", "workbenchDock", "explainDock"}) {
+            auto* dock = window.findChild<QDockWidget*>(QString::fromLatin1(name));
+            QVERIFY(dock);
+            QVERIFY2(window.tabifiedDockWidgets(dock).size() == 2, name);
+        }
     }
 
     void startFitsTheMetadataLayers()
