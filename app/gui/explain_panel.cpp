@@ -223,9 +223,8 @@ const std::vector<GalleryItem>& ExplainPanel::items() const { return m_model->it
 
 void ExplainPanel::setSetItems(const QString& setName, std::vector<GalleryItem> items)
 {
-    // The rows point into the items: empty them before the items move.
-    if (m_updateDepth == 0)
-        m_model->setRows({});
+    // The rows point into the items: no row may outlive the item it names.
+    m_model->setRows({});
     std::vector<GalleryItem>& all = m_model->items();
     all.erase(std::remove_if(all.begin(), all.end(), [&](const GalleryItem& item) { return item.setName == setName; }), all.end());
     all.reserve(all.size() + items.size());
@@ -234,7 +233,6 @@ void ExplainPanel::setSetItems(const QString& setName, std::vector<GalleryItem> 
         all.push_back(std::move(item));
     }
     if (m_updateDepth > 0) {
-        m_model->setRows({});
         m_rebuildWanted = true;
         return;
     }
