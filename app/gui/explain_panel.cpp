@@ -234,6 +234,7 @@ void ExplainPanel::setSetItems(const QString& setName, std::vector<GalleryItem> 
     }
     if (m_updateDepth > 0) {
         m_rebuildWanted = true;
+        m_filtersWanted = true;
         return;
     }
     rebuildFilters();
@@ -276,7 +277,9 @@ void ExplainPanel::endUpdate()
     if (--m_updateDepth > 0 || !m_rebuildWanted)
         return;
     m_rebuildWanted = false;
-    rebuildFilters();
+    if (m_filtersWanted)
+        rebuildFilters();  // only new or removed sets change the classes and sets to choose from
+    m_filtersWanted = false;
     rebuildGallery();
 }
 
@@ -410,7 +413,12 @@ bool ExplainPanel::isOod(const GalleryItem& item) const { return m_model->isOod(
 
 bool ExplainPanel::isSelected(const GalleryItem& item) const
 {
-    return !m_selectedKey.isEmpty() && item.setName == m_selectedSet && item.key() == m_selectedKey;
+    if (m_selectedKey.isEmpty())
+        return false;
+    // A set's image by its identity (no string is built per image); a dropped one by its key.
+    if (!m_selectedIdentity.isEmpty())
+        return item.identity == m_selectedIdentity && item.setName == m_selectedSet;
+    return item.sampleIndex == m_selectedSample && item.setName == m_selectedSet && item.key() == m_selectedKey;
 }
 
 void ExplainPanel::rebuildFilters()
@@ -419,14 +427,15 @@ void ExplainPanel::rebuildFilters()
     const QString setChosen = m_set->currentData().toString();
     // Distinct (class, label) pairs first: a label is made once per class, not once per image.
     QStringList classes;
-    std::vector<std::pair<int, QString>> seen;
+    std::vector<const GalleryItem*> seen;
     for (const GalleryItem& item : m_model->items()) {
         if (item.predictedClass < 0)
             continue;
-        const auto key = std::make_pair(item.predictedClass, item.predictedLabel);
-        if (std::find(seen.begin(), seen.end(), key) != seen.end())
+        if (std::any_of(seen.begin(), seen.end(), [&](const GalleryItem* other) {
+                return other->predictedClass == item.predictedClass && other->predictedLabel == item.predictedLabel;
+            }))
             continue;
-        seen.push_back(key);
+        seen.push_back(&item);
         const QString label = item.predictedLabel.isEmpty() ? tr("class %1").arg(item.predictedClass) : item.predictedLabel;
         if (!classes.contains(label))
             classes.append(label);

@@ -124,6 +124,7 @@ private:
     QString m_explainedName;
     int m_updateDepth = 0;
     bool m_rebuildWanted = false;
+    bool m_filtersWanted = false;
     bool m_restoringSelection = false;
 
     QComboBox* m_sort = nullptr;

@@ -476,8 +476,8 @@ void MainWindow::connectEngine()
         QElapsedTimer redraw;
         redraw.start();
         m_workbench->setResults(results);
-        showEvaluationInGallery(results);
         const double redrawMs = double(redraw.nsecsElapsed()) / 1e6;
+        showEvaluationInGallery(results);  // timed on its own: RunFigures::lastGalleryMs
         const double latencyMs = results && results->paramPostedNs >= 0
             ? double(EngineWorker::nowNs() - results->paramPostedNs) / 1e6 : -1.0;
         Q_EMIT evaluationShown(results, latencyMs, redrawMs);
