@@ -97,8 +97,8 @@ int main(int argc, char** argv)
                 "longest event-loop stall %.1f ms (%lld ticks of 10 ms)\n",
                 int(bundled.size()), (long long)images, seconds, double(images) / seconds, progressUpdates, stalls.maxStallMs(),
                 stalls.ticks());
-    std::printf("Explain gallery fed with the %lld images of the sets: %.1f ms (GUI thread)\n", (long long)images,
-                window.figures().lastGalleryMs);
+    std::printf("last evaluation into the Explain gallery (then holding all %lld images): %.1f ms (GUI thread)\n",
+                (long long)images, window.figures().lastGalleryMs);
     for (const auto& set : results->sets)
         std::printf("  %-22s %6zu images  NAC-UE AUROC %.2f%%  MSP %.2f%%\n", qPrintable(set.name), set.imageCount(),
                     100 * set.metrics[0].auroc, 100 * set.metrics[1].auroc);
