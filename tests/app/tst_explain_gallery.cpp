@@ -7,6 +7,7 @@
 #include "app/gui/explain_panel.h"
 #include "app/gui/gallery_model.h"
 #include "app/gui/main_window.h"
+#include "app/gui/scoring_panel.h"
 #include "app/gui/thumbnail_loader.h"
 #include "app/gui/workbench_panel.h"
 #include "app_test_support.h"
@@ -299,6 +300,17 @@ private Q_SLOTS:
             QCOMPARE(item.score, set.nacScores[std::size_t(at)]);
         }
         QVERIFY(shownItem(*panel, 0).identity.contains(QStringLiteral("mnist-images-idx3-ubyte.gz#")));
+        // Verdicts at the threshold the score distribution shows.
+        const double threshold = window->scoringPanel()->threshold();
+        QVERIFY(std::isfinite(threshold));
+        QCOMPARE(panel->galleryModel()->threshold(), threshold);
+        const auto oodCount = std::count_if(set.nacScores.begin(), set.nacScores.end(), [&](double s) { return s < threshold; });
+        panel->verdictFilter()->setCurrentIndex(1);
+        QCOMPARE(rows(*panel), int(oodCount));
+        panel->verdictFilter()->setCurrentIndex(2);
+        QCOMPARE(rows(*panel), 500 - int(oodCount));
+        panel->verdictFilter()->setCurrentIndex(0);
+        qInfo("FIGURE %d of the 500 MNIST images are OOD at the threshold %.4f", int(oodCount), threshold);
 
         // Selecting the most OOD image explains it: map, nearest fit images, steps; its NAC-UE is the set's.
         window->action(QStringLiteral("actionExplainNac"))->trigger();
@@ -352,6 +364,7 @@ private Q_SLOTS:
         QVERIFY(answered.wait(kWaitMs));
         QVERIFY2(panel->explanation()->error.contains(QStringLiteral("/no/such/dir/mnist-images-idx3-ubyte.gz")),
                  qPrintable(panel->explanation()->error));
+        qInfo("missing file: %s", qPrintable(panel->findChild<QLabel*>(QStringLiteral("explainMapSummary"))->text()));
         QVERIFY2(panel->findChild<QLabel*>(QStringLiteral("explainMapSummary"))->text().contains(QStringLiteral("Cannot explain")),
                  qPrintable(panel->findChild<QLabel*>(QStringLiteral("explainMapSummary"))->text()));
 
