@@ -219,6 +219,8 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
 
 ExplainPanel::~ExplainPanel() = default;
 
+QString ExplainPanel::droppedSetName() { return kDroppedSet; }
+
 const std::vector<GalleryItem>& ExplainPanel::items() const { return m_model->items(); }
 
 void ExplainPanel::setSetItems(const QString& setName, std::vector<GalleryItem> items)

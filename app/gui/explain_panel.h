@@ -39,6 +39,8 @@ public:
     // New scores for one set's items, in the order setSetItems gave them (missing ones: unscored).
     // Thumbnails and the selection stay; the gallery re-sorts.
     void setSetScores(const QString& setName, const std::vector<double>& scores);
+    // The set the dropped, pasted and Ctrl+I images form ("dropped").
+    static QString droppedSetName();
     // Set names in the gallery, in order of arrival.
     QStringList setNames() const;
     // Between beginUpdate and endUpdate the gallery is sorted and filtered once, at endUpdate.

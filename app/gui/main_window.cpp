@@ -766,11 +766,13 @@ void MainWindow::showEvaluationInGallery(const std::shared_ptr<const EvaluationR
         for (const EvaluatedSet& set : results->sets) {
             if (!set.images)
                 continue;
-            present.append(set.name);
-            auto known = m_gallerySets.find(set.name);
+            // A workbench set named like the dropped images' set must not replace them.
+            const QString name = set.name == ExplainPanel::droppedSetName() ? tr("%1 (workbench)").arg(set.name) : set.name;
+            present.append(name);
+            auto known = m_gallerySets.find(name);
             if (known != m_gallerySets.end() && known->second == set.images) {
                 // The same images under new parameters: only the scores change.
-                m_explain->setSetScores(set.name, set.nacScores);
+                m_explain->setSetScores(name, set.nacScores);
                 continue;
             }
             const EvaluatedSetImages& images = *set.images;
@@ -786,8 +788,8 @@ void MainWindow::showEvaluationInGallery(const std::shared_ptr<const EvaluationR
                 if (i < set.nacScores.size())
                     item.score = set.nacScores[i];
             }
-            m_explain->setSetItems(set.name, std::move(items));
-            m_gallerySets[set.name] = set.images;
+            m_explain->setSetItems(name, std::move(items));
+            m_gallerySets[name] = set.images;
         }
     }
     for (auto it = m_gallerySets.begin(); it != m_gallerySets.end();) {

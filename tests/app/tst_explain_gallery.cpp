@@ -372,6 +372,13 @@ private Q_SLOTS:
         Q_EMIT workbench->removeRequested(name);
         QTRY_VERIFY_WITH_TIMEOUT(workbench->results() && workbench->results()->setIndex(name) < 0, kWaitMs);
         QTRY_COMPARE_WITH_TIMEOUT(rows(*panel), 0, kWaitMs);
+
+        // A workbench set named like the dropped images' set gets a name of its own in the gallery.
+        QCOMPARE(workbench->addSet(WorkbenchPanel::bundledOodSets().front() + QStringLiteral("@0-49"), SetRole::Ood,
+                                   ExplainPanel::droppedSetName()),
+                 ExplainPanel::droppedSetName());
+        QTRY_COMPARE_WITH_TIMEOUT(rows(*panel), 50, kWaitMs);
+        QCOMPARE(panel->setNames(), QStringList{QStringLiteral("dropped (workbench)")});
     }
 };
 
