@@ -7,6 +7,7 @@
 
 #include "engine/data/data_source.h"
 #include "engine/data/fit_plan.h"
+#include "engine/data/sample_identity.h"
 #include "engine/error.h"
 #include "engine/fitter.h"
 #include "engine/metrics.h"
@@ -894,7 +895,26 @@ void EngineWorker::explainDroppedImage(const ExplainRequest& request)
             refuse(tr("No coverage profile yet: fit one (F5) or open one, then explain the image."));
         else if (m_fit)
             refuse(tr("A fit is running; the image can be explained when it has ended."));
-        else if (request.sampleIndex < 0 || std::size_t(request.sampleIndex) >= m_droppedSources.size()
+        else if (!request.identity.isEmpty()) {
+            // A workbench set's image: opened again from its identity and prepared as dropped
+            // images are (Dataset::load with the model's input spec), so its scores are the set's.
+            std::unique_ptr<nac::engine::Dataset> image;
+            std::vector<float> pixels(perImage);
+            QString problem;
+            try {
+                image = nac::engine::openSampleIdentity(request.identity.toStdString());
+                image->load(0, m_model->inputSpec(), pixels.data());
+            } catch (const std::exception& e) {
+                problem = QString::fromLocal8Bit(e.what());
+            }
+            if (!problem.isEmpty()) {
+                // openSampleIdentity names the image; a reader's message may not.
+                refuse(problem.contains(request.identity) ? problem : tr("cannot read the image %1: %2").arg(request.identity, problem));
+            } else {
+                tapProfileLayers();
+                result = nac::app::explainImage(*m_model, *m_profile, pixels.data(), request.identity, request);
+            }
+        } else if (request.sampleIndex < 0 || std::size_t(request.sampleIndex) >= m_droppedSources.size()
                  || (std::size_t(request.sampleIndex) + 1) * perImage > m_droppedPixels.size())
             refuse(tr("That image is no longer among the scored images; score it again."));
         else {

@@ -44,6 +44,7 @@ QString evalMethodText(EvalMethod method);
 // Shared (never copied) by every EvaluationResults of the same evaluation.
 struct EvaluatedSetImages {
     QStringList sources;            // Dataset::sourceName of each scored image ("file.gz#12", a path)
+    QStringList identities;         // Dataset::sampleIdentity of each (openSampleIdentity opens it again)
     std::vector<int> predicted;     // predicted class per image
     std::vector<int> labels;        // data-set label per image (-1: unknown)
     nac::engine::BaselineScores baselines;  // MSP, MaxLogit, Energy per image

@@ -8,12 +8,14 @@
 #include <QHBoxLayout>
 #include <QIcon>
 #include <QLabel>
-#include <QListWidget>
+#include <QItemSelectionModel>
+#include <QListView>
 #include <QPainter>
 #include <QPixmap>
 #include <QPushButton>
 #include <QSlider>
 #include <QSplitter>
+#include <QStyledItemDelegate>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
@@ -24,13 +26,30 @@
 namespace nac::app {
 
 namespace {
-constexpr int kThumbnailPx = 56;
+constexpr int kThumbnailPx = GalleryModel::kThumbnailPx;
 constexpr int kOverlayPx = 200;
 constexpr int kNeighbourPx = 50;
 constexpr int kNeighbours = 6;
 const QString kDroppedSet = QStringLiteral("dropped");
 
 QString number(double value, int digits = 4) { return QString::number(value, 'g', digits); }
+
+// The thumbnail above its text, centred, as in an icon view; the list itself stays in list mode
+// with wrapping, whose layout is linear in the rows and asks for one size hint only.
+class ThumbnailDelegate : public QStyledItemDelegate {
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+protected:
+    void initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const override
+    {
+        QStyledItemDelegate::initStyleOption(option, index);
+        option->decorationPosition = QStyleOptionViewItem::Top;
+        option->decorationAlignment = Qt::AlignHCenter | Qt::AlignTop;
+        option->displayAlignment = Qt::AlignHCenter | Qt::AlignTop;
+        option->features |= QStyleOptionViewItem::WrapText;
+    }
+};
 }  // namespace
 
 ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
@@ -53,16 +72,22 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
     m_set = new QComboBox(this);
     m_set->setObjectName(QStringLiteral("gallerySet"));
     m_set->setToolTip(tr("Only images of this set"));
-    m_gallery = new QListWidget(this);
+    m_model = new GalleryModel(this);
+    m_gallery = new QListView(this);
     m_gallery->setObjectName(QStringLiteral("gallery"));
     m_gallery->setMinimumHeight(kThumbnailPx + 52);
-    m_gallery->setViewMode(QListView::IconMode);
+    m_gallery->setViewMode(QListView::ListMode);
+    m_gallery->setFlow(QListView::LeftToRight);
+    m_gallery->setWrapping(true);
     m_gallery->setIconSize(QSize(kThumbnailPx, kThumbnailPx));
     m_gallery->setGridSize(QSize(kThumbnailPx + 24, kThumbnailPx + 44));
     m_gallery->setResizeMode(QListView::Adjust);
     m_gallery->setMovement(QListView::Static);
     m_gallery->setUniformItemSizes(true);
     m_gallery->setWordWrap(true);
+    m_gallery->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_gallery->setItemDelegate(new ThumbnailDelegate(m_gallery));
+    m_gallery->setModel(m_model);
     m_galleryCount = new QLabel(this);
     m_galleryCount->setObjectName(QStringLiteral("galleryCount"));
 
@@ -175,16 +200,8 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
     rebuildFilters();
     for (QComboBox* box : {m_sort, m_verdict, m_class, m_set})
         connect(box, &QComboBox::currentIndexChanged, this, [this] { rebuildGallery(); });
-    connect(m_gallery, &QListWidget::currentRowChanged, this, [this](int row) {
-        if (row < 0)
-            return;
-        const int item = m_gallery->item(row)->data(Qt::UserRole).toInt();
-        const int sample = m_items[std::size_t(item)].sampleIndex;
-        if (sample == m_selectedSample)
-            return;
-        m_selectedSample = sample;
-        requestExplanation();
-    });
+    connect(m_gallery->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex& current) { onCurrentRowChanged(current.isValid() ? current.row() : -1); });
     connect(m_layer, &QComboBox::currentIndexChanged, this, [this] { requestExplanation(); });
     connect(m_phi, &QDoubleSpinBox::valueChanged, this, [this] { requestExplanation(); });
     connect(m_opacity, &QSlider::valueChanged, this, [this] { renderOverlay(); });
@@ -192,10 +209,7 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
         if (!m_explanation || !m_explanation->error.isEmpty())
             return;
         m_pinned = m_explanation;
-        m_pinnedName.clear();
-        for (const GalleryItem& item : m_items)
-            if (item.sampleIndex == m_pinned->request.sampleIndex)
-                m_pinnedName = item.name;
+        m_pinnedName = m_explainedName;
         m_pinnedOverlay->setPixmap(QPixmap::fromImage(
             composeOverlay(m_pinned->image, m_pinned->imageMap, m_pinned->mapMax, m_opacity->value() / 100.0)
                 .scaled(m_pinnedOverlay->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
@@ -205,16 +219,109 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
 
 ExplainPanel::~ExplainPanel() = default;
 
+QString ExplainPanel::droppedSetName() { return kDroppedSet; }
+
+const std::vector<GalleryItem>& ExplainPanel::items() const { return m_model->items(); }
+
 void ExplainPanel::setSetItems(const QString& setName, std::vector<GalleryItem> items)
 {
-    m_items.erase(std::remove_if(m_items.begin(), m_items.end(), [&](const GalleryItem& item) { return item.setName == setName; }),
-                  m_items.end());
+    // The rows point into the items: no row may outlive the item it names.
+    m_model->setRows({});
+    std::vector<GalleryItem>& all = m_model->items();
+    all.erase(std::remove_if(all.begin(), all.end(), [&](const GalleryItem& item) { return item.setName == setName; }), all.end());
+    all.reserve(all.size() + items.size());
     for (GalleryItem& item : items) {
         item.setName = setName;
-        m_items.push_back(std::move(item));
+        all.push_back(std::move(item));
+    }
+    if (m_updateDepth > 0) {
+        m_rebuildWanted = true;
+        m_filtersWanted = true;
+        return;
     }
     rebuildFilters();
     rebuildGallery();
+}
+
+void ExplainPanel::setSetScores(const QString& setName, const std::vector<double>& scores)
+{
+    std::size_t k = 0;
+    for (GalleryItem& item : m_model->items()) {
+        if (item.setName != setName)
+            continue;
+        item.score = k < scores.size() ? scores[k] : std::numeric_limits<double>::quiet_NaN();
+        ++k;
+    }
+    if (m_updateDepth > 0) {
+        m_rebuildWanted = true;
+        return;
+    }
+    rebuildGallery();
+}
+
+QStringList ExplainPanel::setNames() const
+{
+    QStringList sets;
+    QString last;
+    for (const GalleryItem& item : m_model->items()) {
+        if (item.setName == last)
+            continue;  // a set's items are contiguous: one look-up per set, not per image
+        last = item.setName;
+        if (!sets.contains(item.setName))
+            sets.append(item.setName);
+    }
+    return sets;
+}
+
+void ExplainPanel::endUpdate()
+{
+    Q_ASSERT(m_updateDepth > 0);
+    if (--m_updateDepth > 0 || !m_rebuildWanted)
+        return;
+    m_rebuildWanted = false;
+    if (m_filtersWanted)
+        rebuildFilters();  // only new or removed sets change the classes and sets to choose from
+    m_filtersWanted = false;
+    rebuildGallery();
+}
+
+void ExplainPanel::setInputSpec(const nac::engine::InputSpec& spec) { m_model->setInputSpec(spec); }
+
+bool ExplainPanel::selectRow(int row)
+{
+    if (row < 0 || row >= m_model->rowCount())
+        return false;
+    m_gallery->setCurrentIndex(m_model->index(row));
+    return true;
+}
+
+int ExplainPanel::selectedItem() const
+{
+    if (m_selectedKey.isEmpty())
+        return -1;
+    const std::vector<GalleryItem>& all = m_model->items();
+    for (std::size_t i = 0; i < all.size(); ++i)
+        if (all[i].key() == m_selectedKey)
+            return int(i);
+    return -1;
+}
+
+void ExplainPanel::onCurrentRowChanged(int row)
+{
+    if (m_restoringSelection || row < 0 || row >= int(m_model->rows().size()))
+        return;
+    const GalleryItem& item = m_model->items()[std::size_t(m_model->rows()[std::size_t(row)])];
+    if (!item.explainable())
+        return;
+    const QString key = item.key();
+    if (key == m_selectedKey)
+        return;
+    m_selectedKey = key;
+    m_selectedSet = item.setName;
+    m_selectedSample = item.identity.isEmpty() ? item.sampleIndex : -1;
+    m_selectedIdentity = item.identity;
+    m_selectedName = item.name.isEmpty() ? item.source : item.name;
+    requestExplanation();
 }
 
 void ExplainPanel::addScoredImages(const ScoredImages& images)
@@ -248,7 +355,20 @@ void ExplainPanel::clearDropped()
 {
     m_dropped.clear();
     m_droppedScores.reset();
+    setSetItems(kDroppedSet, {});
+    if (!m_selectedKey.isEmpty() && m_selectedSet != kDroppedSet)
+        return;  // a workbench set's image stays explained
+    clearSelection();
+}
+
+void ExplainPanel::clearSelection()
+{
+    m_selectedKey.clear();
+    m_selectedSet.clear();
     m_selectedSample = -1;
+    m_selectedIdentity.clear();
+    m_selectedName.clear();
+    ++m_requestId;  // an answer still on its way is for an image no longer selected
     m_explanation.reset();
     m_overlay = QImage();
     m_overlayLabel->setText(tr("Select an image\nin the gallery"));
@@ -258,7 +378,6 @@ void ExplainPanel::clearDropped()
     m_pin->setEnabled(false);
     showNeighbours();
     showComparison();
-    setSetItems(kDroppedSet, {});
 }
 
 void ExplainPanel::setThreshold(double threshold)
@@ -266,7 +385,11 @@ void ExplainPanel::setThreshold(double threshold)
     if (threshold == m_threshold || (std::isnan(threshold) && std::isnan(m_threshold)))
         return;
     m_threshold = threshold;
-    rebuildGallery();
+    m_model->setThreshold(threshold);
+    if (m_verdict->currentData().toInt() != 0)
+        rebuildGallery();  // the verdict filter changes which images are shown
+    else
+        m_model->refreshText();
     showSteps();
 }
 
@@ -288,24 +411,38 @@ void ExplainPanel::setLayers(const QStringList& layers)
     requestExplanation();
 }
 
-bool ExplainPanel::isOod(const GalleryItem& item) const
+bool ExplainPanel::isOod(const GalleryItem& item) const { return m_model->isOod(item); }
+
+bool ExplainPanel::isSelected(const GalleryItem& item) const
 {
-    return !std::isnan(m_threshold) && !std::isnan(item.score) && item.score < m_threshold;
+    if (m_selectedKey.isEmpty())
+        return false;
+    // A set's image by its identity (no string is built per image); a dropped one by its key.
+    if (!m_selectedIdentity.isEmpty())
+        return item.identity == m_selectedIdentity && item.setName == m_selectedSet;
+    return item.sampleIndex == m_selectedSample && item.setName == m_selectedSet && item.key() == m_selectedKey;
 }
 
 void ExplainPanel::rebuildFilters()
 {
     const QString classChosen = m_class->currentData().toString();
     const QString setChosen = m_set->currentData().toString();
+    // Distinct (class, label) pairs first: a label is made once per class, not once per image.
     QStringList classes;
-    QStringList sets;
-    for (const GalleryItem& item : m_items) {
+    std::vector<const GalleryItem*> seen;
+    for (const GalleryItem& item : m_model->items()) {
+        if (item.predictedClass < 0)
+            continue;
+        if (std::any_of(seen.begin(), seen.end(), [&](const GalleryItem* other) {
+                return other->predictedClass == item.predictedClass && other->predictedLabel == item.predictedLabel;
+            }))
+            continue;
+        seen.push_back(&item);
         const QString label = item.predictedLabel.isEmpty() ? tr("class %1").arg(item.predictedClass) : item.predictedLabel;
-        if (item.predictedClass >= 0 && !classes.contains(label))
+        if (!classes.contains(label))
             classes.append(label);
-        if (!sets.contains(item.setName))
-            sets.append(item.setName);
     }
+    const QStringList sets = setNames();
     classes.sort();
     const QSignalBlocker blockClass(m_class);
     const QSignalBlocker blockSet(m_set);
@@ -326,23 +463,27 @@ std::vector<int> ExplainPanel::shownItems() const
     const int verdict = m_verdict->currentData().toInt();
     const QString classChosen = m_class->currentData().toString();
     const QString setChosen = m_set->currentData().toString();
+    const std::vector<GalleryItem>& all = m_model->items();
     std::vector<int> shown;
-    for (int i = 0; i < int(m_items.size()); ++i) {
-        const GalleryItem& item = m_items[std::size_t(i)];
-        const QString label = item.predictedLabel.isEmpty() ? tr("class %1").arg(item.predictedClass) : item.predictedLabel;
+    shown.reserve(all.size());
+    for (int i = 0; i < int(all.size()); ++i) {
+        const GalleryItem& item = all[std::size_t(i)];
         if (verdict != 0 && (std::isnan(item.score) || std::isnan(m_threshold) || isOod(item) != (verdict == 1)))
-            continue;
-        if (!classChosen.isEmpty() && label != classChosen)
             continue;
         if (!setChosen.isEmpty() && item.setName != setChosen)
             continue;
+        if (!classChosen.isEmpty()) {
+            const QString label = item.predictedLabel.isEmpty() ? tr("class %1").arg(item.predictedClass) : item.predictedLabel;
+            if (label != classChosen)
+                continue;
+        }
         shown.push_back(i);
     }
     const bool oodFirst = Sort(m_sort->currentData().toInt()) == Sort::MostOodFirst;
     // Unscored items last either way; equal scores keep their order of arrival.
     std::stable_sort(shown.begin(), shown.end(), [&](int a, int b) {
-        const double sa = m_items[std::size_t(a)].score;
-        const double sb = m_items[std::size_t(b)].score;
+        const double sa = all[std::size_t(a)].score;
+        const double sb = all[std::size_t(b)].score;
         if (std::isnan(sa) || std::isnan(sb))
             return !std::isnan(sa) && std::isnan(sb);
         return oodFirst ? sa < sb : sa > sb;
@@ -352,40 +493,37 @@ std::vector<int> ExplainPanel::shownItems() const
 
 void ExplainPanel::rebuildGallery()
 {
-    const std::vector<int> shown = shownItems();
-    const QSignalBlocker block(m_gallery);
-    m_gallery->clear();
-    int selectedRow = -1;
-    for (int index : shown) {
-        const GalleryItem& item = m_items[std::size_t(index)];
-        const QString verdict = std::isnan(item.score) || std::isnan(m_threshold) ? QString() : isOod(item) ? tr("OOD") : tr("InD");
-        // Score and verdict on two lines, so that neither is cut off under a thumbnail.
-        auto* row = new QListWidgetItem(std::isnan(item.score) ? tr("…") : number(item.score, 3) + QLatin1Char('\n') + verdict);
-        QPixmap pixmap = QPixmap::fromImage(item.thumbnail.scaled(kThumbnailPx, kThumbnailPx, Qt::KeepAspectRatio,
-                                                                  Qt::SmoothTransformation));
-        row->setIcon(QIcon(pixmap));
-        row->setData(Qt::UserRole, index);
-        const QString label = item.predictedLabel.isEmpty() ? tr("class %1").arg(item.predictedClass) : item.predictedLabel;
-        row->setToolTip(tr("%1\nset: %2\npredicted: %3\nNAC-UE: %4").arg(item.source, item.setName, label,
-                                                                          std::isnan(item.score) ? tr("not scored yet") : number(item.score, 6)));
-        if (item.sampleIndex < 0)
-            row->setFlags(row->flags() & ~Qt::ItemIsSelectable);
-        m_gallery->addItem(row);
-        if (item.sampleIndex >= 0 && item.sampleIndex == m_selectedSample)
-            selectedRow = m_gallery->count() - 1;
+    if (m_updateDepth > 0) {
+        m_rebuildWanted = true;
+        return;
     }
-    if (selectedRow >= 0)
-        m_gallery->setCurrentRow(selectedRow);
-    m_galleryCount->setText(tr("%1 of %n image(s) shown", nullptr, int(m_items.size())).arg(shown.size()));
+    std::vector<int> shown = shownItems();
+    const std::size_t shownCount = shown.size();
+    int selectedRow = -1;
+    if (!m_selectedKey.isEmpty()) {
+        const std::vector<GalleryItem>& all = m_model->items();
+        for (std::size_t row = 0; row < shown.size() && selectedRow < 0; ++row)
+            if (isSelected(all[std::size_t(shown[row])]))
+                selectedRow = int(row);
+    }
+    m_model->setRows(std::move(shown));
+    if (selectedRow >= 0) {
+        // The same image stays selected after a re-sort: no new explanation is asked for.
+        m_restoringSelection = true;
+        m_gallery->setCurrentIndex(m_model->index(selectedRow));
+        m_restoringSelection = false;
+    }
+    m_galleryCount->setText(tr("%1 of %n image(s) shown", nullptr, int(m_model->items().size())).arg(shownCount));
 }
 
 void ExplainPanel::requestExplanation()
 {
-    if (m_selectedSample < 0 || m_layer->currentIndex() < 0)
+    if ((m_selectedSample < 0 && m_selectedIdentity.isEmpty()) || m_layer->currentIndex() < 0)
         return;
     ExplainRequest request;
     request.requestId = ++m_requestId;
     request.sampleIndex = m_selectedSample;
+    request.identity = m_selectedIdentity;
     request.layer = m_layer->currentIndex();
     request.phiBelow = m_phi->value();
     request.neighbourCount = kNeighbours;
@@ -398,6 +536,7 @@ void ExplainPanel::setExplanation(const std::shared_ptr<const ImageExplanation>&
     if (!explanation || explanation->request.requestId != m_requestId)
         return;  // an older request's answer: a newer one is on its way
     m_explanation = explanation;
+    m_explainedName = m_selectedName;
     if (!explanation->error.isEmpty()) {
         m_overlay = QImage();
         m_overlayLabel->setText(tr("No map"));
@@ -437,10 +576,7 @@ void ExplainPanel::showComparison()
         m_comparison->clear();
         return;
     }
-    QString nameNow;
-    for (const GalleryItem& item : m_items)
-        if (m_explanation && item.sampleIndex == m_explanation->request.sampleIndex)
-            nameNow = item.name;
+    const QString nameNow = m_explanation ? m_explainedName : QString();
     QString html = tr("<table cellspacing=\"0\" cellpadding=\"2\"><tr><th align=\"left\">layer score</th><th>pinned: %1</th><th>this: %2</th></tr>")
                        .arg(m_pinnedName.toHtmlEscaped(), nameNow.toHtmlEscaped());
     const bool current = m_explanation && m_explanation->error.isEmpty();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "app/gui/app_types.h"
+#include "app/gui/gallery_model.h"
 #include "app/gui/image_explainer.h"
 
 #include <QColor>
@@ -18,25 +19,12 @@
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
-class QListWidget;
+class QListView;
 class QPushButton;
 class QSlider;
 class QTextBrowser;
 
 namespace nac::app {
-
-// One image of the gallery: the seam other scored sets (a workbench's evaluated InD/OOD sets)
-// feed into. Verdicts follow from score and the panel's threshold.
-struct GalleryItem {
-    QString source;                 // path or identity (tooltip)
-    QString name;                   // shown under the thumbnail
-    QString setName;                // "dropped", an OOD set's name, ...
-    double score = std::numeric_limits<double>::quiet_NaN();  // NAC-UE, higher = more in-distribution
-    int predictedClass = -1;
-    QString predictedLabel;
-    QImage thumbnail;
-    int sampleIndex = -1;           // index among the worker's scored images; -1: cannot be explained
-};
 
 // Lives on the GUI thread. Never calls the engine: it asks with explainRequested and shows what
 // setExplanation gives it.
@@ -46,8 +34,20 @@ public:
     explicit ExplainPanel(QWidget* parent = nullptr);
     ~ExplainPanel() override;
 
-    // Replaces every item of one set (setName) with items; other sets stay.
+    // Replaces every item of one set (setName) with items; other sets stay. Empty items removes the set.
     void setSetItems(const QString& setName, std::vector<GalleryItem> items);
+    // New scores for one set's items, in the order setSetItems gave them (missing ones: unscored).
+    // Thumbnails and the selection stay; the gallery re-sorts.
+    void setSetScores(const QString& setName, const std::vector<double>& scores);
+    // The set the dropped, pasted and Ctrl+I images form ("dropped").
+    static QString droppedSetName();
+    // Set names in the gallery, in order of arrival.
+    QStringList setNames() const;
+    // Between beginUpdate and endUpdate the gallery is sorted and filtered once, at endUpdate.
+    void beginUpdate() { ++m_updateDepth; }
+    void endUpdate();
+    // The preprocessing of the model: set images' thumbnails are shown as the model sees them.
+    void setInputSpec(const nac::engine::InputSpec& spec);
     // Dropped/scored images: rows arrive first, scores later (as for the score list).
     void addScoredImages(const ScoredImages& images);
     void setDroppedScores(const std::shared_ptr<const DroppedScores>& scores);
@@ -59,7 +59,11 @@ public:
     enum class Sort { MostOodFirst = 1, MostCoveredFirst };
 
     // --- seams ---
-    QListWidget* gallery() const { return m_gallery; }
+    QListView* gallery() const { return m_gallery; }
+    GalleryModel* galleryModel() const { return m_model; }
+    // Makes the gallery's row current (as a click does); false when the row does not exist.
+    bool selectRow(int row);
+    int selectedItem() const;  // index into items() of the selected image, -1 when none
     QComboBox* sortBox() const { return m_sort; }
     QComboBox* verdictFilter() const { return m_verdict; }
     QComboBox* classFilter() const { return m_class; }
@@ -67,7 +71,7 @@ public:
     QComboBox* layerBox() const { return m_layer; }
     QSlider* opacitySlider() const { return m_opacity; }
     QDoubleSpinBox* phiBox() const { return m_phi; }
-    const std::vector<GalleryItem>& items() const { return m_items; }
+    const std::vector<GalleryItem>& items() const;
     // Indices into items() in the order the gallery shows them.
     std::vector<int> shownItems() const;
     std::shared_ptr<const ImageExplanation> explanation() const { return m_explanation; }
@@ -86,11 +90,14 @@ public:
 
 Q_SIGNALS:
     void explainRequested(const nac::app::ExplainRequest& request);
-    // An explanation is on screen: its image, layer and the neuron whose steps are listed.
+    // An explanation is on screen: its image (dropped image's sample index, -1 for a set's image),
+    // layer and the neuron whose steps are listed.
     void explanationShown(int sampleIndex, int layer, int neuron);
 
 private:
     void rebuildGallery();
+    void clearSelection();
+    void onCurrentRowChanged(int row);
     void rebuildFilters();
     void requestExplanation();
     void renderOverlay();
@@ -98,23 +105,35 @@ private:
     void showNeighbours();
     void showComparison();
     bool isOod(const GalleryItem& item) const;
+    bool isSelected(const GalleryItem& item) const;
 
-    std::vector<GalleryItem> m_items;
+    GalleryModel* m_model = nullptr;                 // owns the items
     std::vector<ScoredItem> m_dropped;               // in ScoredItem::sampleIndex order of arrival
     std::shared_ptr<const DroppedScores> m_droppedScores;
-    double m_threshold = std::numeric_limits<double>::quiet_NaN();
+    double m_threshold = std::numeric_limits<double>::quiet_NaN();  // also the model's
     std::shared_ptr<const ImageExplanation> m_explanation;
     QImage m_overlay;
     std::shared_ptr<const ImageExplanation> m_pinned;
     QString m_pinnedName;
     int m_requestId = 0;
+    // The selected image: key() survives re-sorting and score updates; sample/identity are what
+    // the worker is asked about, name what the comparison calls it.
+    QString m_selectedKey;
+    QString m_selectedSet;
     int m_selectedSample = -1;
+    QString m_selectedIdentity;
+    QString m_selectedName;
+    QString m_explainedName;
+    int m_updateDepth = 0;
+    bool m_rebuildWanted = false;
+    bool m_filtersWanted = false;
+    bool m_restoringSelection = false;
 
     QComboBox* m_sort = nullptr;
     QComboBox* m_verdict = nullptr;
     QComboBox* m_class = nullptr;
     QComboBox* m_set = nullptr;
-    QListWidget* m_gallery = nullptr;
+    QListView* m_gallery = nullptr;
     QLabel* m_galleryCount = nullptr;
     QComboBox* m_layer = nullptr;
     QDoubleSpinBox* m_phi = nullptr;

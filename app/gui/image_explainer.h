@@ -24,7 +24,8 @@ namespace nac::app {
 // What the Explain panel asks for.
 struct ExplainRequest {
     int requestId = 0;
-    int sampleIndex = -1;     // ScoredItem::sampleIndex of a dropped/scored image
+    int sampleIndex = -1;     // ScoredItem::sampleIndex of a dropped/scored image (when identity is empty)
+    QString identity;         // else: Dataset::sampleIdentity of a set's image, opened again with the model's input spec
     int layer = 0;            // index into the profile's layers
     double phiBelow = 1.0;    // a channel is weakly covered when its bin's Phi is below this
     int neighbourCount = 6;   // nearest fit images to show

@@ -223,6 +223,8 @@ void MainWindow::buildDocks()
     m_scoringDock->raise();
     connect(m_explain, &ExplainPanel::explainRequested, m_controller, &EngineController::explainImage);
     connect(m_controller, &EngineController::explanationReady, m_explain, &ExplainPanel::setExplanation);
+    // Verdicts in the gallery (workbench sets too) at the threshold the score distribution shows.
+    connect(m_scoring, &ScoringPanel::thresholdChanged, m_explain, &ExplainPanel::setThreshold);
     // Teaching mode: the heatmaps show the explained layer with the image's weak neurons marked,
     // and the histogram the neuron whose steps the Explain tab lists (with the image's state line).
     connect(m_explain, &ExplainPanel::explanationShown, this, [this](int sampleIndex, int layer, int neuron) {
@@ -486,6 +488,7 @@ void MainWindow::connectEngine()
         redraw.start();
         m_workbench->setResults(results);
         const double redrawMs = double(redraw.nsecsElapsed()) / 1e6;
+        showEvaluationInGallery(results);  // timed on its own: RunFigures::lastGalleryMs
         const double latencyMs = results && results->paramPostedNs >= 0
             ? double(EngineWorker::nowNs() - results->paramPostedNs) / 1e6 : -1.0;
         Q_EMIT evaluationShown(results, latencyMs, redrawMs);
@@ -746,6 +749,7 @@ void MainWindow::onModelLoaded(const std::shared_ptr<const ModelInfo>& model)
     if (sameModel && !checked.isEmpty())
         m_fitPanel->setCheckedLayers(checked);  // a device change keeps the user's choice
     m_fitPanel->setCurrentDevice(model->device);
+    m_explain->setInputSpec(model->input);
     m_settings.addRecent(AppSettings::RecentKind::Model, model->path);
     setWindowTitle(tr("NAC Studio — %1").arg(model->name));
     if (!sameModel) {
@@ -761,6 +765,54 @@ void MainWindow::onModelLoaded(const std::shared_ptr<const ModelInfo>& model)
     Q_EMIT modelShown();
     maybeStartAutoFit();
     updateStatus();
+}
+
+void MainWindow::showEvaluationInGallery(const std::shared_ptr<const EvaluationResults>& results)
+{
+    QElapsedTimer timer;
+    timer.start();
+    m_explain->beginUpdate();
+    QStringList present;
+    if (results) {
+        for (const EvaluatedSet& set : results->sets) {
+            if (!set.images)
+                continue;
+            // A workbench set named like the dropped images' set must not replace them.
+            const QString name = set.name == ExplainPanel::droppedSetName() ? tr("%1 (workbench)").arg(set.name) : set.name;
+            present.append(name);
+            auto known = m_gallerySets.find(name);
+            if (known != m_gallerySets.end() && known->second == set.images) {
+                // The same images under new parameters: only the scores change.
+                m_explain->setSetScores(name, set.nacScores);
+                continue;
+            }
+            const EvaluatedSetImages& images = *set.images;
+            std::vector<GalleryItem> items(std::size_t(images.sources.size()));
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                GalleryItem& item = items[i];
+                item.source = images.sources[qsizetype(i)];
+                item.name = item.source.section(QLatin1Char('/'), -1);
+                item.identity = qsizetype(i) < images.identities.size() ? images.identities[qsizetype(i)] : item.source;
+                item.predictedClass = i < images.predicted.size() ? images.predicted[i] : -1;
+                if (m_model && item.predictedClass >= 0 && item.predictedClass < m_model->classNames.size())
+                    item.predictedLabel = m_model->classNames[item.predictedClass];
+                if (i < set.nacScores.size())
+                    item.score = set.nacScores[i];
+            }
+            m_explain->setSetItems(name, std::move(items));
+            m_gallerySets[name] = set.images;
+        }
+    }
+    for (auto it = m_gallerySets.begin(); it != m_gallerySets.end();) {
+        if (present.contains(it->first)) {
+            ++it;
+            continue;
+        }
+        m_explain->setSetItems(it->first, {});
+        it = m_gallerySets.erase(it);
+    }
+    m_explain->endUpdate();
+    m_figures.lastGalleryMs = double(timer.nsecsElapsed()) / 1e6;
 }
 
 void MainWindow::onDatasetOpened(const std::shared_ptr<const DatasetInfo>& dataset)

@@ -10,6 +10,7 @@
 #include <QMainWindow>
 #include <QStringList>
 
+#include <map>
 #include <memory>
 
 class QAction;
@@ -63,6 +64,7 @@ struct RunFigures {
     double lastParamLatencyMs = -1.0;  // parameter change posted -> views updated
     double lastParamRedrawMs = -1.0;   // GUI-thread time of that update
     double lastRebinMs = -1.0;         // worker time of the re-binning
+    double lastGalleryMs = -1.0;       // GUI-thread time to feed the last evaluation into the Explain gallery
     double maxStallMs = -1.0;          // longest event-loop stall since start() (with printFigures)
     int snapshotsShown = 0;
 };
@@ -153,6 +155,8 @@ private:
 
     void onModelLoaded(const std::shared_ptr<const ModelInfo>& model);
     void onDatasetOpened(const std::shared_ptr<const DatasetInfo>& dataset);
+    // Every evaluated set (InD and OOD) into the Explain gallery with its NAC-UE scores.
+    void showEvaluationInGallery(const std::shared_ptr<const EvaluationResults>& results);
     void onSnapshot(const std::shared_ptr<const ProfileSnapshot>& snapshot);
     void onImagesScored(const std::shared_ptr<const ScoredImages>& images);
     void onDroppedScores(const std::shared_ptr<const DroppedScores>& scores);
@@ -195,6 +199,8 @@ private:
     WorkbenchPanel* m_workbench = nullptr;
     QDockWidget* m_workbenchDock = nullptr;
     ExplainPanel* m_explain = nullptr;
+    // The workbench sets the gallery holds, by name: the same images only get new scores.
+    std::map<QString, std::shared_ptr<const EvaluatedSetImages>> m_gallerySets;
     QDockWidget* m_explainDock = nullptr;
     QLabel* m_stateLabel = nullptr;
     QLabel* m_deviceLabel = nullptr;

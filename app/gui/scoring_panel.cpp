@@ -331,12 +331,15 @@ void ScoringPanel::setManualThreshold(double threshold)
 void ScoringPanel::applyThreshold()
 {
     const double automatic = m_snapshot ? m_snapshot->threshold : std::numeric_limits<double>::quiet_NaN();
+    const double before = m_threshold;
     m_threshold = m_manualThreshold ? *m_manualThreshold : automatic;
     m_list->setThreshold(m_threshold);
     if (std::isfinite(m_threshold))
         m_distribution->setThreshold(m_threshold);
     m_autoThreshold->setEnabled(m_manualThreshold.has_value() && std::isfinite(automatic));
     m_thresholdLabel->setText(thresholdText());
+    if (before != m_threshold && !(std::isnan(before) && std::isnan(m_threshold)))
+        Q_EMIT thresholdChanged(m_threshold);
 }
 
 QString ScoringPanel::thresholdText() const

@@ -66,6 +66,8 @@ public:
 Q_SIGNALS:
     // The selected image changed: its sample index, or -1 (none, or an image that was not scored).
     void sampleSelected(int sampleIndex);
+    // The threshold of the score distribution changed (automatic or dragged; NaN: none).
+    void thresholdChanged(double threshold);
 
 private:
     void applyThreshold();

@@ -115,8 +115,11 @@ void SetEvaluator::add(const EvaluationSetRequest& request, nac::engine::Model& 
     auto images = std::make_shared<EvaluatedSetImages>();
     const SampleSet& samples = stored->samples;
     images->sources.reserve(qsizetype(samples.sampleCount()));
+    images->identities.reserve(qsizetype(samples.sampleCount()));
+    const bool identities = samples.identities.size() == samples.sampleCount();
     for (std::size_t i = 0; i < samples.sampleCount(); ++i) {
         images->sources.append(QString::fromStdString(samples.sources[i]));
+        images->identities.append(QString::fromStdString(identities ? samples.identities[i] : samples.sources[i]));
         images->predicted.push_back(samples.predictedClass(i));
     }
     images->labels = samples.labels;

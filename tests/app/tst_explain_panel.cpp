@@ -14,7 +14,7 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
-#include <QListWidget>
+#include <QListView>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -82,19 +82,19 @@ private Q_SLOTS:
         QCOMPARE(int(panel.items().size()), 5);
         // Most OOD first: ascending scores, unscored last.
         QCOMPARE(shownNames(panel), (std::vector<QString>{"t1", "b", "t2", "a", "c"}));
-        QCOMPARE(panel.gallery()->count(), 5);
+        QCOMPARE(panel.gallery()->model()->rowCount(), 5);
         panel.sortBox()->setCurrentIndex(1);
         QCOMPARE(shownNames(panel), (std::vector<QString>{"a", "t2", "b", "t1", "c"}));
-        QCOMPARE(panel.gallery()->item(0)->data(Qt::UserRole).toInt(), 2);  // "a" is items()[2]
+        QCOMPARE(panel.gallery()->model()->index(0, 0).data(Qt::UserRole).toInt(), 2);  // "a" is items()[2]
 
         // Verdicts need a threshold; without one "OOD only" shows nothing.
         panel.verdictFilter()->setCurrentIndex(1);
-        QCOMPARE(panel.gallery()->count(), 0);
+        QCOMPARE(panel.gallery()->model()->rowCount(), 0);
         panel.setThreshold(0.6);
         QCOMPARE(shownNames(panel), (std::vector<QString>{"b", "t1"}));
         panel.verdictFilter()->setCurrentIndex(2);
         QCOMPARE(shownNames(panel), (std::vector<QString>{"a", "t2"}));
-        QVERIFY(panel.gallery()->item(0)->text().contains(QStringLiteral("InD")));
+        QVERIFY(panel.gallery()->model()->index(0, 0).data().toString().contains(QStringLiteral("InD")));
 
         panel.verdictFilter()->setCurrentIndex(0);
         panel.classFilter()->setCurrentIndex(panel.classFilter()->findData(QStringLiteral("Sneaker")));
@@ -152,7 +152,7 @@ private Q_SLOTS:
         QVERIFY(nac::app::test::dropFiles(window.get(), files));
         QVERIFY(shown.wait(kWaitMs));
         ExplainPanel* panel = window->explainPanel();
-        QTRY_COMPARE_WITH_TIMEOUT(panel->gallery()->count(), 5, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(panel->gallery()->model()->rowCount(), 5, kWaitMs);
         auto scores = window->scoringPanel()->droppedScores();
         QTRY_VERIFY_WITH_TIMEOUT((scores = window->scoringPanel()->droppedScores()) && scores->scores.total.size() == 5, kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(!std::isnan(panel->items().back().score), kWaitMs);
@@ -171,7 +171,7 @@ private Q_SLOTS:
         const int layer = panel->layerBox()->findText(QStringLiteral("layer2"));
         QVERIFY2(layer >= 0, "the demo model's metadata taps layer2");
         panel->layerBox()->setCurrentIndex(layer);
-        panel->gallery()->setCurrentRow(0);
+        QVERIFY(panel->selectRow(0));
         QTRY_VERIFY_WITH_TIMEOUT(panel->explanation() && panel->explanation()->request.requestId == panel->pendingRequest(), kWaitMs);
         auto explanation = panel->explanation();
         QVERIFY2(explanation->error.isEmpty(), qPrintable(explanation->error));
@@ -234,7 +234,7 @@ private Q_SLOTS:
         QVERIFY(panel->pinButton()->isEnabled());
         panel->pinButton()->click();
         QCOMPARE(panel->pinned(), panel->explanation());
-        panel->gallery()->setCurrentRow(panel->gallery()->count() - 1);
+        QVERIFY(panel->selectRow(panel->gallery()->model()->rowCount() - 1));
         QTRY_VERIFY_WITH_TIMEOUT(panel->explanation() != panel->pinned() && panel->explanation()->request.requestId == panel->pendingRequest(), kWaitMs);
         const int other = panel->items()[std::size_t(order.back())].sampleIndex;
         QCOMPARE(panel->explanation()->request.sampleIndex, other);
