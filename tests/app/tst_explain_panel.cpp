@@ -127,6 +127,141 @@ private Q_SLOTS:
                                         int(100 * 0.5 + half.blue() * 0.5 + 0.5)));
     }
 
+    void stepsWalkOneAtATime()
+    {
+        // A hand-made explanation through the data seam: every step's text holds its number, the
+        // counter names it, and each step shown one at a time is announced for the plots.
+        ExplainPanel panel;
+        panel.setLayers({QStringLiteral("layer1"), QStringLiteral("layer2")});
+        panel.setSetItems(QStringLiteral("dropped"), {item("boot.png", 0.3125, 9, "Ankle boot", 4)});
+        panel.setThreshold(0.5);
+        QSignalSpy requested(&panel, &ExplainPanel::explainRequested);
+        QSignalSpy stepShown(&panel, &ExplainPanel::teachingStepShown);
+        QSignalSpy cleared(&panel, &ExplainPanel::teachingCleared);
+        QVERIFY(panel.selectSample(4));
+        QCOMPARE(requested.size(), 1);
+        QCOMPARE(cleared.size(), 1);
+        QVERIFY(!panel.nextStepButton()->isEnabled());  // nothing to walk through yet
+
+        auto explanation = std::make_shared<ImageExplanation>();
+        explanation->request = requested.first().first().value<nac::app::ExplainRequest>();
+        explanation->layerName = QStringLiteral("layer1");
+        explanation->image = QImage(4, 4, QImage::Format_RGB32);
+        explanation->image.fill(Qt::gray);
+        explanation->imageMap.assign(16, 0.0f);
+        explanation->channelCount = 16;
+        nac::app::NeuronWalkthrough& w = explanation->walkthrough;
+        w.neuron = 7;
+        w.pooledOutput = 12.375;
+        w.pooledGradient = -0.0421875;
+        w.rawProduct = -0.52207f;
+        w.alpha = 2.0;
+        w.state = 0.26037f;
+        w.bin = 13;
+        w.binLow = 0.25;
+        w.binHigh = 0.275;
+        w.binCount = 49;
+        w.count = 3;
+        w.minActivated = 8.0;
+        w.phi = 0.375f;
+        w.layerScore = 0.28125;
+        w.perLayer = {0.28125, 0.34375};
+        w.total = 0.3125;
+        panel.setExplanation(explanation);
+
+        QVERIFY(!panel.showAllSteps());
+        QCOMPARE(panel.teachingStep(), 1);
+        QCOMPARE(panel.stepCounterText(), QStringLiteral("Step 1 of 9: the layer output z"));
+        QCOMPARE(stepShown.size(), 1);
+        QCOMPARE(stepShown.last(), (QList<QVariant>{1, 4, 0, 7, 13, 0.3125}));
+        QVERIFY(!panel.previousStepButton()->isEnabled());
+        const QStringList numbers{"12.375", "-0.0421875", "0.26037", "13", "3", "0.375", "0.281", "0.3125", "OOD"};
+        for (int step = 1; step <= ExplainPanel::kTeachingStepCount; ++step) {
+            QCOMPARE(panel.teachingStep(), step);
+            QVERIFY2(panel.stepText(step).contains(numbers[step - 1]), qPrintable(panel.stepText(step)));
+            // The current step is shown in full, earlier ones collapsed to a line, later ones not yet.
+            QVERIFY2(panel.stepsText().contains(panel.stepText(step)), qPrintable(panel.stepsText()));
+            QVERIFY(panel.stepCounterText().startsWith(QStringLiteral("Step %1 of 9: ").arg(step)));
+            if (step < ExplainPanel::kTeachingStepCount)
+                QVERIFY(!panel.stepsText().contains(panel.stepText(step + 1)));
+            QCOMPARE(stepShown.last().at(0).toInt(), step);
+            if (step < ExplainPanel::kTeachingStepCount)
+                panel.nextStepButton()->click();
+        }
+        QCOMPARE(panel.stepCounterText(), QStringLiteral("Step 9 of 9: the verdict"));
+        QVERIFY(!panel.nextStepButton()->isEnabled());
+        QVERIFY(panel.stepsText().contains(QStringLiteral("1. Layer output: sum z = 12.375")));  // collapsed
+        QVERIFY(panel.stepText(9).contains(QStringLiteral("0.3125 < 0.5")));
+        panel.previousStepButton()->click();
+        QCOMPARE(panel.teachingStep(), 8);
+        QCOMPARE(stepShown.size(), 10);
+
+        // Show all: today's full list, no highlights; back to one at a time announces the step again.
+        const int clearedBefore = int(cleared.size());
+        panel.showAllButton()->click();
+        QVERIFY(panel.showAllSteps());
+        QCOMPARE(int(cleared.size()), clearedBefore + 1);
+        for (int step = 1; step <= ExplainPanel::kTeachingStepCount; ++step)
+            QVERIFY(panel.stepsText().contains(panel.stepText(step)));
+        QVERIFY(!panel.nextStepButton()->isEnabled());
+        panel.nextStepButton()->click();
+        QCOMPARE(stepShown.size(), 10);
+        panel.setShowAllSteps(false);
+        QCOMPARE(stepShown.size(), 11);
+        QCOMPARE(stepShown.last().at(0).toInt(), 8);
+
+        // A step out of range is clamped; a state in no bin says so.
+        panel.setTeachingStep(42);
+        QCOMPARE(panel.teachingStep(), 9);
+        auto noBin = std::make_shared<ImageExplanation>(*explanation);
+        noBin->walkthrough.bin = -1;
+        noBin->walkthrough.phi = 0.0f;
+        panel.layerBox()->setCurrentIndex(1);  // asks again for the same image: the step stays
+        noBin->request = requested.last().first().value<nac::app::ExplainRequest>();
+        panel.setExplanation(noBin);
+        QCOMPARE(panel.teachingStep(), 9);
+        QVERIFY(panel.stepText(4).contains(QStringLiteral("no bin")));
+        QCOMPARE(stepShown.last().at(4).toInt(), -1);
+
+        // An error clears the highlights and the steps.
+        auto failed = std::make_shared<ImageExplanation>();
+        panel.phiBox()->setValue(0.5);
+        failed->request = requested.last().first().value<nac::app::ExplainRequest>();
+        failed->error = QStringLiteral("the model is gone");
+        const int clearedBeforeError = int(cleared.size());
+        panel.setExplanation(failed);
+        QCOMPARE(int(cleared.size()), clearedBeforeError + 1);
+        QVERIFY(panel.stepsText().isEmpty());
+        QVERIFY(!panel.nextStepButton()->isEnabled());
+        QVERIFY(!panel.selectSample(99));
+    }
+
+    void comparisonNamesTheLayerThatSeparatesMost()
+    {
+        ExplainPanel panel;
+        panel.setLayers({QStringLiteral("layer1"), QStringLiteral("layer2"), QStringLiteral("fc")});
+        panel.setSetItems(QStringLiteral("dropped"), {item("trouser.png", 0.8, 1, "Trouser", 0), item("noise.png", 0.2, 1, "Trouser", 1)});
+        QSignalSpy requested(&panel, &ExplainPanel::explainRequested);
+        auto answer = [&](int sample, std::vector<double> perLayer) {
+            QVERIFY(panel.selectSample(sample));
+            auto e = std::make_shared<ImageExplanation>();
+            e->request = requested.last().first().value<nac::app::ExplainRequest>();
+            e->layerName = QStringLiteral("layer1");
+            e->image = QImage(4, 4, QImage::Format_RGB32);
+            e->imageMap.assign(16, 0.0f);
+            e->walkthrough.perLayer = perLayer;
+            e->walkthrough.total = (perLayer[0] + perLayer[1] + perLayer[2]) / 3.0;
+            panel.setExplanation(e);
+        };
+        answer(0, {0.9, 0.7, 0.8});
+        panel.pinButton()->click();
+        answer(1, {0.5, 0.05, 0.7});
+        const QString text = panel.comparisonText();
+        QVERIFY2(text.contains(QStringLiteral("<b>layer2</b> separates them most: mean Φ 0.7 against 0.05")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("-0.650")), qPrintable(text));  // layer2's difference
+        QVERIFY(text.contains(QStringLiteral("trouser.png")) && text.contains(QStringLiteral("noise.png")));
+    }
+
     void explainsADroppedImageInTheWindow()
     {
         if (!QFileInfo::exists(nac::app::test::fashionTrain()))
