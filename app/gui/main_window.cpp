@@ -221,6 +221,7 @@ void MainWindow::buildDocks()
     // Teaching mode: the heatmaps show the explained layer with the image's weak neurons marked,
     // and the histogram the neuron whose steps the Explain tab lists (with the image's state line).
     connect(m_explain, &ExplainPanel::explanationShown, this, [this](int sampleIndex, int layer, int neuron) {
+        m_listSelectionNewer = false;
         m_coverage->setMarkers(m_scoring->weakNeuronMarkers(sampleIndex));
         m_coverage->setCurrentLayer(layer);
         m_coverage->showNeuron(layer, neuron);
@@ -1026,12 +1027,21 @@ void MainWindow::onParamsEdited()
 
 void MainWindow::enterTeachingMode()
 {
+    // Teaching layout: the steps move from the scoring tabs to a tab over the fit panel (left),
+    // so that the score distribution stays on screen for the NAC-UE and verdict steps. Reset
+    // Layout puts the tab back.
+    if (!m_explainDock->isFloating() && tabifiedDockWidgets(m_scoringDock).contains(m_explainDock)) {
+        tabifyDockWidget(m_fitDock, m_explainDock);
+        resizeDocks({m_fitDock, m_paramDock}, {height() * 3 / 4, height() / 4}, Qt::Vertical);
+        m_scoringDock->raise();
+    }
     m_explainDock->show();
     m_explainDock->raise();
     m_explain->setShowAllSteps(false);
-    // The image selected in the score list, else the gallery's current one, else its first (most OOD).
+    // The image selected last, in the score list or in the gallery; else the gallery's first (most OOD).
     const int sample = m_scoring->selectedSample();
-    if (sample >= 0 && (!m_explain->explanation() || m_explain->explanation()->request.sampleIndex != sample))
+    if (sample >= 0 && (m_listSelectionNewer || !m_explain->explanation())
+        && (!m_explain->explanation() || m_explain->explanation()->request.sampleIndex != sample))
         m_explain->selectSample(sample);
     else if (!m_explain->explanation() && m_explain->gallery()->count() > 0 && m_explain->gallery()->currentRow() < 0)
         m_explain->gallery()->setCurrentRow(0);
@@ -1089,6 +1099,8 @@ void MainWindow::showTeachingStep(int step, int sampleIndex, int layer, int neur
     case Step::Score:
     case Step::Verdict:
         m_scoring->plotTabs()->setCurrentIndex(0);  // the distribution, not the ROC
+        if (!m_scoring->isVisible() && !tabifiedDockWidgets(m_scoringDock).contains(m_explainDock))
+            m_scoringDock->raise();  // e.g. behind the workbench tab; never over the steps themselves
         m_scoring->distribution()->highlightScore(score, name);
         m_scoring->distribution()->highlightThreshold(Step(step) == Step::Verdict);
         break;
@@ -1097,6 +1109,7 @@ void MainWindow::showTeachingStep(int step, int sampleIndex, int layer, int neur
 
 void MainWindow::onSampleSelected(int sampleIndex)
 {
+    m_listSelectionNewer = true;
     if (m_teachingSample >= 0 && sampleIndex != m_teachingSample)
         clearTeachingHighlights();  // they were about another image
     m_coverage->setMarkers(m_scoring->weakNeuronMarkers(sampleIndex));

@@ -211,6 +211,7 @@ private:
     int m_pasteCount = 0;
     int m_teachingSample = -1;   // the image whose step the plots highlight; -1: none
     int m_teachingLayer = -1;
+    bool m_listSelectionNewer = false;  // the score list's selection changed after the last explanation shown
 
     std::shared_ptr<const ModelInfo> m_model;
     std::shared_ptr<const DatasetInfo> m_dataset;

@@ -8,6 +8,7 @@
 #include "app/gui/main_window.h"
 #include "app/gui/scoring_panel.h"
 #include "app_test_support.h"
+#include "fitted_window.h"
 #include "engine/data/sample_identity.h"
 
 #include <QApplication>
@@ -22,7 +23,10 @@
 #include <QStandardPaths>
 #include <QTest>
 
+#include "widgets/coverage_heatmap_view.h"
 #include "widgets/neuron_histogram_view.h"
+#include "widgets/score_distribution_view.h"
+#include "widgets/score_list_view.h"
 
 #include <algorithm>
 #include <cmath>
@@ -266,18 +270,14 @@ private Q_SLOTS:
     {
         if (!QFileInfo::exists(nac::app::test::fashionTrain()))
             QSKIP("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
-        auto window = std::make_unique<MainWindow>();
-        window->resize(1280, 800);
-        window->show();
-        QSignalSpy fitDone(window.get(), &MainWindow::fitFinished);
         StartupOptions options;
         options.model = nac::app::test::demoModel();
         options.data = nac::app::test::fashionTrain() + QStringLiteral("@0-9999");
         options.samples = 300;
         options.heldout = 100;
-        window->start(options);
-        QVERIFY(fitDone.wait(kWaitMs));
-        QCOMPARE(fitDone.first().first().value<JobResult>().outcome, JobOutcome::Completed);
+        auto window = nac::app::test::fittedWindow(options, kWaitMs);
+        QVERIFY(window);
+        window->resize(1280, 800);
 
         const QString samples = QStringLiteral(NAC_SOURCE_DIR "/resources/samples/");
         const QStringList files{samples + "fmnist-test-00000-ankle-boot.png", samples + "fmnist-test-00002-trouser.png",
@@ -325,7 +325,8 @@ private Q_SLOTS:
         QCOMPARE(steps.bin, verdict.bin);
         QCOMPARE(steps.phi, verdict.phi);
         QVERIFY(steps.phi < 1.0f);  // the neuron shown is a weak one
-        QVERIFY2(panel->stepsText().contains(QString::number(steps.total, 'g', 6)), qPrintable(panel->stepsText()));
+        QVERIFY2(panel->stepText(int(ExplainPanel::TeachingStep::Score)).contains(QString::number(steps.total, 'g', 6)),
+                 qPrintable(panel->stepText(int(ExplainPanel::TeachingStep::Score))));
         // The coverage side follows: the layer's heatmap, the steps' neuron in the histogram with
         // the image's state among its lines.
         QCOMPARE(window->coveragePanel()->currentLayer(), layer);
@@ -334,6 +335,59 @@ private Q_SLOTS:
         QVERIFY(std::find(window->coveragePanel()->histogram()->droppedStates().begin(),
                           window->coveragePanel()->histogram()->droppedStates().end(),
                           steps.state) != window->coveragePanel()->histogram()->droppedStates().end());
+
+        // Teaching mode (Help > Explain NAC): one step at a time on this image, each highlighting its plot.
+        window->action(QStringLiteral("actionExplainNac"))->trigger();
+        QCOMPARE(panel->explanation()->request.sampleIndex, sample);
+        QVERIFY(!panel->showAllSteps());
+        QCOMPARE(panel->teachingStep(), 1);
+        auto* coverage = window->coveragePanel();
+        auto* histogram = coverage->histogram();
+        auto* heatmap = coverage->heatmap(layer);
+        auto* distribution = window->scoringPanel()->distribution();
+        const QString grabSteps = qEnvironmentVariable("NAC_TEST_GRAB_STEPS");  // a folder: one PNG per step
+        if (!grabSteps.isEmpty())
+            window->resize(1600, 1000);
+        using Step = ExplainPanel::TeachingStep;
+        for (int step = 1; step <= ExplainPanel::kTeachingStepCount; ++step) {
+            if (step > 1)
+                panel->nextStepButton()->click();
+            QCOMPARE(panel->teachingStep(), step);
+            const bool neuronStep = step <= int(Step::State);
+            const bool binStep = step >= int(Step::Bin) && step <= int(Step::Phi);
+            QCOMPARE(histogram->neuron(), steps.neuron);
+            QCOMPARE(histogram->highlightedState(), (neuronStep || binStep) ? double(steps.state) : std::nan(""));
+            QCOMPARE(histogram->highlightedBin(), binStep ? steps.bin : -1);
+            QCOMPARE(heatmap->highlightedNeuron(), binStep ? steps.neuron : -1);
+            QCOMPARE(heatmap->highlightedBin(), binStep ? steps.bin : -1);
+            QCOMPARE(coverage->highlightedLayer(), step == int(Step::LayerMean) ? layer : -1);
+            const bool scoreStep = step >= int(Step::Score);
+            QCOMPARE(distribution->highlightedScore(), scoreStep ? steps.total : std::nan(""));
+            QCOMPARE(distribution->thresholdHighlighted(), step == int(Step::Verdict));
+            if (scoreStep)
+                QVERIFY(window->scoringPanel()->isVisible());  // the distribution is on screen beside the steps
+            if (!grabSteps.isEmpty()) {
+                QTest::qWait(200);
+                QVERIFY(window->grab().save(QStringLiteral("%1/step-%2.png").arg(grabSteps).arg(step)));
+            }
+        }
+        QVERIFY2(panel->stepText(int(Step::State)).contains(QString::number(steps.state, 'g', 6)), qPrintable(panel->stepText(3)));
+        QVERIFY2(panel->stepText(int(Step::Phi)).contains(QString::number(steps.phi, 'g', 4)), qPrintable(panel->stepText(6)));
+        QVERIFY2(panel->stepText(int(Step::LayerMean)).contains(QString::number(scores->scores.perLayer[std::size_t(layer)][std::size_t(sample)], 'g', 4)),
+                 qPrintable(panel->stepText(7)));
+        // Show all leaves teaching mode: no highlights; selecting another image in the score list clears them too.
+        panel->showAllButton()->click();
+        QVERIFY(std::isnan(distribution->highlightedScore()));
+        panel->setShowAllSteps(false);
+        QCOMPARE(distribution->highlightedScore(), steps.total);
+        auto* list = window->scoringPanel()->list();
+        for (int row = 0; row < list->rowCount(); ++row)
+            if (list->row(row).sampleIndex != sample && row != list->currentRow()) {
+                list->setCurrentRow(row);
+                break;
+            }
+        QVERIFY(std::isnan(distribution->highlightedScore()));
+        QVERIFY(std::isnan(histogram->highlightedState()));
 
         // Nearest fit images: read back from the IDX file by their identities, nearest first.
         QCOMPARE(explanation->neighbours.size(), std::size_t(6));
