@@ -167,6 +167,10 @@ CoverageHeatmapView::CoverageHeatmapView(QWidget* parent)
 
     // Teaching mode's outline, above the cells and the markers.
     p->addLayer(QStringLiteral("highlight"), p->layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    m_highlightColumn = new QCPItemRect(p);
+    m_highlightColumn->setPen(QPen(PlotStyle::highlightColour(), 1.5, Qt::DashLine));
+    m_highlightColumn->setLayer(QStringLiteral("highlight"));
+    m_highlightColumn->setVisible(false);
     m_highlightHalo = new QCPItemRect(p);
     m_highlightHalo->setPen(QPen(PlotStyle::highlightHaloColour(), PlotStyle::kHighlightHaloWidth));
     m_highlightRect = new QCPItemRect(p);
@@ -325,6 +329,9 @@ void CoverageHeatmapView::updateHighlight()
         rect->topLeft->setCoords(position - 0.5, high);
         rect->bottomRight->setCoords(position + 0.5, low);
     }
+    m_highlightColumn->setVisible(show);
+    m_highlightColumn->topLeft->setCoords(position - 0.5, m_data.stateMax);
+    m_highlightColumn->bottomRight->setCoords(position + 0.5, m_data.stateMin);
 }
 
 void CoverageHeatmapView::clear()

@@ -142,6 +142,7 @@ private:
     int m_highlightNeuron = -1;
     int m_highlightBin = -1;
     QCPItemRect* m_highlightHalo = nullptr;
+    QCPItemRect* m_highlightColumn = nullptr;  // a thin outline of the whole column: leads the eye to a thin bin
     QCPItemRect* m_highlightRect = nullptr;
     QCPTextElement* m_title = nullptr;
     std::shared_ptr<std::vector<int>> m_tickOrder;  // shared with the x axis ticker

@@ -19,6 +19,9 @@ constexpr double kStateAxisMax = 1.01;
 constexpr std::size_t kMaxDroppedLines = 200;  // more lines than this only darken the plot: a spread sample is drawn
 constexpr double kRugHeight = 0.12;            // the other dropped images: short ticks, this share of the plot's height
 constexpr int kRugAlpha = 110;
+constexpr double kHighlightMinSpan = 0.12;     // highlightBin shows at least this much of the state axis
+constexpr double kHighlightBinsShown = 25.0;   // or this many widths of the highlighted bin
+constexpr double kHighlightLabelY = 0.3;       // the state line's label: below the dropped images' label at the top
 
 QColor withAlpha(QColor colour, int alpha)
 {
@@ -155,6 +158,7 @@ void NeuronHistogramView::setSelectedDropped(int index, const QString& label)
     m_selectedIndex = index;
     m_selectedLabel = label;
     rebuildDroppedLines();
+    updateHighlights();
     plot()->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -172,6 +176,7 @@ void NeuronHistogramView::setDroppedStates(std::vector<float> droppedStates)
 {
     m_droppedStates = std::move(droppedStates);
     rebuildDroppedLines();
+    updateHighlights();
     plot()->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -186,12 +191,22 @@ void NeuronHistogramView::highlightState(double state, const QString& label)
 void NeuronHistogramView::highlightBin(int bin)
 {
     m_highlightBin = bin;
+    if (bin >= 0 && std::size_t(bin) < m_bars.size()) {
+        // Bins near 0.5 are a few pixels wide at full range: zoom so that the bin and its
+        // neighbours show (the wheel and a drag still move freely).
+        const Bar& bar = m_bars[std::size_t(bin)];
+        const double span = std::min(kStateAxisMax, std::max(kHighlightMinSpan, kHighlightBinsShown * (bar.right - bar.left)));
+        const double low = std::clamp(0.5 * (bar.left + bar.right) - span / 2, 0.0, kStateAxisMax - span);
+        plot()->xAxis->setRange(low, low + span);
+    }
     updateHighlights();
     plot()->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void NeuronHistogramView::clearHighlights()
 {
+    if (m_highlightBin >= 0)
+        plot()->xAxis->setRange(0.0, kStateAxisMax);  // undo highlightBin's zoom
     m_highlightState = std::numeric_limits<double>::quiet_NaN();
     m_highlightStateLabel.clear();
     m_highlightBin = -1;
@@ -219,13 +234,15 @@ void NeuronHistogramView::updateHighlights()
         line->point1->setCoords(showState ? m_highlightState : 0.0, 0.0);
         line->point2->setCoords(showState ? m_highlightState : 0.0, 1.0);
     }
-    m_stateText->setVisible(showState);
-    if (showState) {
+    // When the selected image's line is this one, its label already names it.
+    const bool labelled = m_selectedLine->visible() && m_selectedLine->point1->key() == m_highlightState;
+    m_stateText->setVisible(showState && !labelled);
+    if (showState && !labelled) {
         const QString value = QString::number(m_highlightState, 'g', 4);
         m_stateText->setText(m_highlightStateLabel.isEmpty() ? tr("ẑ = %1").arg(value)
                                                              : tr("%1: ẑ = %2").arg(m_highlightStateLabel, value));
-        // Under the title, on the side of the line with room for it.
-        m_stateText->position->setCoords(m_highlightState, 0.02);
+        // Below the dropped images' label (top), on the side of the line with room for it.
+        m_stateText->position->setCoords(m_highlightState, kHighlightLabelY);
         const int width = QFontMetrics(m_stateText->font()).horizontalAdvance(m_stateText->text()) + 12;
         const double pixel = p->xAxis->coordToPixel(m_highlightState);
         const bool right = pixel + width <= p->axisRect()->rect().right() || pixel - width < p->axisRect()->rect().left();

@@ -374,7 +374,9 @@ void CoveragePanel::applyLayerHighlight()
     }
     if (std::isfinite(m_highlightLayerScore)) {
         QTableWidgetItem* share = m_summary->item(m_highlightLayer, ShareColumn);
-        share->setText(tr("%1 · this image: mean Φ %2").arg(share->text()).arg(m_highlightLayerScore, 0, 'g', 4));
+        // The image's number first: the column is elided on narrow windows.
+        share->setText(tr("this image: mean Φ %1 · %2").arg(m_highlightLayerScore, 0, 'g', 4).arg(share->text()));
+        share->setToolTip(share->text());
     }
     m_summary->scrollToItem(m_summary->item(m_highlightLayer, LayerColumn));
 }

@@ -230,6 +230,7 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
             announceStep();
     });
     showSteps();
+    showComparison();
     connect(m_pin, &QPushButton::clicked, this, [this] {
         if (!m_explanation || !m_explanation->error.isEmpty())
             return;
@@ -483,6 +484,9 @@ void ExplainPanel::setExplanation(const std::shared_ptr<const ImageExplanation>&
 
 void ExplainPanel::showComparison()
 {
+    // Without a pinned image the row takes no room from the steps.
+    m_pinnedOverlay->setVisible(bool(m_pinned));
+    m_comparison->setVisible(bool(m_pinned));
     if (!m_pinned) {
         m_pinnedOverlay->clear();
         m_comparison->clear();
@@ -821,11 +825,13 @@ void ExplainPanel::showSteps()
         const QString grey = palette().color(QPalette::Disabled, QPalette::Text).name();
         for (int step = 1; step < m_step; ++step)
             html += QStringLiteral("<p style=\"margin:0; color:%1\">%2. %3</p>").arg(grey).arg(step).arg(stepHtml(TeachingStep(step), true));
-        html += QStringLiteral("<h3>%1. %2</h3><p>%3</p>")
+        html += QStringLiteral("<a name=\"current\"></a><h3>%1. %2</h3><p>%3</p>")
                     .arg(m_step)
                     .arg(title.left(1).toUpper() + title.mid(1), stepHtml(TeachingStep(m_step), false));
     }
     m_steps->setHtml(html);
+    if (!all)
+        m_steps->scrollToAnchor(QStringLiteral("current"));  // the current step stays in view below the collapsed ones
 }
 
 QString ExplainPanel::stepsText() const { return m_steps->toPlainText(); }

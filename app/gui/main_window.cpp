@@ -1058,6 +1058,9 @@ void MainWindow::clearTeachingHighlights()
     m_coverage->histogram()->clearHighlights();
     m_coverage->highlightLayer(-1);
     m_scoring->distribution()->clearHighlights();
+    // The histogram's selected-image line follows the score list again.
+    const int row = m_scoring->list()->currentRow();
+    m_coverage->setSelectedSample(m_scoring->selectedSample(), row >= 0 ? m_scoring->list()->row(row).name : QString());
 }
 
 void MainWindow::showTeachingStep(int step, int sampleIndex, int layer, int neuron, int bin, double score)
@@ -1074,6 +1077,8 @@ void MainWindow::showTeachingStep(int step, int sampleIndex, int layer, int neur
         if (item.sampleIndex == sampleIndex)
             name = item.name;
     const NeuronWalkthrough& walk = explanation->walkthrough;
+    if (step <= int(Step::Phi))
+        m_coverage->setSelectedSample(sampleIndex, name);  // the histogram's selected line is the explained image
     switch (Step(step)) {
     case Step::LayerOutput:
     case Step::Gradient:

@@ -150,13 +150,18 @@ void TestNeuronHistogramView::highlightsMarkStateAndBin()
     QCOMPARE(view.highlightedBin(), -1);
     const QColor magenta = nac::widgets::PlotStyle::highlightColour();
 
-    view.highlightState(0.6, QStringLiteral("boot.png"));
-    QCOMPARE(view.highlightedState(), 0.6);
+    view.highlightState(double(0.6f), QStringLiteral("boot.png"));  // the float state the engine gives
+    QCOMPARE(view.highlightedState(), double(0.6f));
     QVERIFY2(view.highlightLabel().contains(QStringLiteral("boot.png: ẑ = 0.6")), qPrintable(view.highlightLabel()));
     // The line is drawn at x = 0.6, a third of the way up (inside the bar of bin 2, count 30).
     QPoint at = view.pixelFor(0.6, 10.0);
     QImage drawn = view.plotWidget()->grab().toImage();
     QVERIFY2(sameColour(drawn.pixel(at), magenta), qPrintable(QColor(drawn.pixel(at)).name()));
+    // The selected image's line at the same state has its own label: no second one.
+    view.setSelectedDropped(1, QStringLiteral("boot.png"));
+    QVERIFY(view.highlightLabel().isEmpty());
+    view.setSelectedDropped(0, QStringLiteral("shirt.png"));
+    QVERIFY(!view.highlightLabel().isEmpty());
 
     // Bin 2's bar [0.5, 0.75) gets an outline: its left edge halfway up is magenta, its middle is not.
     view.highlightState(std::numeric_limits<double>::quiet_NaN());
