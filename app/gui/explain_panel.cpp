@@ -14,8 +14,10 @@
 #include <QPainter>
 #include <QPixmap>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSlider>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTextBrowser>
 #include <QTextDocumentFragment>
 #include <QVBoxLayout>
@@ -31,6 +33,7 @@ constexpr int kThumbnailPx = 56;
 constexpr int kOverlayPx = 200;
 constexpr int kNeighbourPx = 50;
 constexpr int kNeighbours = 6;
+constexpr int kPinnedPx = 72;
 const QString kDroppedSet = QStringLiteral("dropped");
 
 QString number(double value, int digits = 4) { return QString::number(value, 'g', digits); }
@@ -164,15 +167,33 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
     m_pin->setEnabled(false);
     m_pinnedOverlay = new QLabel(this);
     m_pinnedOverlay->setObjectName(QStringLiteral("explainPinnedOverlay"));
-    m_pinnedOverlay->setFixedSize(kNeighbourPx * 2, kNeighbourPx * 2);
+    m_pinnedOverlay->setFixedSize(kPinnedPx, kPinnedPx);
     m_pinnedOverlay->setAlignment(Qt::AlignCenter);
     m_comparison = new QLabel(this);
     m_comparison->setObjectName(QStringLiteral("explainComparison"));
     m_comparison->setWordWrap(true);
     m_comparison->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto* compareRow = new QHBoxLayout;
+    // Steps and the side-by-side comparison share the room under the map as two tabs.
+    auto* stepsPage = new QWidget(this);
+    auto* stepsLayout = new QVBoxLayout(stepsPage);
+    stepsLayout->setContentsMargins(2, 2, 2, 2);
+    stepsLayout->addLayout(stepRow);
+    stepsLayout->addWidget(m_steps, 1);
+    auto* comparePage = new QWidget(this);
+    auto* compareRow = new QHBoxLayout(comparePage);
+    compareRow->setContentsMargins(2, 2, 2, 2);
     compareRow->addWidget(m_pinnedOverlay, 0, Qt::AlignTop);
-    compareRow->addWidget(m_comparison, 1);
+    auto* compareScroll = new QScrollArea(comparePage);
+    compareScroll->setWidgetResizable(true);
+    compareScroll->setFrameShape(QFrame::NoFrame);
+    compareScroll->setWidget(m_comparison);
+    m_comparison->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    compareRow->addWidget(compareScroll, 1);
+    m_lowerTabs = new QTabWidget(this);
+    m_lowerTabs->setObjectName(QStringLiteral("explainLowerTabs"));
+    m_lowerTabs->addTab(stepsPage, tr("NAC step by step"));
+    m_lowerTabs->addTab(comparePage, tr("Side by side"));
+    m_lowerTabs->setTabToolTip(1, tr("Pin an image, then select another: both images' scores per layer"));
 
     auto* top = new QHBoxLayout;
     top->addWidget(m_overlayLabel, 0, Qt::AlignTop);
@@ -187,9 +208,7 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
     detailLayout->addLayout(top);
     detailLayout->addWidget(m_neighbourCaption);
     detailLayout->addWidget(m_neighbourRow);
-    detailLayout->addLayout(compareRow);
-    detailLayout->addLayout(stepRow);
-    detailLayout->addWidget(m_steps, 1);
+    detailLayout->addWidget(m_lowerTabs, 1);
 
     // Gallery above, explanation below: the dock stays narrow enough for a 1024-pixel-wide window.
     auto* splitter = new QSplitter(Qt::Vertical, this);
@@ -243,6 +262,7 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
             composeOverlay(m_pinned->image, m_pinned->imageMap, m_pinned->mapMax, m_opacity->value() / 100.0)
                 .scaled(m_pinnedOverlay->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
         showComparison();
+        m_lowerTabs->setCurrentIndex(1);
     });
 }
 
@@ -484,12 +504,10 @@ void ExplainPanel::setExplanation(const std::shared_ptr<const ImageExplanation>&
 
 void ExplainPanel::showComparison()
 {
-    // Without a pinned image the row takes no room from the steps.
-    m_pinnedOverlay->setVisible(bool(m_pinned));
-    m_comparison->setVisible(bool(m_pinned));
     if (!m_pinned) {
         m_pinnedOverlay->clear();
-        m_comparison->clear();
+        m_comparison->setText(tr("<i>Pin for comparison</i> keeps the selected image here; select another image (say "
+                                 "one InD, one OOD) to compare their scores per layer."));
         return;
     }
     QString nameNow;
@@ -516,14 +534,13 @@ void ExplainPanel::showComparison()
         const int weak = weakCount(sample, layer, &total);
         return weak < 0 ? QStringLiteral("–") : QStringLiteral("%1 / %2").arg(weak).arg(total);
     };
-    QString html = tr("<table cellspacing=\"0\" cellpadding=\"2\"><tr><th align=\"left\">layer</th><th>pinned: %1<br>mean Φ</th>"
-                      "<th>this: %2<br>mean Φ</th><th>difference</th><th>pinned<br>weak (Φ &lt; %3)</th><th>this<br>weak</th></tr>")
-                       .arg(m_pinnedName.toHtmlEscaped(), nameNow.toHtmlEscaped())
-                       .arg(phiBelow);
+    // The names and the verdict line go above a compact table: the dock is narrow.
+    QString rows;
     int widest = -1;
     double widestGap = -1.0;
     const int pinnedSample = m_pinned->request.sampleIndex;
     const int currentSample = current ? m_explanation->request.sampleIndex : -1;
+    const QString cell = QStringLiteral("<td align=\"right\" style=\"white-space:nowrap\">%1</td>");
     for (std::size_t l = 0; l < m_pinned->walkthrough.perLayer.size(); ++l) {
         const double pinnedScore = m_pinned->walkthrough.perLayer[l];
         const bool has = current && l < m_explanation->walkthrough.perLayer.size();
@@ -532,25 +549,31 @@ void ExplainPanel::showComparison()
             widestGap = std::abs(nowScore - pinnedScore);
             widest = int(l);
         }
-        html += QStringLiteral("<tr><td>%1</td><td align=\"right\">%2</td><td align=\"right\">%3</td><td align=\"right\">%4</td>"
-                               "<td align=\"right\">%5</td><td align=\"right\">%6</td></tr>")
-                    .arg(m_layer->itemText(int(l)).toHtmlEscaped(), number(pinnedScore), has ? number(nowScore) : QStringLiteral("–"),
-                         has ? QString::number(nowScore - pinnedScore, 'f', 3) : QStringLiteral("–"), weakText(pinnedSample, l),
-                         current ? weakText(currentSample, l) : QStringLiteral("–"));
+        rows += QStringLiteral("<tr><td>%1</td>").arg(m_layer->itemText(int(l)).toHtmlEscaped()) + cell.arg(number(pinnedScore))
+            + cell.arg(has ? number(nowScore) : QStringLiteral("–"))
+            + cell.arg(has ? QString::number(nowScore - pinnedScore, 'f', 3) : QStringLiteral("–")) + cell.arg(weakText(pinnedSample, l))
+            + cell.arg(current ? weakText(currentSample, l) : QStringLiteral("–")) + QStringLiteral("</tr>");
     }
-    html += tr("<tr><td><b>NAC-UE</b></td><td align=\"right\"><b>%1</b></td><td align=\"right\"><b>%2</b></td><td align=\"right\">%3</td></tr></table>")
-                .arg(number(m_pinned->walkthrough.total), current ? number(m_explanation->walkthrough.total) : QStringLiteral("–"),
-                     current ? QString::number(m_explanation->walkthrough.total - m_pinned->walkthrough.total, 'f', 3) : QStringLiteral("–"));
+    rows += QStringLiteral("<tr><td><b>NAC-UE</b></td>") + cell.arg(QStringLiteral("<b>%1</b>").arg(number(m_pinned->walkthrough.total)))
+        + cell.arg(current ? QStringLiteral("<b>%1</b>").arg(number(m_explanation->walkthrough.total)) : QStringLiteral("–"))
+        + cell.arg(current ? QString::number(m_explanation->walkthrough.total - m_pinned->walkthrough.total, 'f', 3) : QStringLiteral("–"))
+        + QStringLiteral("</tr>");
+    QString html = tr("<p style=\"margin:0\"><b>pinned</b>: %1<br><b>this</b>: %2</p>").arg(m_pinnedName.toHtmlEscaped(), nameNow.toHtmlEscaped());
     if (widest >= 0 && m_pinned != m_explanation)
-        html += tr("<p><b>%1</b> separates them most: mean Φ %2 against %3.</p>")
+        html += tr("<p style=\"margin:0\"><b>%1</b> separates them most: mean Φ %2 against %3.</p>")
                     .arg(m_layer->itemText(widest).toHtmlEscaped(), number(m_pinned->walkthrough.perLayer[std::size_t(widest)]),
                          number(m_explanation->walkthrough.perLayer[std::size_t(widest)]));
+    html += tr("<table cellspacing=\"0\" cellpadding=\"2\"><tr><th align=\"left\">layer</th><th>Φ pinned</th><th>Φ this</th>"
+               "<th>Δ</th><th>weak pinned</th><th>weak this</th></tr>%1</table>"
+               "<p style=\"margin:0\">Φ: the layer's mean Φ (its score); weak: channels with Φ &lt; %2.</p>")
+                .arg(rows)
+                .arg(phiBelow);
     m_comparison->setText(html);
 }
 
 QString ExplainPanel::comparisonText() const
 {
-    return m_comparison->text();
+    return m_pinned ? m_comparison->text() : QString();
 }
 
 QColor ExplainPanel::mapColour(double v)
@@ -736,6 +759,7 @@ QString ExplainPanel::stepHtml(TeachingStep step, bool summaryOnly) const
 
 void ExplainPanel::setTeachingStep(int step)
 {
+    m_lowerTabs->setCurrentIndex(0);
     m_step = std::clamp(step, 1, kTeachingStepCount);
     showSteps();
     announceStep();
@@ -743,6 +767,7 @@ void ExplainPanel::setTeachingStep(int step)
 
 void ExplainPanel::setShowAllSteps(bool all)
 {
+    m_lowerTabs->setCurrentIndex(0);
     m_showAll->setChecked(all);  // toggled() redraws and announces
 }
 

@@ -21,6 +21,7 @@ class QLabel;
 class QListWidget;
 class QPushButton;
 class QSlider;
+class QTabWidget;
 class QTextBrowser;
 
 namespace nac::app {
@@ -96,7 +97,8 @@ public:
     // Side-by-side comparison: the pinned explanation (Pin button) against the current one.
     QPushButton* pinButton() const { return m_pin; }
     std::shared_ptr<const ImageExplanation> pinned() const { return m_pinned; }
-    QString comparisonText() const;
+    QString comparisonText() const;      // "" until an image is pinned
+    QTabWidget* lowerTabs() const { return m_lowerTabs; }
     int pendingRequest() const { return m_requestId; }
     // The colour of a map value v in [0, 1] (black-red-yellow-white, as in the heatmap).
     static QColor mapColour(double v);
@@ -159,6 +161,7 @@ private:
     QPushButton* m_pin = nullptr;
     QLabel* m_pinnedOverlay = nullptr;
     QLabel* m_comparison = nullptr;
+    QTabWidget* m_lowerTabs = nullptr;  // steps | side by side
 };
 
 }  // namespace nac::app

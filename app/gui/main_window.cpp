@@ -1027,12 +1027,14 @@ void MainWindow::onParamsEdited()
 
 void MainWindow::enterTeachingMode()
 {
-    // Teaching layout: the steps move from the scoring tabs to a tab over the fit panel (left),
+    // Teaching layout: the steps move from the scoring tabs to a tab beside the fit panel (left),
     // so that the score distribution stays on screen for the NAC-UE and verdict steps. Reset
     // Layout puts the tab back.
     if (!m_explainDock->isFloating() && tabifiedDockWidgets(m_scoringDock).contains(m_explainDock)) {
+        // The fit and parameter panels become tabs beside it, so that the steps get the full height.
+        if (!m_paramDock->isFloating() && !m_fitDock->isFloating())
+            tabifyDockWidget(m_fitDock, m_paramDock);
         tabifyDockWidget(m_fitDock, m_explainDock);
-        resizeDocks({m_fitDock, m_paramDock}, {height() * 3 / 4, height() / 4}, Qt::Vertical);
         m_scoringDock->raise();
     }
     m_explainDock->show();

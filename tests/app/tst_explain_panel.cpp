@@ -21,6 +21,7 @@
 #include <QSignalSpy>
 #include <QSlider>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTest>
 
 #include "widgets/coverage_heatmap_view.h"
@@ -258,12 +259,17 @@ private Q_SLOTS:
             panel.setExplanation(e);
         };
         answer(0, {0.9, 0.7, 0.8});
+        QVERIFY(panel.comparisonText().isEmpty());
+        QCOMPARE(panel.lowerTabs()->currentIndex(), 0);
         panel.pinButton()->click();
+        QCOMPARE(panel.lowerTabs()->currentIndex(), 1);  // the comparison shows
         answer(1, {0.5, 0.05, 0.7});
         const QString text = panel.comparisonText();
         QVERIFY2(text.contains(QStringLiteral("<b>layer2</b> separates them most: mean Φ 0.7 against 0.05")), qPrintable(text));
         QVERIFY2(text.contains(QStringLiteral("-0.650")), qPrintable(text));  // layer2's difference
         QVERIFY(text.contains(QStringLiteral("trouser.png")) && text.contains(QStringLiteral("noise.png")));
+        panel.setTeachingStep(2);
+        QCOMPARE(panel.lowerTabs()->currentIndex(), 0);  // a step asked for brings the steps back
     }
 
     void explainsADroppedImageInTheWindow()
@@ -365,7 +371,7 @@ private Q_SLOTS:
             QCOMPARE(distribution->highlightedScore(), scoreStep ? steps.total : std::nan(""));
             QCOMPARE(distribution->thresholdHighlighted(), step == int(Step::Verdict));
             if (scoreStep)
-                QVERIFY(window->scoringPanel()->isVisible());  // the distribution is on screen beside the steps
+                QVERIFY(window->scoringPanel()->isVisible() && panel->isVisible());  // the distribution beside the steps
             if (!grabSteps.isEmpty()) {
                 QTest::qWait(200);
                 QVERIFY(window->grab().save(QStringLiteral("%1/step-%2.png").arg(grabSteps).arg(step)));
