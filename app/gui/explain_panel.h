@@ -69,6 +69,9 @@ public:
     int teachingStep() const { return m_step; }
     void setShowAllSteps(bool all);
     bool showAllSteps() const;
+    // Announces the current step again (teachingStepShown), e.g. when the tab shows again; nothing
+    // while "Show all" is on or without an explanation.
+    void announceStep();
     // Selects the gallery image of a scored image (sampleIndex), clearing the filters that hide
     // it; false when the gallery has no such image. Its explanation is then requested.
     bool selectSample(int sampleIndex);
@@ -122,7 +125,6 @@ private:
     void renderOverlay();
     void showSteps();
     QString stepHtml(TeachingStep step, bool summaryOnly) const;
-    void announceStep();
     void showNeighbours();
     void showComparison();
     bool isOod(const GalleryItem& item) const;

@@ -228,6 +228,13 @@ void MainWindow::buildDocks()
     });
     connect(m_explain, &ExplainPanel::teachingStepShown, this, &MainWindow::showTeachingStep);
     connect(m_explain, &ExplainPanel::teachingCleared, this, &MainWindow::clearTeachingHighlights);
+    // Hiding the steps (closing the tab, another tab over it) leaves teaching mode; showing them resumes it.
+    connect(m_explainDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (!visible)
+            clearTeachingHighlights();
+        else
+            m_explain->announceStep();
+    });
 }
 
 void MainWindow::buildActions()
@@ -1054,7 +1061,6 @@ void MainWindow::enterTeachingMode()
 void MainWindow::clearTeachingHighlights()
 {
     m_teachingSample = -1;
-    m_teachingLayer = -1;
     for (int layer = 0; layer < m_coverage->layerCount(); ++layer)
         m_coverage->heatmap(layer)->clearHighlight();
     m_coverage->histogram()->clearHighlights();
@@ -1073,7 +1079,6 @@ void MainWindow::showTeachingStep(int step, int sampleIndex, int layer, int neur
     if (!explanation || layer < 0 || layer >= m_coverage->layerCount())
         return;
     m_teachingSample = sampleIndex;
-    m_teachingLayer = layer;
     QString name;
     for (const GalleryItem& item : m_explain->items())
         if (item.sampleIndex == sampleIndex)

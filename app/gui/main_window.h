@@ -210,7 +210,6 @@ private:
     std::unique_ptr<QTemporaryDir> m_pasteDir;
     int m_pasteCount = 0;
     int m_teachingSample = -1;   // the image whose step the plots highlight; -1: none
-    int m_teachingLayer = -1;
     bool m_listSelectionNewer = false;  // the score list's selection changed after the last explanation shown
 
     std::shared_ptr<const ModelInfo> m_model;

@@ -381,6 +381,24 @@ private Q_SLOTS:
         QVERIFY2(panel->stepText(int(Step::Phi)).contains(QString::number(steps.phi, 'g', 4)), qPrintable(panel->stepText(6)));
         QVERIFY2(panel->stepText(int(Step::LayerMean)).contains(QString::number(scores->scores.perLayer[std::size_t(layer)][std::size_t(sample)], 'g', 4)),
                  qPrintable(panel->stepText(7)));
+        // Ctrl+E put the steps in a tab beside the fit panel (left), with the parameter panel.
+        auto tabbedNames = [&](QDockWidget* dock) {
+            QStringList names;
+            for (QDockWidget* other : window->tabifiedDockWidgets(dock))
+                names.append(other->objectName());
+            return names;
+        };
+        QVERIFY2(tabbedNames(window->explainDock()).contains(QStringLiteral("fitDock")), qPrintable(tabbedNames(window->explainDock()).join(' ')));
+        QVERIFY(!tabbedNames(window->explainDock()).contains(QStringLiteral("scoringDock")));
+        // Closing the steps leaves teaching mode; showing them again resumes it.
+        window->explainDock()->close();
+        QTRY_VERIFY(!panel->isVisible());
+        QVERIFY(std::isnan(distribution->highlightedScore()));
+        window->explainDock()->show();
+        window->explainDock()->raise();
+        QTRY_VERIFY(panel->isVisible());
+        QCOMPARE(distribution->highlightedScore(), steps.total);
+        QVERIFY(distribution->thresholdHighlighted());
         // Show all leaves teaching mode: no highlights; selecting another image in the score list clears them too.
         panel->showAllButton()->click();
         QVERIFY(std::isnan(distribution->highlightedScore()));
@@ -460,6 +478,10 @@ private Q_SLOTS:
             QTest::qWait(300);
             QVERIFY(window->grab().save(grab));
         }
+
+        // Reset Layout puts the Explain tab back among the right-hand tabs.
+        window->action(QStringLiteral("actionResetLayout"))->trigger();
+        QVERIFY2(tabbedNames(window->explainDock()).contains(QStringLiteral("scoringDock")), qPrintable(tabbedNames(window->explainDock()).join(' ')));
     }
 };
 
