@@ -165,6 +165,21 @@ CoverageHeatmapView::CoverageHeatmapView(QWidget* parent)
         QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::white, 1.2), QBrush(PlotStyle::markerColour()), 7));
     m_markerGraph->setName(tr("dropped image"));
 
+    // Teaching mode's outline, above the cells and the markers.
+    p->addLayer(QStringLiteral("highlight"), p->layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    m_highlightColumn = new QCPItemRect(p);
+    m_highlightColumn->setPen(QPen(PlotStyle::highlightColour(), 1.5, Qt::DashLine));
+    m_highlightColumn->setLayer(QStringLiteral("highlight"));
+    m_highlightColumn->setVisible(false);
+    m_highlightHalo = new QCPItemRect(p);
+    m_highlightHalo->setPen(QPen(PlotStyle::highlightHaloColour(), PlotStyle::kHighlightHaloWidth));
+    m_highlightRect = new QCPItemRect(p);
+    m_highlightRect->setPen(QPen(PlotStyle::highlightColour(), PlotStyle::kHighlightWidth));
+    for (QCPItemRect* rect : {m_highlightHalo, m_highlightRect}) {
+        rect->setLayer(QStringLiteral("highlight"));
+        rect->setVisible(false);
+    }
+
     p->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new NeuronIndexTicker(m_tickOrder)));
     p->xAxis->grid()->setVisible(false);
     p->yAxis->grid()->setVisible(false);
@@ -226,6 +241,10 @@ void CoverageHeatmapView::setLayer(const QString& name, const nac::engine::Layer
     }
 
     const bool keepView = name == m_data.layerName && neuronCount == m_data.neuronCount() && neuronCount > 0;
+    if (name != m_data.layerName) {
+        m_highlightNeuron = -1;
+        m_highlightBin = -1;
+    }
     m_data.layerName = name;
     m_data.coverage = coverage;
     m_data.neuronOrder = std::move(neuronOrder);
@@ -263,7 +282,56 @@ void CoverageHeatmapView::setLayer(const QString& name, const nac::engine::Layer
     if (!keepView)
         plot()->xAxis->setRange(-0.5, double(std::min(neuronCount, kInitialVisibleNeurons)) - 0.5);
     rebuildColourMap();
+    updateHighlight();
     setMarkers(m_markers);
+}
+
+void CoverageHeatmapView::highlightCell(int neuron, int bin)
+{
+    m_highlightNeuron = neuron;
+    m_highlightBin = bin;
+    updateHighlight();
+    const QRectF rect = highlightRect();
+    if (!rect.isNull()) {
+        // Scroll (keeping the zoom) so that the outlined column is in view.
+        const QCPRange range = plot()->xAxis->range();
+        const double centre = rect.center().x();
+        if (centre - 0.5 < range.lower || centre + 0.5 > range.upper)
+            plot()->xAxis->setRange(centre - range.size() / 2, centre + range.size() / 2);
+    }
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QRectF CoverageHeatmapView::highlightRect() const
+{
+    if (!m_highlightRect->visible())
+        return QRectF();
+    return QRectF(QPointF(m_highlightRect->topLeft->key(), m_highlightRect->bottomRight->value()),
+                  QPointF(m_highlightRect->bottomRight->key(), m_highlightRect->topLeft->value()));
+}
+
+void CoverageHeatmapView::updateHighlight()
+{
+    const std::vector<double>& edges = m_data.coverage.edges;
+    bool show = m_highlightNeuron >= 0 && m_highlightNeuron < m_data.neuronCount() && m_highlightBin >= 0
+        && std::size_t(m_highlightBin) + 1 < edges.size();
+    double low = 0.0;
+    double high = 0.0;
+    double position = 0.0;
+    if (show) {
+        position = double(m_data.positionOfNeuron[std::size_t(m_highlightNeuron)]);
+        low = std::max(edges[std::size_t(m_highlightBin)], m_data.stateMin);
+        high = std::min(edges[std::size_t(m_highlightBin) + 1], m_data.stateMax);
+        show = high > low;  // the reference's last bin lies above the shown states
+    }
+    for (QCPItemRect* rect : {m_highlightHalo, m_highlightRect}) {
+        rect->setVisible(show);
+        rect->topLeft->setCoords(position - 0.5, high);
+        rect->bottomRight->setCoords(position + 0.5, low);
+    }
+    m_highlightColumn->setVisible(show);
+    m_highlightColumn->topLeft->setCoords(position - 0.5, m_data.stateMax);
+    m_highlightColumn->bottomRight->setCoords(position + 0.5, m_data.stateMin);
 }
 
 void CoverageHeatmapView::clear()
@@ -274,6 +342,9 @@ void CoverageHeatmapView::clear()
     m_tickOrder->clear();
     m_markers.clear();
     m_markerGraph->data()->clear();
+    m_highlightNeuron = -1;
+    m_highlightBin = -1;
+    updateHighlight();
     m_colourMap->data()->clear();
     plot()->yAxis2->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTickerText));
     plot()->xAxis->setRange(-0.5, 0.5);

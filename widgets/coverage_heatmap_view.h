@@ -17,6 +17,7 @@ class QMouseEvent;
 class QCPColorMap;
 class QCPColorScale;
 class QCPGraph;
+class QCPItemRect;
 class QCPRange;
 class QCPTextElement;
 
@@ -82,9 +83,19 @@ public:
     // Markers of neurons outside the layer are ignored.
     void setMarkers(const QVector<QPointF>& neuronAndState);
 
+    // Teaching mode: outlines the cell (neuron index, bin) in PlotStyle::highlightColour() and
+    // scrolls it into view; (-1, -1) removes the outline. It stays while the same layer is shown
+    // (also after a parameter change re-bins it); setLayer() for another layer or clear() removes it.
+    void highlightCell(int neuron, int bin);
+    void clearHighlight() { highlightCell(-1, -1); }
+
     // --- seams for tests and the app ---
     const HeatmapData& heatmapData() const { return m_data; }
     QVector<QPointF> markerPositions() const;  // (display position, state) as drawn
+    int highlightedNeuron() const { return m_highlightNeuron; }  // -1 when no cell is outlined
+    int highlightedBin() const { return m_highlightBin; }
+    // The outline as drawn, in plot coordinates (x: display positions, y: state); null when hidden.
+    QRectF highlightRect() const;
     // The hover tooltip for the cell at display position and state.
     QString hoverText(int position, double state) const;
     // Pixel in plotWidget() coordinates of the centre of display position at state.
@@ -109,6 +120,7 @@ private:
     void rebuildColourMap();
     void updateLabels();
     void updateNote();
+    void updateHighlight();
     void onMouseMove(QMouseEvent* event);
     void onMousePress(QMouseEvent* event);
     void onMouseRelease(QMouseEvent* event);
@@ -127,6 +139,11 @@ private:
     QCPColorMap* m_colourMap = nullptr;
     QCPColorScale* m_colourScale = nullptr;
     QCPGraph* m_markerGraph = nullptr;
+    int m_highlightNeuron = -1;
+    int m_highlightBin = -1;
+    QCPItemRect* m_highlightHalo = nullptr;
+    QCPItemRect* m_highlightColumn = nullptr;  // a thin outline of the whole column: leads the eye to a thin bin
+    QCPItemRect* m_highlightRect = nullptr;
     QCPTextElement* m_title = nullptr;
     std::shared_ptr<std::vector<int>> m_tickOrder;  // shared with the x axis ticker
 };

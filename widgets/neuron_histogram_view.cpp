@@ -19,6 +19,9 @@ constexpr double kStateAxisMax = 1.01;
 constexpr std::size_t kMaxDroppedLines = 200;  // more lines than this only darken the plot: a spread sample is drawn
 constexpr double kRugHeight = 0.12;            // the other dropped images: short ticks, this share of the plot's height
 constexpr int kRugAlpha = 110;
+constexpr double kHighlightMinSpan = 0.12;     // highlightBin shows at least this much of the state axis
+constexpr double kHighlightBinsShown = 25.0;   // or this many widths of the highlighted bin
+constexpr double kHighlightLabelY = 0.3;       // the state line's label: below the dropped images' label at the top
 
 QColor withAlpha(QColor colour, int alpha)
 {
@@ -35,6 +38,7 @@ QString formatValue(double value)
 
 NeuronHistogramView::NeuronHistogramView(QWidget* parent)
     : PlotView(parent)
+    , m_highlightState(std::numeric_limits<double>::quiet_NaN())
 {
     QCustomPlot* p = plot();
     p->setMouseTracking(true);
@@ -75,6 +79,31 @@ NeuronHistogramView::NeuronHistogramView(QWidget* parent)
     m_selectedLine->setPen(QPen(PlotStyle::markerColour(), 2.5));
     m_selectedLine->setVisible(false);
 
+    // Teaching mode's highlights: over everything else, a dark halo under a magenta line.
+    m_binHalo = new QCPItemRect(p);
+    m_binHalo->setPen(QPen(PlotStyle::highlightHaloColour(), PlotStyle::kHighlightHaloWidth));
+    m_binRect = new QCPItemRect(p);
+    m_binRect->setPen(QPen(PlotStyle::highlightColour(), PlotStyle::kHighlightWidth));
+    m_stateHalo = new QCPItemStraightLine(p);
+    m_stateHalo->setPen(QPen(PlotStyle::highlightHaloColour(), PlotStyle::kHighlightHaloWidth));
+    m_stateLine = new QCPItemStraightLine(p);
+    m_stateLine->setPen(QPen(PlotStyle::highlightColour(), PlotStyle::kHighlightWidth));
+    m_stateText = new QCPItemText(p);
+    m_stateText->position->setTypeX(QCPItemPosition::ptPlotCoords);
+    m_stateText->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    m_stateText->setColor(Qt::white);
+    m_stateText->setBrush(PlotStyle::highlightColour().darker(130));
+    m_stateText->setPadding(QMargins(4, 2, 4, 2));
+    QFont highlightFont = font();
+    highlightFont.setBold(true);
+    m_stateText->setFont(highlightFont);
+    // Their own layer above the bars and the dropped images' lines, which are rebuilt later.
+    p->addLayer(QStringLiteral("highlight"), p->layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    for (QCPAbstractItem* item : std::initializer_list<QCPAbstractItem*>{m_binHalo, m_binRect, m_stateHalo, m_stateLine, m_stateText}) {
+        item->setLayer(QStringLiteral("highlight"));
+        item->setVisible(false);
+    }
+
     // The legend has its own row under the plot, so it never covers a bar or a dropped image's label.
     p->legend->setVisible(true);
     p->axisRect()->insetLayout()->take(p->legend);
@@ -102,6 +131,11 @@ void NeuronHistogramView::setNeuron(const QString& layer, int neuron, std::vecto
 {
     Q_ASSERT(edges.size() >= 2 && counts.size() == edges.size() - 1);
     Q_ASSERT(minActivated > 0.0);
+    if (layer != m_layer || neuron != m_neuron) {
+        m_highlightState = std::numeric_limits<double>::quiet_NaN();
+        m_highlightStateLabel.clear();
+        m_highlightBin = -1;
+    }
     m_layer = layer;
     m_neuron = neuron;
     m_minActivated = minActivated;
@@ -124,6 +158,7 @@ void NeuronHistogramView::setSelectedDropped(int index, const QString& label)
     m_selectedIndex = index;
     m_selectedLabel = label;
     rebuildDroppedLines();
+    updateHighlights();
     plot()->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -141,11 +176,97 @@ void NeuronHistogramView::setDroppedStates(std::vector<float> droppedStates)
 {
     m_droppedStates = std::move(droppedStates);
     rebuildDroppedLines();
+    updateHighlights();
     plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void NeuronHistogramView::highlightState(double state, const QString& label)
+{
+    m_highlightState = state;
+    m_highlightStateLabel = label;
+    updateHighlights();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void NeuronHistogramView::highlightBin(int bin)
+{
+    m_highlightBin = bin;
+    if (bin >= 0 && std::size_t(bin) < m_bars.size()) {
+        // Bins near 0.5 are a few pixels wide at full range: zoom so that the bin and its
+        // neighbours show (the wheel and a drag still move freely).
+        const Bar& bar = m_bars[std::size_t(bin)];
+        const double span = std::min(kStateAxisMax, std::max(kHighlightMinSpan, kHighlightBinsShown * (bar.right - bar.left)));
+        const double low = std::clamp(0.5 * (bar.left + bar.right) - span / 2, 0.0, kStateAxisMax - span);
+        plot()->xAxis->setRange(low, low + span);
+    }
+    updateHighlights();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void NeuronHistogramView::clearHighlights()
+{
+    if (m_highlightBin >= 0)
+        plot()->xAxis->setRange(0.0, kStateAxisMax);  // undo highlightBin's zoom
+    m_highlightState = std::numeric_limits<double>::quiet_NaN();
+    m_highlightStateLabel.clear();
+    m_highlightBin = -1;
+    updateHighlights();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString NeuronHistogramView::highlightLabel() const
+{
+    return m_stateText->visible() ? m_stateText->text() : QString();
+}
+
+QPoint NeuronHistogramView::pixelFor(double state, double count)
+{
+    plot()->replot(QCustomPlot::rpImmediateRefresh);
+    return QPoint(int(std::lround(plot()->xAxis->coordToPixel(state))), int(std::lround(plot()->yAxis->coordToPixel(count))));
+}
+
+void NeuronHistogramView::updateHighlights()
+{
+    QCustomPlot* p = plot();
+    const bool showState = !m_bars.empty() && std::isfinite(m_highlightState);
+    for (QCPItemStraightLine* line : {m_stateHalo, m_stateLine}) {
+        line->setVisible(showState);
+        line->point1->setCoords(showState ? m_highlightState : 0.0, 0.0);
+        line->point2->setCoords(showState ? m_highlightState : 0.0, 1.0);
+    }
+    // When the selected image's line is this one, its label already names it.
+    const bool labelled = m_selectedLine->visible() && m_selectedLine->point1->key() == m_highlightState;
+    m_stateText->setVisible(showState && !labelled);
+    if (showState && !labelled) {
+        const QString value = QString::number(m_highlightState, 'g', 4);
+        m_stateText->setText(m_highlightStateLabel.isEmpty() ? tr("ẑ = %1").arg(value)
+                                                             : tr("%1: ẑ = %2").arg(m_highlightStateLabel, value));
+        // Below the dropped images' label (top), on the side of the line with room for it.
+        m_stateText->position->setCoords(m_highlightState, kHighlightLabelY);
+        const int width = QFontMetrics(m_stateText->font()).horizontalAdvance(m_stateText->text()) + 12;
+        const double pixel = p->xAxis->coordToPixel(m_highlightState);
+        const bool right = pixel + width <= p->axisRect()->rect().right() || pixel - width < p->axisRect()->rect().left();
+        m_stateText->setPositionAlignment((right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignTop);
+    }
+    const bool showBin = m_highlightBin >= 0 && std::size_t(m_highlightBin) < m_bars.size();
+    m_binHalo->setVisible(showBin);
+    m_binRect->setVisible(showBin);
+    if (showBin) {
+        const Bar& bar = m_bars[std::size_t(m_highlightBin)];
+        // An empty bin still gets a visible outline: a box a few percent of the axis high.
+        const double height = std::max(double(bar.count), 0.04 * p->yAxis->range().upper);
+        for (QCPItemRect* rect : {m_binHalo, m_binRect}) {
+            rect->topLeft->setCoords(bar.left, height);
+            rect->bottomRight->setCoords(bar.right, 0.0);
+        }
+    }
 }
 
 void NeuronHistogramView::clear()
 {
+    m_highlightState = std::numeric_limits<double>::quiet_NaN();
+    m_highlightStateLabel.clear();
+    m_highlightBin = -1;
     m_layer.clear();
     m_neuron = -1;
     m_bars.clear();
@@ -242,6 +363,7 @@ void NeuronHistogramView::rebuild()
     else
         m_title->setText(tr("Click a neuron in the heatmap to see its histogram"));
     rebuildDroppedLines();
+    updateHighlights();
     p->replot(QCustomPlot::rpQueuedReplot);
 }
 

@@ -11,6 +11,7 @@
 class QMouseEvent;
 class QCPGraph;
 class QCPItemLine;
+class QCPItemRect;
 class QCPItemStraightLine;
 class QCPItemText;
 class QCPTextElement;
@@ -42,7 +43,19 @@ public:
     void setSelectedDropped(int index, const QString& label = QString());
     void clear();
 
+    // Teaching mode: a thick line in PlotStyle::highlightColour() at the explained image's state
+    // (NaN: none) and an outline around one bin's bar (-1: none). They stay while the same layer
+    // and neuron are shown; setNeuron() for another neuron, clear() or clearHighlights() removes them.
+    void highlightState(double state, const QString& label = QString());
+    void highlightBin(int bin);
+    void clearHighlights();
+
     // --- seams ---
+    double highlightedState() const { return m_highlightState; }  // NaN when none
+    int highlightedBin() const { return m_highlightBin; }        // -1 when none
+    QString highlightLabel() const;                               // the state line's label ("" when none)
+    // Pixel in plot() coordinates of (state, count), after an immediate replot.
+    QPoint pixelFor(double state, double count);
     const std::vector<Bar>& bars() const { return m_bars; }
     QString layer() const { return m_layer; }
     int neuron() const { return m_neuron; }
@@ -61,6 +74,7 @@ protected:
 private:
     void rebuild();
     void rebuildDroppedLines();
+    void updateHighlights();
     void onMouseMove(QMouseEvent* event);
 
     QString m_layer;
@@ -79,6 +93,14 @@ private:
     int m_selectedIndex = -1;
     QString m_selectedLabel;
     QCPItemText* m_droppedText = nullptr;
+    double m_highlightState;
+    QString m_highlightStateLabel;
+    int m_highlightBin = -1;
+    QCPItemStraightLine* m_stateHalo = nullptr;
+    QCPItemStraightLine* m_stateLine = nullptr;
+    QCPItemText* m_stateText = nullptr;
+    QCPItemRect* m_binHalo = nullptr;
+    QCPItemRect* m_binRect = nullptr;
 };
 
 }  // namespace nac::widgets

@@ -26,6 +26,12 @@ public:
     static QColor oodColour() { return seriesColour(1); }
     static QColor thresholdColour(const QPalette& palette);
     static QColor markerColour() { return QColor(0xff, 0x3b, 0x6b); }
+    // Teaching mode's highlight (the element the current step is about): magenta, a hue neither
+    // Viridis nor the series colours use, drawn over a dark halo so it shows on any cell.
+    static QColor highlightColour() { return QColor(0xf0, 0x00, 0xf0); }
+    static QColor highlightHaloColour() { return QColor(0x10, 0x10, 0x10); }
+    static constexpr double kHighlightWidth = 3.0;      // pixels
+    static constexpr double kHighlightHaloWidth = 6.0;
 };
 
 }  // namespace nac::widgets

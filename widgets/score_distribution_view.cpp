@@ -74,6 +74,30 @@ ScoreDistributionView::ScoreDistributionView(QWidget* parent)
     m_emptyText->setPadding(QMargins(8, 6, 8, 6));
     m_emptyText->setClipToAxisRect(false);
 
+    // Teaching mode: the glow goes under the threshold line, the image's line over everything.
+    m_thresholdGlow = new QCPItemStraightLine(p);
+    m_thresholdGlow->setPen(QPen(withAlpha(PlotStyle::highlightColour(), 130), 10));
+    p->addLayer(QStringLiteral("highlight"), p->layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    p->addLayer(QStringLiteral("glow"), p->layer(QStringLiteral("main")), QCustomPlot::limBelow);
+    m_thresholdGlow->setLayer(QStringLiteral("glow"));
+    m_highlightHalo = new QCPItemStraightLine(p);
+    m_highlightHalo->setPen(QPen(PlotStyle::highlightHaloColour(), PlotStyle::kHighlightHaloWidth));
+    m_highlightLine = new QCPItemStraightLine(p);
+    m_highlightLine->setPen(QPen(PlotStyle::highlightColour(), PlotStyle::kHighlightWidth));
+    m_highlightText = new QCPItemText(p);
+    m_highlightText->position->setTypeX(QCPItemPosition::ptPlotCoords);
+    m_highlightText->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    m_highlightText->setColor(Qt::white);
+    m_highlightText->setBrush(PlotStyle::highlightColour().darker(130));
+    m_highlightText->setPadding(QMargins(4, 2, 4, 2));
+    QFont highlightFont = font();
+    highlightFont.setBold(true);
+    m_highlightText->setFont(highlightFont);
+    for (QCPAbstractItem* item : std::initializer_list<QCPAbstractItem*>{m_highlightHalo, m_highlightLine, m_highlightText})
+        item->setLayer(QStringLiteral("highlight"));
+    for (QCPAbstractItem* item : std::initializer_list<QCPAbstractItem*>{m_thresholdGlow, m_highlightHalo, m_highlightLine, m_highlightText})
+        item->setVisible(false);
+
     // The legend sits in its own row under the plot: it can never cover the threshold's or the
     // selected image's label.
     p->legend->setVisible(true);
@@ -102,6 +126,8 @@ ScoreDistributionView::ScoreDistributionView(QWidget* parent)
         if (!m_fittingRange)
             m_userRange = true;  // zoomed or panned: new data keeps the user's range
         placeLabels();
+        if (m_highlightText)
+            updateHighlights();
     });
     connect(p, &QCustomPlot::mousePress, this, &ScoreDistributionView::onMousePress);
     connect(p, &QCustomPlot::mouseMove, this, &ScoreDistributionView::onMouseMove);
@@ -138,6 +164,7 @@ void ScoreDistributionView::setThreshold(double threshold)
 {
     m_threshold = threshold;
     updateThresholdItems();
+    updateHighlights();
     plot()->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -149,7 +176,78 @@ void ScoreDistributionView::clear()
     m_indLabel = tr("InD (held-out)");
     m_oodLabel = tr("OOD / dropped");
     setMarker(std::numeric_limits<double>::quiet_NaN());
+    m_highlightScore = std::numeric_limits<double>::quiet_NaN();
+    m_highlightLabel.clear();
+    m_highlightThreshold = false;
     rebuild();
+}
+
+void ScoreDistributionView::highlightScore(double score, const QString& label)
+{
+    m_highlightScore = score;
+    m_highlightLabel = label;
+    if (std::isfinite(score)) {
+        const QCPRange range = plot()->xAxis->range();
+        if (score < range.lower || score > range.upper) {
+            m_userRange = false;  // the image's score must be in view
+            fitRangeToData();
+        }
+    }
+    updateHighlights();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ScoreDistributionView::highlightThreshold(bool on)
+{
+    m_highlightThreshold = on;
+    updateHighlights();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ScoreDistributionView::clearHighlights()
+{
+    m_highlightScore = std::numeric_limits<double>::quiet_NaN();
+    m_highlightLabel.clear();
+    m_highlightThreshold = false;
+    updateHighlights();
+    plot()->replot(QCustomPlot::rpQueuedReplot);
+}
+
+bool ScoreDistributionView::thresholdHighlighted() const
+{
+    return m_thresholdGlow->visible();
+}
+
+QString ScoreDistributionView::highlightLabel() const
+{
+    return m_highlightText->visible() ? m_highlightText->text() : QString();
+}
+
+void ScoreDistributionView::updateHighlights()
+{
+    const bool glow = m_highlightThreshold && m_thresholdLine->visible();
+    m_thresholdGlow->setVisible(glow);
+    m_thresholdGlow->point1->setCoords(m_threshold, 0.0);
+    m_thresholdGlow->point2->setCoords(m_threshold, 1.0);
+    const bool show = std::isfinite(m_highlightScore);
+    const double x = show ? std::clamp(m_highlightScore, 0.0, 1.0) : 0.0;
+    for (QCPItemStraightLine* line : {m_highlightHalo, m_highlightLine}) {
+        line->setVisible(show);
+        line->point1->setCoords(x, 0.0);
+        line->point2->setCoords(x, 1.0);
+    }
+    m_highlightText->setVisible(show);
+    if (!show)
+        return;
+    const QString value = QString::number(m_highlightScore, 'g', 6);
+    m_highlightText->setText(m_highlightLabel.isEmpty() ? value : tr("%1: %2").arg(m_highlightLabel, value));
+    // Halfway up: the threshold's label is at the top, the selected image's at the bottom.
+    m_highlightText->position->setCoords(x, 0.5);
+    const int width = QFontMetrics(m_highlightText->font()).horizontalAdvance(m_highlightText->text()) + 12;
+    const QRect rect = plot()->axisRect()->rect();
+    const double pixel = plot()->xAxis->coordToPixel(x);
+    const bool right = pixel + width <= rect.right() || pixel - width < rect.left();
+    m_highlightText->setPositionAlignment((right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignVCenter);
 }
 
 QString ScoreDistributionView::thresholdLabel() const
@@ -284,8 +382,8 @@ void ScoreDistributionView::fitRangeToData()
     double low = 0.0;
     double high = 1.0;
     dataRange(&low, &high);
-    // The threshold (once there is one) and the selected image stay in view.
-    for (double x : {m_ind.empty() ? std::numeric_limits<double>::quiet_NaN() : m_threshold, m_markerScore})
+    // The threshold (once there is one), the selected and the highlighted image stay in view.
+    for (double x : {m_ind.empty() ? std::numeric_limits<double>::quiet_NaN() : m_threshold, m_markerScore, m_highlightScore})
         if (std::isfinite(x)) {
             low = std::min(low, std::clamp(x, 0.0, 1.0));
             high = std::max(high, std::clamp(x, 0.0, 1.0));
@@ -326,6 +424,7 @@ void ScoreDistributionView::rebuild()
     if (!m_userRange)
         fitRangeToData();
     updateThresholdItems();
+    updateHighlights();
     plot()->replot(QCustomPlot::rpQueuedReplot);
 }
 

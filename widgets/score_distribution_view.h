@@ -51,6 +51,14 @@ public:
     void setMarker(double score, const QString& label = QString());
     double markerScore() const { return m_markerScore; }
     bool markerVisible() const;
+    // Teaching mode: a thick line in PlotStyle::highlightColour() at one image's score (NaN: none),
+    // labelled in the middle of the plot, and a glow behind the threshold line. clear() removes both.
+    void highlightScore(double score, const QString& label = QString());
+    void highlightThreshold(bool on);
+    void clearHighlights();
+    double highlightedScore() const { return m_highlightScore; }  // NaN when none
+    bool thresholdHighlighted() const;                            // the glow is drawn
+    QString highlightLabel() const;                               // "" when none
     void clear();
 
     // --- seams ---
@@ -74,6 +82,7 @@ protected:
 private:
     void rebuild();
     void updateThresholdItems();
+    void updateHighlights();
     void dataRange(double* low, double* high) const;
     void fitRangeToData();
     void placeLabels();
@@ -106,6 +115,13 @@ private:
     QCPItemStraightLine* m_markerLine = nullptr;
     QCPItemText* m_markerText = nullptr;
     QCPItemText* m_emptyText = nullptr;
+    double m_highlightScore = std::numeric_limits<double>::quiet_NaN();
+    QString m_highlightLabel;
+    bool m_highlightThreshold = false;
+    QCPItemStraightLine* m_highlightHalo = nullptr;
+    QCPItemStraightLine* m_highlightLine = nullptr;
+    QCPItemText* m_highlightText = nullptr;
+    QCPItemStraightLine* m_thresholdGlow = nullptr;
 };
 
 }  // namespace nac::widgets

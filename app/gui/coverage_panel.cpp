@@ -3,6 +3,7 @@
 
 #include "widgets/coverage_heatmap_view.h"
 #include "widgets/nac_terms.h"
+#include "widgets/plot_style.h"
 #include "widgets/neuron_histogram_view.h"
 
 #include <QComboBox>
@@ -148,6 +149,7 @@ void CoveragePanel::clear()
     m_markers.clear();
     m_histogramLayer = -1;
     m_histogramNeuron = -1;
+    m_highlightLayer = -1;
     rebuildTabs();
     m_summary->setRowCount(0);
     m_histogram->clear();
@@ -319,6 +321,7 @@ void CoveragePanel::refreshSummary()
     const int current = currentLayer();
     if (current >= 0 && current < rows)
         m_summary->selectRow(current);
+    applyLayerHighlight();
     // As tall as its rows (up to kSummaryRowsShown), so the heatmap gets the space.
     const int shown = std::clamp(rows, 1, kSummaryRowsShown);
     m_summary->setMaximumHeight(m_summary->horizontalHeader()->height() + shown * m_summary->verticalHeader()->defaultSectionSize()
@@ -342,6 +345,40 @@ void CoveragePanel::showNeuron(int layer, int neuron)
     m_histogramLayer = layer;
     m_histogramNeuron = neuron;
     refreshHistogram();
+}
+
+void CoveragePanel::highlightLayer(int layer, double imageLayerScore)
+{
+    m_highlightLayer = layer;
+    m_highlightLayerScore = imageLayerScore;
+    refreshSummary();
+}
+
+void CoveragePanel::applyLayerHighlight()
+{
+    const int rows = m_summary->rowCount();
+    if (m_highlightLayer < 0 || m_highlightLayer >= rows)
+        return;
+    // The selection colour would hide the row's own background: the highlight replaces it.
+    m_summary->clearSelection();
+    QColor background = nac::widgets::PlotStyle::highlightColour();
+    background.setAlpha(70);
+    for (int column = 0; column < m_summary->columnCount(); ++column) {
+        QTableWidgetItem* item = m_summary->item(m_highlightLayer, column);
+        if (!item)
+            continue;
+        item->setBackground(background);
+        QFont font = item->font();
+        font.setBold(true);
+        item->setFont(font);
+    }
+    if (std::isfinite(m_highlightLayerScore)) {
+        QTableWidgetItem* share = m_summary->item(m_highlightLayer, ShareColumn);
+        // The image's number first: the column is elided on narrow windows.
+        share->setText(tr("this image: mean Φ %1 · %2").arg(m_highlightLayerScore, 0, 'g', 4).arg(share->text()));
+        share->setToolTip(share->text());
+    }
+    m_summary->scrollToItem(m_summary->item(m_highlightLayer, LayerColumn));
 }
 
 void CoveragePanel::refreshHistogram()

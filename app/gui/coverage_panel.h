@@ -8,6 +8,7 @@
 #include <QVector>
 #include <QWidget>
 
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -54,6 +55,10 @@ public:
     void setNeuronOrder(NeuronOrder order);
     void setCurrentLayer(int layer);
     void showNeuron(int layer, int neuron);
+    // Teaching mode: the summary row of layer is painted in the highlight colour, with the
+    // explained image's layer score (mean Phi; NaN: none) beside the fit's; -1 removes it.
+    void highlightLayer(int layer, double imageLayerScore = std::numeric_limits<double>::quiet_NaN());
+    int highlightedLayer() const { return m_highlightLayer; }
     void clear();
 
     // --- seams ---
@@ -76,6 +81,7 @@ private:
     void refreshHeatmap(int layer);
     void refreshSummary();
     void refreshHistogram();
+    void applyLayerHighlight();
     std::vector<float> droppedStatesFor(int layer, int neuron) const;
 
     std::shared_ptr<const ProfileSnapshot> m_snapshot;
@@ -86,6 +92,8 @@ private:
     NeuronOrder m_order = NeuronOrder::Index;
     int m_histogramLayer = -1;
     int m_histogramNeuron = -1;
+    int m_highlightLayer = -1;
+    double m_highlightLayerScore = 0.0;
     double m_lastRedrawMs = 0.0;
 
     QTableWidget* m_summary = nullptr;

@@ -1,6 +1,8 @@
 // ExplainPanel: gallery of scored images, coverage map overlay, nearest fit images, NAC's steps.
 #include "app/gui/explain_panel.h"
 
+#include "widgets/plot_style.h"
+
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -13,10 +15,13 @@
 #include <QPainter>
 #include <QPixmap>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSlider>
 #include <QSplitter>
 #include <QStyledItemDelegate>
+#include <QTabWidget>
 #include <QTextBrowser>
+#include <QTextDocumentFragment>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -30,6 +35,7 @@ constexpr int kThumbnailPx = GalleryModel::kThumbnailPx;
 constexpr int kOverlayPx = 200;
 constexpr int kNeighbourPx = 50;
 constexpr int kNeighbours = 6;
+constexpr int kPinnedPx = 72;
 const QString kDroppedSet = QStringLiteral("dropped");
 
 QString number(double value, int digits = 4) { return QString::number(value, 'g', digits); }
@@ -50,6 +56,11 @@ protected:
         option->features |= QStyleOptionViewItem::WrapText;
     }
 };
+// A number of the current step, emphasised in the plots' highlight colour.
+QString em(const QString& text)
+{
+    return QStringLiteral("<b style=\"color:%1\">%2</b>").arg(nac::widgets::PlotStyle::highlightColour().darker(125).name(), text);
+}
 }  // namespace
 
 ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
@@ -153,21 +164,60 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
     m_steps->setObjectName(QStringLiteral("explainSteps"));
     m_steps->setPlaceholderText(tr("NAC's steps for the selected image, one neuron at a time, appear here."));
 
+    m_stepCounter = new QLabel(this);
+    m_stepCounter->setObjectName(QStringLiteral("explainStepCounter"));
+    QFont counterFont = m_stepCounter->font();
+    counterFont.setBold(true);
+    m_stepCounter->setFont(counterFont);
+    m_previousStep = new QPushButton(tr("◀ Previous"), this);
+    m_previousStep->setObjectName(QStringLiteral("explainPreviousStep"));
+    m_previousStep->setToolTip(tr("The previous step of NAC for this image"));
+    m_nextStep = new QPushButton(tr("Next ▶"), this);
+    m_nextStep->setObjectName(QStringLiteral("explainNextStep"));
+    m_nextStep->setToolTip(tr("The next step of NAC for this image; the plot it is about is highlighted in magenta"));
+    m_showAll = new QPushButton(tr("Show all"), this);
+    m_showAll->setObjectName(QStringLiteral("explainShowAll"));
+    m_showAll->setCheckable(true);
+    m_showAll->setToolTip(tr("All steps at once, without highlights in the plots"));
+    auto* stepRow = new QHBoxLayout;
+    stepRow->addWidget(m_stepCounter, 1);
+    stepRow->addWidget(m_previousStep);
+    stepRow->addWidget(m_nextStep);
+    stepRow->addWidget(m_showAll);
+
     m_pin = new QPushButton(tr("Pin for comparison"), this);
     m_pin->setObjectName(QStringLiteral("explainPin"));
     m_pin->setToolTip(tr("Keep this image's explanation beside the next one you select (say one InD, one OOD image)"));
     m_pin->setEnabled(false);
     m_pinnedOverlay = new QLabel(this);
     m_pinnedOverlay->setObjectName(QStringLiteral("explainPinnedOverlay"));
-    m_pinnedOverlay->setFixedSize(kNeighbourPx * 2, kNeighbourPx * 2);
+    m_pinnedOverlay->setFixedSize(kPinnedPx, kPinnedPx);
     m_pinnedOverlay->setAlignment(Qt::AlignCenter);
     m_comparison = new QLabel(this);
     m_comparison->setObjectName(QStringLiteral("explainComparison"));
     m_comparison->setWordWrap(true);
     m_comparison->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto* compareRow = new QHBoxLayout;
+    // Steps and the side-by-side comparison share the room under the map as two tabs.
+    auto* stepsPage = new QWidget(this);
+    auto* stepsLayout = new QVBoxLayout(stepsPage);
+    stepsLayout->setContentsMargins(2, 2, 2, 2);
+    stepsLayout->addLayout(stepRow);
+    stepsLayout->addWidget(m_steps, 1);
+    auto* comparePage = new QWidget(this);
+    auto* compareRow = new QHBoxLayout(comparePage);
+    compareRow->setContentsMargins(2, 2, 2, 2);
     compareRow->addWidget(m_pinnedOverlay, 0, Qt::AlignTop);
-    compareRow->addWidget(m_comparison, 1);
+    auto* compareScroll = new QScrollArea(comparePage);
+    compareScroll->setWidgetResizable(true);
+    compareScroll->setFrameShape(QFrame::NoFrame);
+    compareScroll->setWidget(m_comparison);
+    m_comparison->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    compareRow->addWidget(compareScroll, 1);
+    m_lowerTabs = new QTabWidget(this);
+    m_lowerTabs->setObjectName(QStringLiteral("explainLowerTabs"));
+    m_lowerTabs->addTab(stepsPage, tr("NAC step by step"));
+    m_lowerTabs->addTab(comparePage, tr("Side by side"));
+    m_lowerTabs->setTabToolTip(1, tr("Pin an image, then select another: both images' scores per layer"));
 
     auto* top = new QHBoxLayout;
     top->addWidget(m_overlayLabel, 0, Qt::AlignTop);
@@ -182,8 +232,7 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
     detailLayout->addLayout(top);
     detailLayout->addWidget(m_neighbourCaption);
     detailLayout->addWidget(m_neighbourRow);
-    detailLayout->addLayout(compareRow);
-    detailLayout->addWidget(m_steps, 1);
+    detailLayout->addWidget(m_lowerTabs, 1);
 
     // Gallery above, explanation below: the dock stays narrow enough for a 1024-pixel-wide window.
     auto* splitter = new QSplitter(Qt::Vertical, this);
@@ -205,6 +254,17 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
     connect(m_layer, &QComboBox::currentIndexChanged, this, [this] { requestExplanation(); });
     connect(m_phi, &QDoubleSpinBox::valueChanged, this, [this] { requestExplanation(); });
     connect(m_opacity, &QSlider::valueChanged, this, [this] { renderOverlay(); });
+    connect(m_previousStep, &QPushButton::clicked, this, [this] { setTeachingStep(m_step - 1); });
+    connect(m_nextStep, &QPushButton::clicked, this, [this] { setTeachingStep(m_step + 1); });
+    connect(m_showAll, &QPushButton::toggled, this, [this](bool all) {
+        showSteps();
+        if (all)
+            Q_EMIT teachingCleared();
+        else
+            announceStep();
+    });
+    showSteps();
+    showComparison();
     connect(m_pin, &QPushButton::clicked, this, [this] {
         if (!m_explanation || !m_explanation->error.isEmpty())
             return;
@@ -214,6 +274,7 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent)
             composeOverlay(m_pinned->image, m_pinned->imageMap, m_pinned->mapMax, m_opacity->value() / 100.0)
                 .scaled(m_pinnedOverlay->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
         showComparison();
+        m_lowerTabs->setCurrentIndex(1);
     });
 }
 
@@ -321,6 +382,7 @@ void ExplainPanel::onCurrentRowChanged(int row)
     m_selectedSample = item.identity.isEmpty() ? item.sampleIndex : -1;
     m_selectedIdentity = item.identity;
     m_selectedName = item.name.isEmpty() ? item.source : item.name;
+    Q_EMIT teachingCleared();  // the highlights were about the previous image
     requestExplanation();
 }
 
@@ -376,8 +438,11 @@ void ExplainPanel::clearSelection()
     m_steps->clear();
     m_pinned.reset();
     m_pin->setEnabled(false);
+    m_stepSample = -1;
+    showSteps();
     showNeighbours();
     showComparison();
+    Q_EMIT teachingCleared();
 }
 
 void ExplainPanel::setThreshold(double threshold)
@@ -541,9 +606,14 @@ void ExplainPanel::setExplanation(const std::shared_ptr<const ImageExplanation>&
         m_overlay = QImage();
         m_overlayLabel->setText(tr("No map"));
         m_mapSummary->setText(tr("Cannot explain this image: %1").arg(explanation->error));
-        m_steps->clear();
+        showSteps();
         showNeighbours();
+        Q_EMIT teachingCleared();
         return;
+    }
+    if (explanation->request.sampleIndex != m_stepSample) {
+        m_step = 1;  // another image: its walk starts at the beginning
+        m_stepSample = explanation->request.sampleIndex;
     }
     QStringList top;
     for (std::size_t i = 0; i < explanation->topWeakChannels.size() && i < 4; ++i)
@@ -567,40 +637,78 @@ void ExplainPanel::setExplanation(const std::shared_ptr<const ImageExplanation>&
     showComparison();
     m_pin->setEnabled(true);
     Q_EMIT explanationShown(explanation->request.sampleIndex, explanation->request.layer, explanation->walkthrough.neuron);
+    announceStep();
 }
 
 void ExplainPanel::showComparison()
 {
     if (!m_pinned) {
         m_pinnedOverlay->clear();
-        m_comparison->clear();
+        m_comparison->setText(tr("<i>Pin for comparison</i> keeps the selected image here; select another image (say "
+                                 "one InD, one OOD) to compare their scores per layer."));
         return;
     }
     const QString nameNow = m_explanation ? m_explainedName : QString();
-    QString html = tr("<table cellspacing=\"0\" cellpadding=\"2\"><tr><th align=\"left\">layer score</th><th>pinned: %1</th><th>this: %2</th></tr>")
-                       .arg(m_pinnedName.toHtmlEscaped(), nameNow.toHtmlEscaped());
     const bool current = m_explanation && m_explanation->error.isEmpty();
+    // Weakly covered channels of every layer, from the scored images' verdicts (Phi below the
+    // panel's value; a state in no bin has Phi 0). -1 when the image's verdicts are not at hand.
+    const double phiBelow = m_phi->value();
+    auto weakCount = [&](int sample, std::size_t layer, int* total) {
+        *total = 0;
+        if (!m_droppedScores || sample < 0 || std::size_t(sample) >= m_droppedScores->explanations.size())
+            return -1;
+        const auto& neurons = m_droppedScores->explanations[std::size_t(sample)].neurons;
+        if (layer >= neurons.size())
+            return -1;
+        *total = int(neurons[layer].size());
+        return int(std::count_if(neurons[layer].begin(), neurons[layer].end(),
+                                 [&](const nac::engine::NeuronVerdict& v) { return double(v.phi) < phiBelow; }));
+    };
+    auto weakText = [&](int sample, std::size_t layer) {
+        int total = 0;
+        const int weak = weakCount(sample, layer, &total);
+        return weak < 0 ? QStringLiteral("–") : QStringLiteral("%1 / %2").arg(weak).arg(total);
+    };
+    // The names and the verdict line go above a compact table: the dock is narrow.
+    QString rows;
+    int widest = -1;
+    double widestGap = -1.0;
+    const int pinnedSample = m_pinned->request.sampleIndex;
+    const int currentSample = current ? m_explanation->request.sampleIndex : -1;
+    const QString cell = QStringLiteral("<td align=\"right\" style=\"white-space:nowrap\">%1</td>");
     for (std::size_t l = 0; l < m_pinned->walkthrough.perLayer.size(); ++l) {
-        const QString now = current && l < m_explanation->walkthrough.perLayer.size() ? number(m_explanation->walkthrough.perLayer[l])
-                                                                                        : QStringLiteral("–");
-        html += QStringLiteral("<tr><td>%1</td><td align=\"right\">%2</td><td align=\"right\">%3</td></tr>")
-                    .arg(m_layer->itemText(int(l)).toHtmlEscaped(), number(m_pinned->walkthrough.perLayer[l]), now);
+        const double pinnedScore = m_pinned->walkthrough.perLayer[l];
+        const bool has = current && l < m_explanation->walkthrough.perLayer.size();
+        const double nowScore = has ? m_explanation->walkthrough.perLayer[l] : std::nan("");
+        if (has && std::abs(nowScore - pinnedScore) > widestGap) {
+            widestGap = std::abs(nowScore - pinnedScore);
+            widest = int(l);
+        }
+        rows += QStringLiteral("<tr><td>%1</td>").arg(m_layer->itemText(int(l)).toHtmlEscaped()) + cell.arg(number(pinnedScore))
+            + cell.arg(has ? number(nowScore) : QStringLiteral("–"))
+            + cell.arg(has ? QString::number(nowScore - pinnedScore, 'f', 3) : QStringLiteral("–")) + cell.arg(weakText(pinnedSample, l))
+            + cell.arg(current ? weakText(currentSample, l) : QStringLiteral("–")) + QStringLiteral("</tr>");
     }
-    html += tr("<tr><td><b>NAC-UE</b></td><td align=\"right\"><b>%1</b></td><td align=\"right\"><b>%2</b></td></tr>")
-                .arg(number(m_pinned->walkthrough.total), current ? number(m_explanation->walkthrough.total) : QStringLiteral("–"));
-    html += tr("<tr><td>weak channels (%1 / %2)</td><td align=\"right\">%3 / %4</td><td align=\"right\">%5</td></tr></table>")
-                .arg(m_pinned->layerName)
-                .arg(current ? m_explanation->layerName : QString())
-                .arg(m_pinned->weakChannels)
-                .arg(m_pinned->channelCount)
-                .arg(current ? QStringLiteral("%1 / %2").arg(m_explanation->weakChannels).arg(m_explanation->channelCount)
-                             : QStringLiteral("–"));
+    rows += QStringLiteral("<tr><td><b>NAC-UE</b></td>") + cell.arg(QStringLiteral("<b>%1</b>").arg(number(m_pinned->walkthrough.total)))
+        + cell.arg(current ? QStringLiteral("<b>%1</b>").arg(number(m_explanation->walkthrough.total)) : QStringLiteral("–"))
+        + cell.arg(current ? QString::number(m_explanation->walkthrough.total - m_pinned->walkthrough.total, 'f', 3) : QStringLiteral("–"))
+        + QStringLiteral("</tr>");
+    QString html = tr("<p style=\"margin:0\"><b>pinned</b>: %1<br><b>this</b>: %2</p>").arg(m_pinnedName.toHtmlEscaped(), nameNow.toHtmlEscaped());
+    if (widest >= 0 && m_pinned != m_explanation)
+        html += tr("<p style=\"margin:0\"><b>%1</b> separates them most: mean Φ %2 against %3.</p>")
+                    .arg(m_layer->itemText(widest).toHtmlEscaped(), number(m_pinned->walkthrough.perLayer[std::size_t(widest)]),
+                         number(m_explanation->walkthrough.perLayer[std::size_t(widest)]));
+    html += tr("<table cellspacing=\"0\" cellpadding=\"2\"><tr><th align=\"left\">layer</th><th>Φ pinned</th><th>Φ this</th>"
+               "<th>Δ</th><th>weak pinned</th><th>weak this</th></tr>%1</table>"
+               "<p style=\"margin:0\">Φ: the layer's mean Φ (its score); weak: channels with Φ &lt; %2.</p>")
+                .arg(rows)
+                .arg(phiBelow);
     m_comparison->setText(html);
 }
 
 QString ExplainPanel::comparisonText() const
 {
-    return m_comparison->text();
+    return m_pinned ? m_comparison->text() : QString();
 }
 
 QColor ExplainPanel::mapColour(double v)
@@ -683,44 +791,209 @@ QString ExplainPanel::neighboursText() const
     return lines.join(QLatin1Char('\n'));
 }
 
+QString ExplainPanel::stepTitle(TeachingStep step)
+{
+    switch (step) {
+    case TeachingStep::LayerOutput: return tr("the layer output z");
+    case TeachingStep::Gradient: return tr("the gradient dKL/dz");
+    case TeachingStep::State: return tr("the state");
+    case TeachingStep::Bin: return tr("the bin");
+    case TeachingStep::Count: return tr("the bin's count");
+    case TeachingStep::Phi: return tr("Phi");
+    case TeachingStep::LayerMean: return tr("the layer's mean");
+    case TeachingStep::Score: return tr("the NAC-UE score");
+    case TeachingStep::Verdict: return tr("the verdict");
+    }
+    return QString();
+}
+
+QString ExplainPanel::stepHtml(TeachingStep step, bool summaryOnly) const
+{
+    const NeuronWalkthrough& s = m_explanation->walkthrough;
+    switch (step) {
+    case TeachingStep::LayerOutput:
+        if (summaryOnly)
+            return tr("Layer output: sum z = %1").arg(number(s.pooledOutput, 6));
+        return tr("The image goes through the model. Neuron (channel) <b>%1</b> of <b>%2</b> outputs a feature map z; "
+                  "NAC sums it over the positions: <b>sum z</b> = %3.<br><i>In the plots:</i> the neuron histogram under the "
+                  "heatmap shows this neuron; the magenta line is where this image's state lands (step 3).")
+            .arg(s.neuron)
+            .arg(m_explanation->layerName.toHtmlEscaped())
+            .arg(em(number(s.pooledOutput, 6)));
+    case TeachingStep::Gradient:
+        if (summaryOnly)
+            return tr("Gradient: sum dKL/dz = %1").arg(number(s.pooledGradient, 6));
+        return tr("Backpropagating KL(uniform ‖ softmax(logits)) to this layer gives dKL/dz, how strongly each output "
+                  "pushes the prediction away from \"no idea\" (uniform). Summed over the positions: "
+                  "<b>sum dKL/dz</b> = %1.<br><i>In the plots:</i> the magenta line in the neuron histogram.")
+            .arg(em(number(s.pooledGradient, 6)));
+    case TeachingStep::State:
+        if (summaryOnly)
+            return tr("State = %1").arg(number(s.state, 6));
+        return tr("<b>State</b> = sigmoid(alpha · sum z · sum dKL/dz) = sigmoid(%1 · %2) = %3.<br><i>In the plots:</i> "
+                  "the magenta line in the neuron histogram; the bars are the states of the fit images.")
+            .arg(number(s.alpha), number(s.rawProduct, 6), em(number(s.state, 6)));
+    case TeachingStep::Bin:
+        if (s.bin < 0)
+            return summaryOnly ? tr("Bin: none") : tr("The state lies in <b>no bin</b> (outside [0, 1.2) or NaN), so Phi = %1.").arg(em(QStringLiteral("0")));
+        if (summaryOnly)
+            return tr("Bin %1, [%2, %3)").arg(s.bin).arg(number(s.binLow, 6), number(s.binHigh, 6));
+        return tr("The state %1 falls into <b>bin</b> %2 of %3, [%4, %5).<br><i>In the plots:</i> its cell in the heatmap "
+                  "(column of neuron %6, row of the bin) and its bar in the neuron histogram are outlined in magenta.")
+            .arg(number(s.state, 6), em(QString::number(s.bin)))
+            .arg(s.binCount)
+            .arg(number(s.binLow, 6), number(s.binHigh, 6))
+            .arg(s.neuron);
+    case TeachingStep::Count:
+        if (summaryOnly)
+            return tr("Count = %1").arg(s.count);
+        return tr("<b>Count</b>: %1 fit images of this neuron had their state in that bin (the outlined bar's height; the "
+                  "dashed line is O = %2).")
+            .arg(em(QString::number(s.count)), number(s.minActivated));
+    case TeachingStep::Phi:
+        if (summaryOnly)
+            return tr("Phi = %1").arg(number(s.phi));
+        return tr("<b>Phi</b> = min(count / O, 1) = min(%1 / %2, 1) = %3. %4<br><i>In the plots:</i> the outlined heatmap "
+                  "cell's colour is this Phi.")
+            .arg(s.count)
+            .arg(number(s.minActivated), em(number(s.phi)),
+                 s.phi < 1.0f ? tr("Below 1: few fit images reached this state, so this neuron pulls the score down.")
+                              : tr("1: the bin is fully covered."));
+    case TeachingStep::LayerMean:
+        if (summaryOnly)
+            return tr("Layer score = %1").arg(number(s.layerScore));
+        return tr("Every neuron of %1 goes through the same steps. The <b>layer score</b> is the mean of Phi over its %2 "
+                  "neurons = %3.<br><i>In the plots:</i> the layer's row of the coverage summary (above the heatmap).")
+            .arg(m_explanation->layerName.toHtmlEscaped())
+            .arg(m_explanation->channelCount)
+            .arg(em(number(s.layerScore)));
+    case TeachingStep::Score: {
+        QStringList perLayer;
+        for (std::size_t l = 0; l < s.perLayer.size(); ++l)
+            perLayer.append(QStringLiteral("%1 %2").arg(m_layer->itemText(int(l)).toHtmlEscaped()).arg(number(s.perLayer[l])));
+        if (summaryOnly)
+            return tr("NAC-UE = %1").arg(number(s.total, 6));
+        return tr("<b>NAC-UE</b> is the mean of the layer scores (%1) = %2.<br><i>In the plots:</i> the magenta line in "
+                  "the score distribution (Scoring tab).")
+            .arg(perLayer.join(QStringLiteral(", ")), em(number(s.total, 6)));
+    }
+    case TeachingStep::Verdict: {
+        if (std::isnan(m_threshold))
+            return summaryOnly ? tr("No verdict") : tr("<b>Verdict</b>: no threshold yet (it needs held-out InD images).");
+        const bool ood = s.total < m_threshold;
+        if (summaryOnly)
+            return ood ? tr("Verdict: OOD") : tr("Verdict: InD");
+        return tr("<b>Verdict</b>: %1 at the threshold: %2 %3 %4.<br><i>In the plots:</i> the threshold line glows "
+                  "magenta; the image's line is on its %5.")
+            .arg(em(ood ? tr("OOD") : tr("InD")), number(s.total, 6), ood ? QStringLiteral("&lt;") : QStringLiteral("≥"),
+                 number(m_threshold, 6), ood ? tr("left (less covered than the threshold allows)") : tr("right"));
+    }
+    }
+    return QString();
+}
+
+void ExplainPanel::setTeachingStep(int step)
+{
+    m_lowerTabs->setCurrentIndex(0);
+    m_step = std::clamp(step, 1, kTeachingStepCount);
+    showSteps();
+    announceStep();
+}
+
+void ExplainPanel::setShowAllSteps(bool all)
+{
+    m_lowerTabs->setCurrentIndex(0);
+    m_showAll->setChecked(all);  // toggled() redraws and announces
+}
+
+bool ExplainPanel::showAllSteps() const
+{
+    return m_showAll->isChecked();
+}
+
+bool ExplainPanel::selectSample(int sampleIndex)
+{
+    if (sampleIndex < 0)
+        return false;
+    const std::vector<GalleryItem>& all = m_model->items();
+    int item = -1;
+    for (std::size_t i = 0; i < all.size(); ++i)
+        if (all[i].setName == kDroppedSet && all[i].sampleIndex == sampleIndex)
+            item = int(i);
+    if (item < 0)
+        return false;
+    const std::vector<int> shown = shownItems();
+    if (std::find(shown.begin(), shown.end(), item) == shown.end()) {
+        for (QComboBox* filter : {m_verdict, m_class, m_set})
+            filter->setCurrentIndex(0);  // each rebuilds the gallery
+    }
+    const std::vector<int>& rows = m_model->rows();
+    for (std::size_t row = 0; row < rows.size(); ++row)
+        if (rows[row] == item)
+            return selectRow(int(row));
+    return false;
+}
+
+void ExplainPanel::announceStep()
+{
+    if (!m_explanation || !m_explanation->error.isEmpty() || m_showAll->isChecked())
+        return;
+    const NeuronWalkthrough& s = m_explanation->walkthrough;
+    Q_EMIT teachingStepShown(m_step, m_explanation->request.sampleIndex, m_explanation->request.layer, s.neuron, s.bin, s.total);
+}
+
+QString ExplainPanel::stepText(int step) const
+{
+    if (!m_explanation || !m_explanation->error.isEmpty() || step < 1 || step > kTeachingStepCount)
+        return QString();
+    return QTextDocumentFragment::fromHtml(stepHtml(TeachingStep(step), false)).toPlainText();
+}
+
+QString ExplainPanel::stepCounterText() const
+{
+    return m_stepCounter->text();
+}
+
 void ExplainPanel::showSteps()
 {
-    if (!m_explanation || !m_explanation->error.isEmpty()) {
+    const bool ready = m_explanation && m_explanation->error.isEmpty();
+    const bool all = m_showAll->isChecked();
+    m_previousStep->setEnabled(ready && !all && m_step > 1);
+    m_nextStep->setEnabled(ready && !all && m_step < kTeachingStepCount);
+    if (!ready) {
+        m_stepCounter->setText(tr("NAC step by step"));
         m_steps->clear();
         return;
     }
     const NeuronWalkthrough& s = m_explanation->walkthrough;
-    const QString layer = m_explanation->layerName;
-    QStringList perLayer;
-    for (std::size_t l = 0; l < s.perLayer.size(); ++l)
-        perLayer.append(QStringLiteral("%1 %2").arg(m_layer->itemText(int(l))).arg(number(s.perLayer[l])));
-    QString verdict = tr("no threshold yet (it needs held-out InD images)");
-    if (!std::isnan(m_threshold))
-        verdict = s.total < m_threshold ? tr("<b>OOD</b>: %1 &lt; threshold %2").arg(number(s.total, 6), number(m_threshold, 6))
-                                        : tr("<b>InD</b>: %1 ≥ threshold %2").arg(number(s.total, 6), number(m_threshold, 6));
-    const QString bin = s.bin < 0 ? tr("no bin: the state lies outside [0, 1.2) or is NaN, so Phi = 0")
-                                  : tr("bin %1 of %2, [%3, %4)").arg(s.bin).arg(s.binCount).arg(number(s.binLow, 6), number(s.binHigh, 6));
     QString html = tr("<p>NAC for this image, step by step, for neuron (channel) <b>%1</b> of <b>%2</b> "
-                      "(the weak channel that contributes most to the map):</p><ol>")
+                      "(the weak channel that contributes most to the map):</p>")
                        .arg(s.neuron)
-                       .arg(layer);
-    html += tr("<li><b>Layer output z</b>, summed over the positions: %1</li>").arg(number(s.pooledOutput, 6));
-    html += tr("<li><b>Gradient dKL/dz</b> of KL(uniform ‖ softmax), summed over the positions: %1</li>").arg(number(s.pooledGradient, 6));
-    html += tr("<li><b>State</b> = sigmoid(alpha · sum z · sum dKL/dz) = sigmoid(%1 · %2) = <b>%3</b></li>")
-                .arg(number(s.alpha), number(s.rawProduct, 6), number(s.state, 6));
-    html += tr("<li><b>Bin</b>: %1</li>").arg(bin);
-    html += tr("<li><b>Count</b>: %1 fit images of this neuron fell in that bin; O = %2, so <b>Phi</b> = min(count / O, 1) = <b>%3</b></li>")
-                .arg(s.count)
-                .arg(number(s.minActivated))
-                .arg(number(s.phi));
-    html += tr("<li><b>Layer score</b>: the mean of Phi over the layer's neurons = %1</li>").arg(number(s.layerScore));
-    html += tr("<li><b>NAC-UE</b>: the mean over the layers (%1) = <b>%2</b></li>").arg(perLayer.join(QStringLiteral(", ")), number(s.total, 6));
-    html += tr("<li><b>Verdict</b>: %1</li></ol>").arg(verdict);
-    html += tr("<p>Coverage map: for each position, the sum over the weakly covered channels (Phi &lt; %1 or no bin) of "
-               "|z · dKL/dz| before pooling, upsampled bilinearly to the image. Bright = where the image drives neurons "
-               "into states few fit images reached.</p>")
-                .arg(m_explanation->request.phiBelow);
+                       .arg(m_explanation->layerName.toHtmlEscaped());
+    if (all) {
+        m_stepCounter->setText(tr("All %1 steps").arg(kTeachingStepCount));
+        html += QStringLiteral("<ol>");
+        for (int step = 1; step <= kTeachingStepCount; ++step)
+            html += QStringLiteral("<li>%1</li>").arg(stepHtml(TeachingStep(step), false));
+        html += QStringLiteral("</ol>");
+        html += tr("<p>Coverage map: for each position, the sum over the weakly covered channels (Phi &lt; %1 or no bin) of "
+                   "|z · dKL/dz| before pooling, upsampled bilinearly to the image. Bright = where the image drives neurons "
+                   "into states few fit images reached.</p>")
+                    .arg(m_explanation->request.phiBelow);
+    } else {
+        const QString title = stepTitle(TeachingStep(m_step));
+        m_stepCounter->setText(tr("Step %1 of %2: %3").arg(m_step).arg(kTeachingStepCount).arg(title));
+        // Earlier steps collapse to one line each; later ones are not shown yet.
+        const QString grey = palette().color(QPalette::Disabled, QPalette::Text).name();
+        for (int step = 1; step < m_step; ++step)
+            html += QStringLiteral("<p style=\"margin:0; color:%1\">%2. %3</p>").arg(grey).arg(step).arg(stepHtml(TeachingStep(step), true));
+        html += QStringLiteral("<a name=\"current\"></a><h3>%1. %2</h3><p>%3</p>")
+                    .arg(m_step)
+                    .arg(title.left(1).toUpper() + title.mid(1), stepHtml(TeachingStep(m_step), false));
+    }
     m_steps->setHtml(html);
+    if (!all)
+        m_steps->scrollToAnchor(QStringLiteral("current"));  // the current step stays in view below the collapsed ones
 }
 
 QString ExplainPanel::stepsText() const { return m_steps->toPlainText(); }

@@ -22,6 +22,7 @@ class QLabel;
 class QListView;
 class QPushButton;
 class QSlider;
+class QTabWidget;
 class QTextBrowser;
 
 namespace nac::app {
@@ -58,6 +59,23 @@ public:
 
     enum class Sort { MostOodFirst = 1, MostCoveredFirst };
 
+    // Teaching mode: NAC's steps for the explained neuron, one at a time (Previous / Next), or
+    // all at once ("Show all"). Each step shown one at a time is announced by teachingStepShown.
+    enum class TeachingStep { LayerOutput = 1, Gradient, State, Bin, Count, Phi, LayerMean, Score, Verdict };
+    static constexpr int kTeachingStepCount = 9;
+    static QString stepTitle(TeachingStep step);   // "the state"
+    // 1..kTeachingStepCount (clamped); shows it when one step at a time is on.
+    void setTeachingStep(int step);
+    int teachingStep() const { return m_step; }
+    void setShowAllSteps(bool all);
+    bool showAllSteps() const;
+    // Announces the current step again (teachingStepShown), e.g. when the tab shows again; nothing
+    // while "Show all" is on or without an explanation.
+    void announceStep();
+    // Selects the gallery image of a scored image (sampleIndex), clearing the filters that hide
+    // it; false when the gallery has no such image. Its explanation is then requested.
+    bool selectSample(int sampleIndex);
+
     // --- seams ---
     QListView* gallery() const { return m_gallery; }
     GalleryModel* galleryModel() const { return m_model; }
@@ -76,12 +94,18 @@ public:
     std::vector<int> shownItems() const;
     std::shared_ptr<const ImageExplanation> explanation() const { return m_explanation; }
     QImage overlayImage() const { return m_overlay; }  // image with the map, at the image's size
-    QString stepsText() const;
+    QString stepsText() const;             // the steps as shown (plain text)
+    QString stepText(int step) const;      // one step's full text (plain), "" without an explanation
+    QString stepCounterText() const;       // "Step 3 of 9: the state"
+    QPushButton* previousStepButton() const { return m_previousStep; }
+    QPushButton* nextStepButton() const { return m_nextStep; }
+    QPushButton* showAllButton() const { return m_showAll; }
     QString neighboursText() const;
     // Side-by-side comparison: the pinned explanation (Pin button) against the current one.
     QPushButton* pinButton() const { return m_pin; }
     std::shared_ptr<const ImageExplanation> pinned() const { return m_pinned; }
-    QString comparisonText() const;
+    QString comparisonText() const;      // "" until an image is pinned
+    QTabWidget* lowerTabs() const { return m_lowerTabs; }
     int pendingRequest() const { return m_requestId; }
     // The colour of a map value v in [0, 1] (black-red-yellow-white, as in the heatmap).
     static QColor mapColour(double v);
@@ -93,6 +117,11 @@ Q_SIGNALS:
     // An explanation is on screen: its image (dropped image's sample index, -1 for a set's image),
     // layer and the neuron whose steps are listed.
     void explanationShown(int sampleIndex, int layer, int neuron);
+    // One step at a time: step (a TeachingStep) of the explanation of sampleIndex is on screen,
+    // about neuron of layer, its bin (-1: none) and the image's NAC-UE score.
+    void teachingStepShown(int step, int sampleIndex, int layer, int neuron, int bin, double score);
+    // No step to point at any more: "Show all", another image selected, an error, or cleared.
+    void teachingCleared();
 
 private:
     void rebuildGallery();
@@ -102,6 +131,7 @@ private:
     void requestExplanation();
     void renderOverlay();
     void showSteps();
+    QString stepHtml(TeachingStep step, bool summaryOnly) const;
     void showNeighbours();
     void showComparison();
     bool isOod(const GalleryItem& item) const;
@@ -128,6 +158,8 @@ private:
     bool m_rebuildWanted = false;
     bool m_filtersWanted = false;
     bool m_restoringSelection = false;
+    int m_step = 1;
+    int m_stepSample = -1;   // the image whose steps m_step counts; another image starts at step 1
 
     QComboBox* m_sort = nullptr;
     QComboBox* m_verdict = nullptr;
@@ -143,9 +175,14 @@ private:
     QWidget* m_neighbourRow = nullptr;
     QLabel* m_neighbourCaption = nullptr;
     QTextBrowser* m_steps = nullptr;
+    QLabel* m_stepCounter = nullptr;
+    QPushButton* m_previousStep = nullptr;
+    QPushButton* m_nextStep = nullptr;
+    QPushButton* m_showAll = nullptr;
     QPushButton* m_pin = nullptr;
     QLabel* m_pinnedOverlay = nullptr;
     QLabel* m_comparison = nullptr;
+    QTabWidget* m_lowerTabs = nullptr;  // steps | side by side
 };
 
 }  // namespace nac::app

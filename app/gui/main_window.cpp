@@ -39,6 +39,7 @@
 #include <QFileInfo>
 #include <QImage>
 #include <QLabel>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QCursor>
@@ -228,9 +229,19 @@ void MainWindow::buildDocks()
     // Teaching mode: the heatmaps show the explained layer with the image's weak neurons marked,
     // and the histogram the neuron whose steps the Explain tab lists (with the image's state line).
     connect(m_explain, &ExplainPanel::explanationShown, this, [this](int sampleIndex, int layer, int neuron) {
+        m_listSelectionNewer = false;
         m_coverage->setMarkers(m_scoring->weakNeuronMarkers(sampleIndex));
         m_coverage->setCurrentLayer(layer);
         m_coverage->showNeuron(layer, neuron);
+    });
+    connect(m_explain, &ExplainPanel::teachingStepShown, this, &MainWindow::showTeachingStep);
+    connect(m_explain, &ExplainPanel::teachingCleared, this, &MainWindow::clearTeachingHighlights);
+    // Hiding the steps (closing the tab, another tab over it) leaves teaching mode; showing them resumes it.
+    connect(m_explainDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (!visible)
+            clearTeachingHighlights();
+        else
+            m_explain->announceStep();
     });
 }
 
@@ -302,10 +313,9 @@ void MainWindow::buildActions()
                                  nac::widgets::NacTerms::score() + QStringLiteral("\n\n") + nac::widgets::NacTerms::all()
                                      + QStringLiteral("\n\n") + nac::widgets::NacTerms::state());
     });
-    make(QStringLiteral("actionExplainNac"), tr("&Explain NAC"), QKeySequence(Qt::CTRL | Qt::Key_E), [this] {
-        m_explainDock->show();
-        m_explainDock->raise();
-    })->setToolTip(tr("Show the Explain tab: gallery, coverage map and NAC's steps for the selected image"));
+    make(QStringLiteral("actionExplainNac"), tr("&Explain NAC"), QKeySequence(Qt::CTRL | Qt::Key_E), [this] { enterTeachingMode(); })
+        ->setToolTip(tr("Teaching mode: the Explain tab walks through NAC's steps for the selected image, one at a time, "
+                        "highlighting the plot each step is about"));
     make(QStringLiteral("actionAboutStudio"), tr("&About NAC Studio"), QKeySequence(), [this] {
         QStringList shortcuts;
         for (QAction* each : findChildren<QAction*>(QString(), Qt::FindDirectChildrenOnly))
@@ -1085,8 +1095,98 @@ void MainWindow::onParamsEdited()
     m_controller->setParams(m_parameters->layerNames(), m_parameters->layerParams());
 }
 
+void MainWindow::enterTeachingMode()
+{
+    // Teaching layout: the steps move from the scoring tabs to a tab beside the fit panel (left),
+    // so that the score distribution stays on screen for the NAC-UE and verdict steps. Reset
+    // Layout puts the tab back.
+    if (!m_explainDock->isFloating() && tabifiedDockWidgets(m_scoringDock).contains(m_explainDock)) {
+        // The fit and parameter panels become tabs beside it, so that the steps get the full height.
+        if (!m_paramDock->isFloating() && !m_fitDock->isFloating())
+            tabifyDockWidget(m_fitDock, m_paramDock);
+        tabifyDockWidget(m_fitDock, m_explainDock);
+        m_scoringDock->raise();
+    }
+    m_explainDock->show();
+    m_explainDock->raise();
+    m_explain->setShowAllSteps(false);
+    // The image selected last, in the score list or in the gallery; else the gallery's first (most OOD).
+    const int sample = m_scoring->selectedSample();
+    if (sample >= 0 && (m_listSelectionNewer || !m_explain->explanation())
+        && (!m_explain->explanation() || m_explain->explanation()->request.sampleIndex != sample))
+        m_explain->selectSample(sample);
+    else if (!m_explain->explanation() && m_explain->selectedItem() < 0 && m_explain->galleryModel()->rowCount() > 0)
+        m_explain->selectRow(0);
+    else
+        m_explain->setTeachingStep(m_explain->teachingStep());  // the plots show the current step again
+}
+
+void MainWindow::clearTeachingHighlights()
+{
+    m_teachingSample = -1;
+    for (int layer = 0; layer < m_coverage->layerCount(); ++layer)
+        m_coverage->heatmap(layer)->clearHighlight();
+    m_coverage->histogram()->clearHighlights();
+    m_coverage->highlightLayer(-1);
+    m_scoring->distribution()->clearHighlights();
+    // The histogram's selected-image line follows the score list again.
+    const int row = m_scoring->list()->currentRow();
+    m_coverage->setSelectedSample(m_scoring->selectedSample(), row >= 0 ? m_scoring->list()->row(row).name : QString());
+}
+
+void MainWindow::showTeachingStep(int step, int sampleIndex, int layer, int neuron, int bin, double score)
+{
+    using Step = ExplainPanel::TeachingStep;
+    clearTeachingHighlights();
+    const auto explanation = m_explain->explanation();
+    if (!explanation || layer < 0 || layer >= m_coverage->layerCount())
+        return;
+    m_teachingSample = sampleIndex;
+    QString name;
+    for (const GalleryItem& item : m_explain->items())
+        if (item.sampleIndex == sampleIndex)
+            name = item.name;
+    const NeuronWalkthrough& walk = explanation->walkthrough;
+    if (step <= int(Step::Phi))
+        m_coverage->setSelectedSample(sampleIndex, name);  // the histogram's selected line is the explained image
+    switch (Step(step)) {
+    case Step::LayerOutput:
+    case Step::Gradient:
+    case Step::State:
+        // z and dKL/dz are not plotted themselves: the neuron's histogram shows where they lead.
+        m_coverage->setCurrentLayer(layer);
+        m_coverage->showNeuron(layer, neuron);
+        m_coverage->histogram()->highlightState(double(walk.state), name);
+        break;
+    case Step::Bin:
+    case Step::Count:
+    case Step::Phi:
+        m_coverage->setCurrentLayer(layer);
+        m_coverage->showNeuron(layer, neuron);
+        m_coverage->heatmap(layer)->highlightCell(neuron, bin);
+        m_coverage->histogram()->highlightBin(bin);
+        m_coverage->histogram()->highlightState(double(walk.state), name);
+        break;
+    case Step::LayerMean:
+        m_coverage->setCurrentLayer(layer);
+        m_coverage->highlightLayer(layer, walk.layerScore);
+        break;
+    case Step::Score:
+    case Step::Verdict:
+        m_scoring->plotTabs()->setCurrentIndex(0);  // the distribution, not the ROC
+        if (!m_scoring->isVisible() && !tabifiedDockWidgets(m_scoringDock).contains(m_explainDock))
+            m_scoringDock->raise();  // e.g. behind the workbench tab; never over the steps themselves
+        m_scoring->distribution()->highlightScore(score, name);
+        m_scoring->distribution()->highlightThreshold(Step(step) == Step::Verdict);
+        break;
+    }
+}
+
 void MainWindow::onSampleSelected(int sampleIndex)
 {
+    m_listSelectionNewer = true;
+    if (m_teachingSample >= 0 && sampleIndex != m_teachingSample)
+        clearTeachingHighlights();  // they were about another image
     m_coverage->setMarkers(m_scoring->weakNeuronMarkers(sampleIndex));
     const int row = m_scoring->list()->currentRow();
     m_coverage->setSelectedSample(sampleIndex, row >= 0 ? m_scoring->list()->row(row).name : QString());

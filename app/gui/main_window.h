@@ -164,6 +164,10 @@ private:
     void onJobFinished(const JobResult& result);
     void onParamsEdited();
     void onSampleSelected(int sampleIndex);
+    // Teaching mode: the plot the Explain tab's current step is about gets highlighted.
+    void showTeachingStep(int step, int sampleIndex, int layer, int neuron, int bin, double score);
+    void clearTeachingHighlights();
+    void enterTeachingMode();
     void maybeStartAutoFit();
     void maybeFinishScreenshot();
     void takeScreenshot();
@@ -211,6 +215,8 @@ private:
     NacMePanel* m_nacMe = nullptr;
     std::unique_ptr<QTemporaryDir> m_pasteDir;
     int m_pasteCount = 0;
+    int m_teachingSample = -1;   // the image whose step the plots highlight; -1: none
+    bool m_listSelectionNewer = false;  // the score list's selection changed after the last explanation shown
 
     std::shared_ptr<const ModelInfo> m_model;
     std::shared_ptr<const DatasetInfo> m_dataset;

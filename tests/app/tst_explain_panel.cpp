@@ -8,6 +8,7 @@
 #include "app/gui/main_window.h"
 #include "app/gui/scoring_panel.h"
 #include "app_test_support.h"
+#include "fitted_window.h"
 #include "engine/data/sample_identity.h"
 
 #include <QApplication>
@@ -20,9 +21,13 @@
 #include <QSignalSpy>
 #include <QSlider>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTest>
 
+#include "widgets/coverage_heatmap_view.h"
 #include "widgets/neuron_histogram_view.h"
+#include "widgets/score_distribution_view.h"
+#include "widgets/score_list_view.h"
 
 #include <algorithm>
 #include <cmath>
@@ -127,22 +132,158 @@ private Q_SLOTS:
                                         int(100 * 0.5 + half.blue() * 0.5 + 0.5)));
     }
 
+    void stepsWalkOneAtATime()
+    {
+        // A hand-made explanation through the data seam: every step's text holds its number, the
+        // counter names it, and each step shown one at a time is announced for the plots.
+        ExplainPanel panel;
+        panel.setLayers({QStringLiteral("layer1"), QStringLiteral("layer2")});
+        panel.setSetItems(QStringLiteral("dropped"), {item("boot.png", 0.3125, 9, "Ankle boot", 4)});
+        panel.setThreshold(0.5);
+        QSignalSpy requested(&panel, &ExplainPanel::explainRequested);
+        QSignalSpy stepShown(&panel, &ExplainPanel::teachingStepShown);
+        QSignalSpy cleared(&panel, &ExplainPanel::teachingCleared);
+        QVERIFY(panel.selectSample(4));
+        QCOMPARE(requested.size(), 1);
+        QCOMPARE(cleared.size(), 1);
+        QVERIFY(!panel.nextStepButton()->isEnabled());  // nothing to walk through yet
+
+        auto explanation = std::make_shared<ImageExplanation>();
+        explanation->request = requested.first().first().value<nac::app::ExplainRequest>();
+        explanation->layerName = QStringLiteral("layer1");
+        explanation->image = QImage(4, 4, QImage::Format_RGB32);
+        explanation->image.fill(Qt::gray);
+        explanation->imageMap.assign(16, 0.0f);
+        explanation->channelCount = 16;
+        nac::app::NeuronWalkthrough& w = explanation->walkthrough;
+        w.neuron = 7;
+        w.pooledOutput = 12.375;
+        w.pooledGradient = -0.0421875;
+        w.rawProduct = -0.52207f;
+        w.alpha = 2.0;
+        w.state = 0.26037f;
+        w.bin = 13;
+        w.binLow = 0.25;
+        w.binHigh = 0.275;
+        w.binCount = 49;
+        w.count = 3;
+        w.minActivated = 8.0;
+        w.phi = 0.375f;
+        w.layerScore = 0.28125;
+        w.perLayer = {0.28125, 0.34375};
+        w.total = 0.3125;
+        panel.setExplanation(explanation);
+
+        QVERIFY(!panel.showAllSteps());
+        QCOMPARE(panel.teachingStep(), 1);
+        QCOMPARE(panel.stepCounterText(), QStringLiteral("Step 1 of 9: the layer output z"));
+        QCOMPARE(stepShown.size(), 1);
+        QCOMPARE(stepShown.last(), (QList<QVariant>{1, 4, 0, 7, 13, 0.3125}));
+        QVERIFY(!panel.previousStepButton()->isEnabled());
+        const QStringList numbers{"12.375", "-0.0421875", "0.26037", "13", "3", "0.375", "0.281", "0.3125", "OOD"};
+        for (int step = 1; step <= ExplainPanel::kTeachingStepCount; ++step) {
+            QCOMPARE(panel.teachingStep(), step);
+            QVERIFY2(panel.stepText(step).contains(numbers[step - 1]), qPrintable(panel.stepText(step)));
+            // The current step is shown in full, earlier ones collapsed to a line, later ones not yet.
+            QVERIFY2(panel.stepsText().contains(panel.stepText(step)), qPrintable(panel.stepsText()));
+            QVERIFY(panel.stepCounterText().startsWith(QStringLiteral("Step %1 of 9: ").arg(step)));
+            if (step < ExplainPanel::kTeachingStepCount)
+                QVERIFY(!panel.stepsText().contains(panel.stepText(step + 1)));
+            QCOMPARE(stepShown.last().at(0).toInt(), step);
+            if (step < ExplainPanel::kTeachingStepCount)
+                panel.nextStepButton()->click();
+        }
+        QCOMPARE(panel.stepCounterText(), QStringLiteral("Step 9 of 9: the verdict"));
+        QVERIFY(!panel.nextStepButton()->isEnabled());
+        QVERIFY(panel.stepsText().contains(QStringLiteral("1. Layer output: sum z = 12.375")));  // collapsed
+        QVERIFY(panel.stepText(9).contains(QStringLiteral("0.3125 < 0.5")));
+        panel.previousStepButton()->click();
+        QCOMPARE(panel.teachingStep(), 8);
+        QCOMPARE(stepShown.size(), 10);
+
+        // Show all: today's full list, no highlights; back to one at a time announces the step again.
+        const int clearedBefore = int(cleared.size());
+        panel.showAllButton()->click();
+        QVERIFY(panel.showAllSteps());
+        QCOMPARE(int(cleared.size()), clearedBefore + 1);
+        for (int step = 1; step <= ExplainPanel::kTeachingStepCount; ++step)
+            QVERIFY(panel.stepsText().contains(panel.stepText(step)));
+        QVERIFY(!panel.nextStepButton()->isEnabled());
+        panel.nextStepButton()->click();
+        QCOMPARE(stepShown.size(), 10);
+        panel.setShowAllSteps(false);
+        QCOMPARE(stepShown.size(), 11);
+        QCOMPARE(stepShown.last().at(0).toInt(), 8);
+
+        // A step out of range is clamped; a state in no bin says so.
+        panel.setTeachingStep(42);
+        QCOMPARE(panel.teachingStep(), 9);
+        auto noBin = std::make_shared<ImageExplanation>(*explanation);
+        noBin->walkthrough.bin = -1;
+        noBin->walkthrough.phi = 0.0f;
+        panel.layerBox()->setCurrentIndex(1);  // asks again for the same image: the step stays
+        noBin->request = requested.last().first().value<nac::app::ExplainRequest>();
+        panel.setExplanation(noBin);
+        QCOMPARE(panel.teachingStep(), 9);
+        QVERIFY(panel.stepText(4).contains(QStringLiteral("no bin")));
+        QCOMPARE(stepShown.last().at(4).toInt(), -1);
+
+        // An error clears the highlights and the steps.
+        auto failed = std::make_shared<ImageExplanation>();
+        panel.phiBox()->setValue(0.5);
+        failed->request = requested.last().first().value<nac::app::ExplainRequest>();
+        failed->error = QStringLiteral("the model is gone");
+        const int clearedBeforeError = int(cleared.size());
+        panel.setExplanation(failed);
+        QCOMPARE(int(cleared.size()), clearedBeforeError + 1);
+        QVERIFY(panel.stepsText().isEmpty());
+        QVERIFY(!panel.nextStepButton()->isEnabled());
+        QVERIFY(!panel.selectSample(99));
+    }
+
+    void comparisonNamesTheLayerThatSeparatesMost()
+    {
+        ExplainPanel panel;
+        panel.setLayers({QStringLiteral("layer1"), QStringLiteral("layer2"), QStringLiteral("fc")});
+        panel.setSetItems(QStringLiteral("dropped"), {item("trouser.png", 0.8, 1, "Trouser", 0), item("noise.png", 0.2, 1, "Trouser", 1)});
+        QSignalSpy requested(&panel, &ExplainPanel::explainRequested);
+        auto answer = [&](int sample, std::vector<double> perLayer) {
+            QVERIFY(panel.selectSample(sample));
+            auto e = std::make_shared<ImageExplanation>();
+            e->request = requested.last().first().value<nac::app::ExplainRequest>();
+            e->layerName = QStringLiteral("layer1");
+            e->image = QImage(4, 4, QImage::Format_RGB32);
+            e->imageMap.assign(16, 0.0f);
+            e->walkthrough.perLayer = perLayer;
+            e->walkthrough.total = (perLayer[0] + perLayer[1] + perLayer[2]) / 3.0;
+            panel.setExplanation(e);
+        };
+        answer(0, {0.9, 0.7, 0.8});
+        QVERIFY(panel.comparisonText().isEmpty());
+        QCOMPARE(panel.lowerTabs()->currentIndex(), 0);
+        panel.pinButton()->click();
+        QCOMPARE(panel.lowerTabs()->currentIndex(), 1);  // the comparison shows
+        answer(1, {0.5, 0.05, 0.7});
+        const QString text = panel.comparisonText();
+        QVERIFY2(text.contains(QStringLiteral("<b>layer2</b> separates them most: mean Φ 0.7 against 0.05")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("-0.650")), qPrintable(text));  // layer2's difference
+        QVERIFY(text.contains(QStringLiteral("trouser.png")) && text.contains(QStringLiteral("noise.png")));
+        panel.setTeachingStep(2);
+        QCOMPARE(panel.lowerTabs()->currentIndex(), 0);  // a step asked for brings the steps back
+    }
+
     void explainsADroppedImageInTheWindow()
     {
         if (!QFileInfo::exists(nac::app::test::fashionTrain()))
             QSKIP("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)");
-        auto window = std::make_unique<MainWindow>();
-        window->resize(1280, 800);
-        window->show();
-        QSignalSpy fitDone(window.get(), &MainWindow::fitFinished);
         StartupOptions options;
         options.model = nac::app::test::demoModel();
         options.data = nac::app::test::fashionTrain() + QStringLiteral("@0-9999");
         options.samples = 300;
         options.heldout = 100;
-        window->start(options);
-        QVERIFY(fitDone.wait(kWaitMs));
-        QCOMPARE(fitDone.first().first().value<JobResult>().outcome, JobOutcome::Completed);
+        auto window = nac::app::test::fittedWindow(options, kWaitMs);
+        QVERIFY(window);
+        window->resize(1280, 800);
 
         const QString samples = QStringLiteral(NAC_SOURCE_DIR "/resources/samples/");
         const QStringList files{samples + "fmnist-test-00000-ankle-boot.png", samples + "fmnist-test-00002-trouser.png",
@@ -190,7 +331,8 @@ private Q_SLOTS:
         QCOMPARE(steps.bin, verdict.bin);
         QCOMPARE(steps.phi, verdict.phi);
         QVERIFY(steps.phi < 1.0f);  // the neuron shown is a weak one
-        QVERIFY2(panel->stepsText().contains(QString::number(steps.total, 'g', 6)), qPrintable(panel->stepsText()));
+        QVERIFY2(panel->stepText(int(ExplainPanel::TeachingStep::Score)).contains(QString::number(steps.total, 'g', 6)),
+                 qPrintable(panel->stepText(int(ExplainPanel::TeachingStep::Score))));
         // The coverage side follows: the layer's heatmap, the steps' neuron in the histogram with
         // the image's state among its lines.
         QCOMPARE(window->coveragePanel()->currentLayer(), layer);
@@ -199,6 +341,77 @@ private Q_SLOTS:
         QVERIFY(std::find(window->coveragePanel()->histogram()->droppedStates().begin(),
                           window->coveragePanel()->histogram()->droppedStates().end(),
                           steps.state) != window->coveragePanel()->histogram()->droppedStates().end());
+
+        // Teaching mode (Help > Explain NAC): one step at a time on this image, each highlighting its plot.
+        window->action(QStringLiteral("actionExplainNac"))->trigger();
+        QCOMPARE(panel->explanation()->request.sampleIndex, sample);
+        QVERIFY(!panel->showAllSteps());
+        QCOMPARE(panel->teachingStep(), 1);
+        auto* coverage = window->coveragePanel();
+        auto* histogram = coverage->histogram();
+        auto* heatmap = coverage->heatmap(layer);
+        auto* distribution = window->scoringPanel()->distribution();
+        const QString grabSteps = qEnvironmentVariable("NAC_TEST_GRAB_STEPS");  // a folder: one PNG per step
+        if (!grabSteps.isEmpty())
+            window->resize(1600, 1000);
+        using Step = ExplainPanel::TeachingStep;
+        for (int step = 1; step <= ExplainPanel::kTeachingStepCount; ++step) {
+            if (step > 1)
+                panel->nextStepButton()->click();
+            QCOMPARE(panel->teachingStep(), step);
+            const bool neuronStep = step <= int(Step::State);
+            const bool binStep = step >= int(Step::Bin) && step <= int(Step::Phi);
+            QCOMPARE(histogram->neuron(), steps.neuron);
+            QCOMPARE(histogram->highlightedState(), (neuronStep || binStep) ? double(steps.state) : std::nan(""));
+            QCOMPARE(histogram->highlightedBin(), binStep ? steps.bin : -1);
+            QCOMPARE(heatmap->highlightedNeuron(), binStep ? steps.neuron : -1);
+            QCOMPARE(heatmap->highlightedBin(), binStep ? steps.bin : -1);
+            QCOMPARE(coverage->highlightedLayer(), step == int(Step::LayerMean) ? layer : -1);
+            const bool scoreStep = step >= int(Step::Score);
+            QCOMPARE(distribution->highlightedScore(), scoreStep ? steps.total : std::nan(""));
+            QCOMPARE(distribution->thresholdHighlighted(), step == int(Step::Verdict));
+            if (scoreStep)
+                QVERIFY(window->scoringPanel()->isVisible() && panel->isVisible());  // the distribution beside the steps
+            if (!grabSteps.isEmpty()) {
+                QTest::qWait(200);
+                QVERIFY(window->grab().save(QStringLiteral("%1/step-%2.png").arg(grabSteps).arg(step)));
+            }
+        }
+        QVERIFY2(panel->stepText(int(Step::State)).contains(QString::number(steps.state, 'g', 6)), qPrintable(panel->stepText(3)));
+        QVERIFY2(panel->stepText(int(Step::Phi)).contains(QString::number(steps.phi, 'g', 4)), qPrintable(panel->stepText(6)));
+        QVERIFY2(panel->stepText(int(Step::LayerMean)).contains(QString::number(scores->scores.perLayer[std::size_t(layer)][std::size_t(sample)], 'g', 4)),
+                 qPrintable(panel->stepText(7)));
+        // Ctrl+E put the steps in a tab beside the fit panel (left), with the parameter panel.
+        auto tabbedNames = [&](QDockWidget* dock) {
+            QStringList names;
+            for (QDockWidget* other : window->tabifiedDockWidgets(dock))
+                names.append(other->objectName());
+            return names;
+        };
+        QVERIFY2(tabbedNames(window->explainDock()).contains(QStringLiteral("fitDock")), qPrintable(tabbedNames(window->explainDock()).join(' ')));
+        QVERIFY(!tabbedNames(window->explainDock()).contains(QStringLiteral("scoringDock")));
+        // Closing the steps leaves teaching mode; showing them again resumes it.
+        window->explainDock()->close();
+        QTRY_VERIFY(!panel->isVisible());
+        QVERIFY(std::isnan(distribution->highlightedScore()));
+        window->explainDock()->show();
+        window->explainDock()->raise();
+        QTRY_VERIFY(panel->isVisible());
+        QCOMPARE(distribution->highlightedScore(), steps.total);
+        QVERIFY(distribution->thresholdHighlighted());
+        // Show all leaves teaching mode: no highlights; selecting another image in the score list clears them too.
+        panel->showAllButton()->click();
+        QVERIFY(std::isnan(distribution->highlightedScore()));
+        panel->setShowAllSteps(false);
+        QCOMPARE(distribution->highlightedScore(), steps.total);
+        auto* list = window->scoringPanel()->list();
+        for (int row = 0; row < list->rowCount(); ++row)
+            if (list->row(row).sampleIndex != sample && row != list->currentRow()) {
+                list->setCurrentRow(row);
+                break;
+            }
+        QVERIFY(std::isnan(distribution->highlightedScore()));
+        QVERIFY(std::isnan(histogram->highlightedState()));
 
         // Nearest fit images: read back from the IDX file by their identities, nearest first.
         QCOMPARE(explanation->neighbours.size(), std::size_t(6));
@@ -265,6 +478,10 @@ private Q_SLOTS:
             QTest::qWait(300);
             QVERIFY(window->grab().save(grab));
         }
+
+        // Reset Layout puts the Explain tab back among the right-hand tabs.
+        window->action(QStringLiteral("actionResetLayout"))->trigger();
+        QVERIFY2(tabbedNames(window->explainDock()).contains(QStringLiteral("scoringDock")), qPrintable(tabbedNames(window->explainDock()).join(' ')));
     }
 };
 

@@ -1,5 +1,6 @@
 // Tests of CoverageHeatmapView through its data seam: row -> bin at true widths, Phi/Count, order, hover, click.
 #include "widgets/coverage_heatmap_view.h"
+#include "widgets/plot_style.h"
 
 #include "widget_test_data.h"
 
@@ -36,6 +37,7 @@ private Q_SLOTS:
     void labelsNameTheNacTerms();
     void singleNeuronLayer();
     void emptyStatePromptsAFit();
+    void highlightOutlinesTheCell();
 };
 
 void TestCoverageHeatmapView::rowsShowTheBinOfTheirCentre_data()
@@ -329,6 +331,67 @@ void TestCoverageHeatmapView::emptyStatePromptsAFit()
     QVERIFY2(lines[1].endsWith(QStringLiteral("O = 200, α = 200")), qPrintable(lines[1]));
     view.clear();
     QCOMPARE(view.titleText(), QStringLiteral("Fit to see coverage"));
+}
+
+namespace {
+// Antialiasing blends edges: a colour within this distance per channel counts as the same.
+constexpr int kColourTolerance = 40;
+bool sameColour(QRgb pixel, const QColor& colour)
+{
+    return std::abs(qRed(pixel) - colour.red()) <= kColourTolerance && std::abs(qGreen(pixel) - colour.green()) <= kColourTolerance
+        && std::abs(qBlue(pixel) - colour.blue()) <= kColourTolerance;
+}
+}  // namespace
+
+void TestCoverageHeatmapView::highlightOutlinesTheCell()
+{
+    CoverageHeatmapView view;
+    view.resize(640, 480);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    // Linear bins 0.1 wide, neurons shown in reverse order: neuron 1 sits at display position 2.
+    const auto coverage = makeCoverage(BinScheme::Linear, 11, 4, 50.0, distinctCount);
+    view.setLayer(QStringLiteral("layer3"), coverage, {3, 2, 1, 0}, QStringLiteral("reversed"));
+    QCOMPARE(view.highlightedNeuron(), -1);
+    QVERIFY(view.highlightRect().isNull());
+
+    view.highlightCell(1, 4);
+    QCOMPARE(view.highlightedNeuron(), 1);
+    QCOMPARE(view.highlightedBin(), 4);
+    const QRectF rect = view.highlightRect();
+    QCOMPARE(rect.left(), 1.5);
+    QCOMPARE(rect.right(), 2.5);
+    QCOMPARE(rect.top(), coverage.edges[4]);
+    QCOMPARE(rect.bottom(), coverage.edges[5]);
+
+    // Drawn: the outline's left edge, halfway up the bin, is magenta; the cell's centre keeps its colour.
+    const double middle = 0.5 * (coverage.edges[4] + coverage.edges[5]);
+    const QPoint centre = view.pixelFor(2, middle);
+    const QPoint next = view.pixelFor(3, middle);
+    const QPoint edge(centre.x() - (next.x() - centre.x()) / 2, centre.y());
+    const QImage drawn = view.plotWidget()->grab().toImage();
+    QVERIFY2(sameColour(drawn.pixel(edge), nac::widgets::PlotStyle::highlightColour()),
+             qPrintable(QColor(drawn.pixel(edge)).name()));
+    QVERIFY(!sameColour(drawn.pixel(centre), nac::widgets::PlotStyle::highlightColour()));
+
+    // The same layer again (a parameter change) keeps it; clearing removes it from the picture.
+    view.setLayer(QStringLiteral("layer3"), coverage, {3, 2, 1, 0}, QStringLiteral("reversed"));
+    QCOMPARE(view.highlightedNeuron(), 1);
+    view.clearHighlight();
+    QVERIFY(view.highlightRect().isNull());
+    view.pixelFor(2, middle);  // replots
+    QVERIFY(!sameColour(view.plotWidget()->grab().toImage().pixel(edge), nac::widgets::PlotStyle::highlightColour()));
+
+    // Out of range: nothing drawn; another layer drops the highlight.
+    view.highlightCell(9, 4);
+    QVERIFY(view.highlightRect().isNull());
+    view.highlightCell(1, 10);  // the reference-only bin above 1.01 does not exist here either
+    QVERIFY(view.highlightRect().isNull());
+    view.highlightCell(0, 0);
+    QVERIFY(!view.highlightRect().isNull());
+    view.setLayer(QStringLiteral("layer4"), coverage);
+    QCOMPARE(view.highlightedNeuron(), -1);
+    QVERIFY(view.highlightRect().isNull());
 }
 
 QTEST_MAIN(TestCoverageHeatmapView)

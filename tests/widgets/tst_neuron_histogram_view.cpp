@@ -1,5 +1,6 @@
 // Tests of NeuronHistogramView: bars at true bin widths equal the counts, the O line, dropped-image lines.
 #include "widgets/neuron_histogram_view.h"
+#include "widgets/plot_style.h"
 
 #include "widget_test_data.h"
 
@@ -22,6 +23,7 @@ private Q_SLOTS:
     void selectedImageStandsOutAndCountIsRight();
     void hoverTextNamesBinCountAndPhi();
     void clearEmptiesTheView();
+    void highlightsMarkStateAndBin();
 };
 
 void TestNeuronHistogramView::barsEqualCountsAtTrueWidths()
@@ -126,6 +128,68 @@ void TestNeuronHistogramView::clearEmptiesTheView()
     QVERIFY(view.bars().empty());
     QVERIFY(view.droppedStateLinePositions().empty());
     QCOMPARE(view.neuron(), -1);
+}
+
+namespace {
+constexpr int kColourTolerance = 40;  // antialiased edges blend a little
+bool sameColour(QRgb pixel, const QColor& colour)
+{
+    return std::abs(qRed(pixel) - colour.red()) <= kColourTolerance && std::abs(qGreen(pixel) - colour.green()) <= kColourTolerance
+        && std::abs(qBlue(pixel) - colour.blue()) <= kColourTolerance;
+}
+}  // namespace
+
+void TestNeuronHistogramView::highlightsMarkStateAndBin()
+{
+    NeuronHistogramView view;
+    view.resize(640, 400);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setNeuron(QStringLiteral("layer2"), 5, {0.0, 0.25, 0.5, 0.75, 1.01}, {10, 20, 30, 40}, 25.0, {0.3f, 0.6f});
+    QVERIFY(std::isnan(view.highlightedState()));
+    QCOMPARE(view.highlightedBin(), -1);
+    const QColor magenta = nac::widgets::PlotStyle::highlightColour();
+
+    view.highlightState(double(0.6f), QStringLiteral("boot.png"));  // the float state the engine gives
+    QCOMPARE(view.highlightedState(), double(0.6f));
+    QVERIFY2(view.highlightLabel().contains(QStringLiteral("boot.png: ẑ = 0.6")), qPrintable(view.highlightLabel()));
+    // The line is drawn at x = 0.6, a third of the way up (inside the bar of bin 2, count 30).
+    QPoint at = view.pixelFor(0.6, 10.0);
+    QImage drawn = view.plotWidget()->grab().toImage();
+    QVERIFY2(sameColour(drawn.pixel(at), magenta), qPrintable(QColor(drawn.pixel(at)).name()));
+    // The selected image's line at the same state has its own label: no second one.
+    view.setSelectedDropped(1, QStringLiteral("boot.png"));
+    QVERIFY(view.highlightLabel().isEmpty());
+    view.setSelectedDropped(0, QStringLiteral("shirt.png"));
+    QVERIFY(!view.highlightLabel().isEmpty());
+
+    // Bin 2's bar [0.5, 0.75) gets an outline: its left edge halfway up is magenta, its middle is not.
+    view.highlightState(std::numeric_limits<double>::quiet_NaN());
+    view.highlightBin(2);
+    QCOMPARE(view.highlightedBin(), 2);
+    QVERIFY(view.highlightLabel().isEmpty());
+    const QPoint edge = view.pixelFor(0.5, 15.0);
+    const QPoint inside = view.pixelFor(0.625, 15.0);
+    drawn = view.plotWidget()->grab().toImage();
+    QVERIFY2(sameColour(drawn.pixel(edge), magenta), qPrintable(QColor(drawn.pixel(edge)).name()));
+    QVERIFY(!sameColour(drawn.pixel(inside), magenta));
+    QVERIFY(!sameColour(drawn.pixel(view.pixelFor(0.25, 5.0)), magenta));  // bin 1's edge: not outlined
+
+    // The same neuron again (new parameters) keeps the highlights; another neuron drops them.
+    view.highlightState(0.6);
+    view.setNeuron(QStringLiteral("layer2"), 5, {0.0, 0.25, 0.5, 0.75, 1.01}, {11, 21, 31, 41}, 25.0);
+    QCOMPARE(view.highlightedBin(), 2);
+    QCOMPARE(view.highlightedState(), 0.6);
+    view.setNeuron(QStringLiteral("layer2"), 6, {0.0, 0.25, 0.5, 0.75, 1.01}, {11, 21, 31, 41}, 25.0);
+    QCOMPARE(view.highlightedBin(), -1);
+    QVERIFY(std::isnan(view.highlightedState()));
+    view.highlightBin(3);
+    view.clearHighlights();
+    QCOMPARE(view.highlightedBin(), -1);
+    drawn = view.plotWidget()->grab().toImage();
+    at = view.pixelFor(0.75, 20.0);
+    drawn = view.plotWidget()->grab().toImage();
+    QVERIFY(!sameColour(drawn.pixel(at), magenta));
 }
 
 QTEST_MAIN(TestNeuronHistogramView)

@@ -1,5 +1,6 @@
 // Tests of ScoreDistributionView: per-set fractions, kept/flagged fractions, threshold signal from the mouse only.
 #include "widgets/score_distribution_view.h"
+#include "widgets/plot_style.h"
 
 #include <QApplication>
 #include <QMouseEvent>
@@ -28,6 +29,7 @@ private Q_SLOTS:
     void labelsStayInsideThePlot();
     void rightDragPansAndKeepsTheRange();
     void beforeAFitThereIsAPromptAndNoThreshold();
+    void highlightsTheImageAndTheThreshold();
 };
 
 void TestScoreDistributionView::histogramsAreFractionsOfEachSet()
@@ -210,6 +212,61 @@ void TestScoreDistributionView::rightDragPansAndKeepsTheRange()
     // New scores keep the user's range.
     view.setIndScores({0.40, 0.50, 0.60, 0.61});
     QVERIFY(std::abs((view.shownLower() - lower) - 0.1) < 0.01);
+}
+
+namespace {
+constexpr int kColourTolerance = 40;  // antialiased edges blend a little
+bool sameColour(QRgb pixel, const QColor& colour)
+{
+    return std::abs(qRed(pixel) - colour.red()) <= kColourTolerance && std::abs(qGreen(pixel) - colour.green()) <= kColourTolerance
+        && std::abs(qBlue(pixel) - colour.blue()) <= kColourTolerance;
+}
+}  // namespace
+
+void TestScoreDistributionView::highlightsTheImageAndTheThreshold()
+{
+    ScoreDistributionView view;
+    view.resize(640, 400);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setIndScores({0.55, 0.6, 0.65, 0.7});
+    view.setOodScores({0.2, 0.3});
+    view.setThreshold(0.5);
+    QVERIFY(std::isnan(view.highlightedScore()));
+    QVERIFY(!view.thresholdHighlighted());
+    const QColor magenta = nac::widgets::PlotStyle::highlightColour();
+
+    view.highlightScore(0.25, QStringLiteral("texture.png"));
+    QCOMPARE(view.highlightedScore(), 0.25);
+    QVERIFY2(view.highlightLabel().contains(QStringLiteral("texture.png: 0.25")), qPrintable(view.highlightLabel()));
+    QPoint line = view.pixelForScore(0.25, 0.05);
+    QImage drawn = view.plotWidget()->grab().toImage();
+    QVERIFY2(sameColour(drawn.pixel(line), magenta), qPrintable(QColor(drawn.pixel(line)).name()));
+    QVERIFY(!view.thresholdHighlighted());
+
+    // The verdict step: the threshold glows too; the glow shows beside the 2-pixel dashed line.
+    view.highlightThreshold(true);
+    QVERIFY(view.thresholdHighlighted());
+    const QPoint beside = view.pixelForScore(0.5, 0.05) + QPoint(3, 0);
+    drawn = view.plotWidget()->grab().toImage();
+    const QColor glow(drawn.pixel(beside));
+    QVERIFY2(glow.red() > glow.green() + 40 && glow.blue() > glow.green() + 40, qPrintable(glow.name()));  // magenta-ish
+
+    // A score outside the shown range widens it; clearing removes both.
+    view.highlightScore(0.95);
+    QVERIFY(view.shownUpper() >= 0.95);
+    view.clearHighlights();
+    QVERIFY(std::isnan(view.highlightedScore()));
+    QVERIFY(!view.thresholdHighlighted());
+    QVERIFY(view.highlightLabel().isEmpty());
+    line = view.pixelForScore(0.25, 0.05);
+    drawn = view.plotWidget()->grab().toImage();
+    QVERIFY(!sameColour(drawn.pixel(line), magenta));
+    view.highlightScore(0.3);
+    view.highlightThreshold(true);
+    view.clear();
+    QVERIFY(std::isnan(view.highlightedScore()));
+    QVERIFY(!view.thresholdHighlighted());  // no InD scores, no threshold line to glow
 }
 
 QTEST_MAIN(TestScoreDistributionView)
