@@ -184,7 +184,7 @@ CoverageHeatmapView::CoverageHeatmapView(QWidget* parent)
     p->xAxis->grid()->setVisible(false);
     p->yAxis->grid()->setVisible(false);
     p->yAxis->setRange(0.0, kLiveStateMax);
-    p->yAxis->setLabel(yAxisLabel());
+    setAxisLabel(p->yAxis, yAxisLabel(), tr("state ẑ"));
     p->yAxis2->setVisible(true);
     p->yAxis2->setTickLabels(false);
     p->yAxis2->setSubTicks(false);
@@ -498,9 +498,9 @@ void CoverageHeatmapView::applyPalette()
 void CoverageHeatmapView::updateLabels()
 {
     QCustomPlot* p = plot();
-    p->xAxis->setLabel(xAxisLabel());
-    p->yAxis->setLabel(yAxisLabel());
-    m_colourScale->axis()->setLabel(colourScaleLabel());
+    setAxisLabel(p->xAxis, xAxisLabel(), m_orderDescription.isEmpty() ? tr("neuron") : tr("neuron (sorted)"));
+    setAxisLabel(p->yAxis, yAxisLabel(), tr("state ẑ"));
+    setAxisLabel(m_colourScale->axis(), colourScaleLabel(), m_data.mode == ColourMode::Phi ? tr("Φ") : tr("count"));
     if (m_data.layerName.isEmpty()) {
         m_title->setText(tr("Fit to see coverage"));
         return;

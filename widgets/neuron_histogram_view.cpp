@@ -111,8 +111,8 @@ NeuronHistogramView::NeuronHistogramView(QWidget* parent)
     p->plotLayout()->setRowStretchFactor(p->plotLayout()->rowCount() - 1, 0.001);
     p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
     p->legend->setMargins(QMargins(4, 1, 4, 1));
-    p->xAxis->setLabel(tr("state ẑ = sigmoid(α·z·∂KL/∂z)"));
-    p->yAxis->setLabel(tr("fit samples in bin (count)"));
+    setAxisLabel(p->xAxis, tr("state ẑ = sigmoid(α·z·∂KL/∂z)"), tr("state ẑ"));
+    setAxisLabel(p->yAxis, tr("fit samples in bin (count)"), tr("count"));
     p->xAxis->setRange(0.0, kStateAxisMax);
     p->axisRect()->setRangeDrag(Qt::Horizontal);
     p->axisRect()->setRangeZoom(Qt::Horizontal);

@@ -111,8 +111,8 @@ ScoreDistributionView::ScoreDistributionView(QWidget* parent)
     p->setInteractions(QCP::iRangeZoom);
     p->axisRect()->setRangeZoom(Qt::Horizontal);
     p->axisRect()->setRangeZoomAxes(p->xAxis, nullptr);
-    p->xAxis->setLabel(tr("NAC-UE score (higher = more in-distribution)"));
-    p->yAxis->setLabel(tr("fraction of the set"));
+    setAxisLabel(p->xAxis, tr("NAC-UE score (higher = more in-distribution)"), tr("NAC-UE score"));
+    setAxisLabel(p->yAxis, tr("fraction of the set"), tr("fraction"));
     p->xAxis->setRange(0.0, 1.0);
     p->setToolTip(NacTerms::score()
                   + tr("\nPress or drag in the plot to move the threshold. Wheel: zoom; right-drag: pan; double-click: "

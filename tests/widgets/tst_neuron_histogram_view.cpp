@@ -24,6 +24,7 @@ private Q_SLOTS:
     void hoverTextNamesBinCountAndPhi();
     void clearEmptiesTheView();
     void highlightsMarkStateAndBin();
+    void shortPlotsGetBriefLabelsAndAStackedLegend();
 };
 
 void TestNeuronHistogramView::barsEqualCountsAtTrueWidths()
@@ -190,6 +191,30 @@ void TestNeuronHistogramView::highlightsMarkStateAndBin()
     at = view.pixelFor(0.75, 20.0);
     drawn = view.plotWidget()->grab().toImage();
     QVERIFY(!sameColour(drawn.pixel(at), magenta));
+}
+
+// At 1024x700 the histogram is about 340x150 px: its long axis labels would run past the plot
+// and the legend's columns would clip their texts. They give way to brief labels and a stacked
+// legend, and come back when the plot is large again.
+void TestNeuronHistogramView::shortPlotsGetBriefLabelsAndAStackedLegend()
+{
+    NeuronHistogramView view;
+    const std::vector<double> edges = nac::engine::makeBinEdges(BinScheme::Reference, 50);
+    view.setNeuron(QStringLiteral("layer3"), 2, edges, std::vector<std::uint32_t>(edges.size() - 1, 7u), 10.0);
+    auto settle = [&](const QSize& size) {
+        view.resize(size);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QTest::qWait(100);  // a label swap asks for one more (queued) layout
+    };
+    const QString xFull = QStringLiteral("state ẑ = sigmoid(α·z·∂KL/∂z)");
+    const QString yFull = QStringLiteral("fit samples in bin (count)");
+    settle(QSize(330, 170));
+    QCOMPARE(view.shownAxisLabels(), QStringList({xFull, QStringLiteral("count")}));
+    QCOMPARE(view.legendRows(), 2);
+    settle(QSize(1000, 600));
+    QCOMPARE(view.shownAxisLabels(), QStringList({xFull, yFull}));
+    QCOMPARE(view.legendRows(), 1);
 }
 
 QTEST_MAIN(TestNeuronHistogramView)
