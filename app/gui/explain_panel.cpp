@@ -438,7 +438,7 @@ void ExplainPanel::clearSelection()
     m_steps->clear();
     m_pinned.reset();
     m_pin->setEnabled(false);
-    m_stepSample = -1;
+    m_stepKey.clear();
     showSteps();
     showNeighbours();
     showComparison();
@@ -592,6 +592,7 @@ void ExplainPanel::requestExplanation()
     request.layer = m_layer->currentIndex();
     request.phiBelow = m_phi->value();
     request.neighbourCount = kNeighbours;
+    m_requestedKey = m_selectedKey;
     m_mapSummary->setText(tr("Computing the coverage map of %1…").arg(m_layer->currentText()));
     Q_EMIT explainRequested(request);
 }
@@ -611,9 +612,9 @@ void ExplainPanel::setExplanation(const std::shared_ptr<const ImageExplanation>&
         Q_EMIT teachingCleared();
         return;
     }
-    if (explanation->request.sampleIndex != m_stepSample) {
+    if (m_requestedKey != m_stepKey) {
         m_step = 1;  // another image: its walk starts at the beginning
-        m_stepSample = explanation->request.sampleIndex;
+        m_stepKey = m_requestedKey;
     }
     QStringList top;
     for (std::size_t i = 0; i < explanation->topWeakChannels.size() && i < 4; ++i)
@@ -932,6 +933,14 @@ bool ExplainPanel::selectSample(int sampleIndex)
         if (rows[row] == item)
             return selectRow(int(row));
     return false;
+}
+
+bool ExplainPanel::refresh()
+{
+    if (m_selectedSample < 0 && m_selectedIdentity.isEmpty())
+        return false;
+    requestExplanation();
+    return true;
 }
 
 void ExplainPanel::announceStep()

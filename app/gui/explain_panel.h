@@ -72,6 +72,9 @@ public:
     // Announces the current step again (teachingStepShown), e.g. when the tab shows again; nothing
     // while "Show all" is on or without an explanation.
     void announceStep();
+    // Asks again for the selected image's explanation (after a parameter change: its bins, Phi,
+    // map and steps follow the new O, M and alpha); the step shown stays. False when none is selected.
+    bool refresh();
     // Selects the gallery image of a scored image (sampleIndex), clearing the filters that hide
     // it; false when the gallery has no such image. Its explanation is then requested.
     bool selectSample(int sampleIndex);
@@ -159,7 +162,8 @@ private:
     bool m_filtersWanted = false;
     bool m_restoringSelection = false;
     int m_step = 1;
-    int m_stepSample = -1;   // the image whose steps m_step counts; another image starts at step 1
+    QString m_stepKey;       // the image whose steps m_step counts; another image starts at step 1
+    QString m_requestedKey;  // the image the newest request is about
 
     QComboBox* m_sort = nullptr;
     QComboBox* m_verdict = nullptr;

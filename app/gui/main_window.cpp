@@ -238,10 +238,14 @@ void MainWindow::buildDocks()
     connect(m_explain, &ExplainPanel::teachingCleared, this, &MainWindow::clearTeachingHighlights);
     // Hiding the steps (closing the tab, another tab over it) leaves teaching mode; showing them resumes it.
     connect(m_explainDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
-        if (!visible)
+        if (!visible) {
             clearTeachingHighlights();
-        else
+        } else if (m_explainStale) {
+            m_explainStale = false;
+            m_explain->refresh();  // the parameters changed while it was hidden
+        } else {
             m_explain->announceStep();
+        }
     });
 }
 
@@ -859,6 +863,10 @@ void MainWindow::onSnapshot(const std::shared_ptr<const ProfileSnapshot>& snapsh
         m_parameters->setProfileParams(snapshot->params());
     m_coverage->setSnapshot(snapshot);
     m_scoring->setSnapshot(snapshot);
+    // The explained image's bins, Phi, map and steps follow the parameters: asked again now when the
+    // Explain tab shows, else when it is shown next.
+    if (snapshot->reason == SnapshotReason::ParamsChanged)
+        m_explainStale = !(m_explainDock->isVisible() && m_explain->refresh());
     if (m_scoring->selectedSample() >= 0)
         m_coverage->setMarkers(m_scoring->weakNeuronMarkers(m_scoring->selectedSample()));
     ++m_figures.snapshotsShown;

@@ -216,6 +216,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_pasteDir;
     int m_pasteCount = 0;
     int m_teachingSample = -1;   // the image whose step the plots highlight; -1: none
+    bool m_explainStale = false;  // parameters changed while the Explain tab was hidden
     bool m_listSelectionNewer = false;  // the score list's selection changed after the last explanation shown
 
     std::shared_ptr<const ModelInfo> m_model;

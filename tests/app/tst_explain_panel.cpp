@@ -10,6 +10,7 @@
 #include "app_test_support.h"
 #include "fitted_window.h"
 #include "engine/data/sample_identity.h"
+#include "widgets/parameter_panel.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -457,6 +458,21 @@ private Q_SLOTS:
                  qPrintable(comparison));
         for (std::size_t l = 0; l < scores->scores.perLayer.size(); ++l)
             QVERIFY2(comparison.contains(QString::number(scores->scores.perLayer[l][std::size_t(other)], 'g', 4)), qPrintable(comparison));
+
+        // A parameter change asks for the shown image's explanation again: its Phi and steps follow
+        // the new O, and the step shown stays.
+        panel->setTeachingStep(5);
+        const double oldO = panel->explanation()->walkthrough.minActivated;
+        const int requestsBefore = panel->pendingRequest();
+        auto* oSpin = window->parameterPanel()->findChild<QDoubleSpinBox*>(QStringLiteral("minActivatedSpin"));
+        QVERIFY(oSpin);
+        oSpin->setValue(oSpin->value() * 2.0);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->pendingRequest() > requestsBefore && panel->explanation()->request.requestId == panel->pendingRequest(), kWaitMs);
+        QVERIFY2(std::abs(panel->explanation()->walkthrough.minActivated - 2.0 * oldO) <= 1e-6 * oldO,
+                 qPrintable(QStringLiteral("O %1 -> %2").arg(oldO).arg(panel->explanation()->walkthrough.minActivated)));
+        QCOMPARE(panel->teachingStep(), 5);
+        QVERIFY2(panel->stepText(int(Step::Count)).contains(QString::number(panel->explanation()->walkthrough.minActivated, 'g', 4)),
+                 qPrintable(panel->stepText(int(Step::Count))));
 
         // A request the profile cannot answer comes back with a line saying why.
         nac::app::ExplainRequest bad = panel->explanation()->request;
