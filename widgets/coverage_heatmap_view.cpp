@@ -10,6 +10,7 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QResizeEvent>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -20,6 +21,8 @@
 
 namespace nac::widgets {
 namespace {
+
+constexpr int kHintMinWidthPx = 520;  // narrower: the note leaves out the hover hint
 
 // Cells held by the colour map at most (rows x neurons); keeps a 2048-neuron layer near 64 MB.
 constexpr long long kMaxCells = 8LL * 1024 * 1024;
@@ -533,8 +536,17 @@ void CoverageHeatmapView::updateNote()
                    .arg(shown).arg(count).arg(first + 1).arg(last + 1);
     else
         text = tr("All %1 neurons shown.").arg(count);
-    text += tr(" Hover a cell for its bin, count and Φ; click a neuron for its histogram.");
+    // On a narrow view (a 1024 px window) the hint would take three more lines from the heatmap.
+    if (width() >= kHintMinWidthPx)
+        text += tr(" Hover a cell for its bin, count and Φ; click a neuron for its histogram.");
     m_note->setText(text);
+}
+
+void CoverageHeatmapView::resizeEvent(QResizeEvent* event)
+{
+    PlotView::resizeEvent(event);
+    if ((event->oldSize().width() >= kHintMinWidthPx) != (width() >= kHintMinWidthPx))
+        updateNote();
 }
 
 void CoverageHeatmapView::onXRangeChanged(const QCPRange& range)

@@ -115,6 +115,7 @@ Q_SIGNALS:
 
 protected:
     void applyPalette() override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     void rebuildColourMap();

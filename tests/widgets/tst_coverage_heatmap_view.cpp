@@ -31,6 +31,7 @@ private Q_SLOTS:
     void clickEmitsTheNeuron();
     void dragDoesNotEmitAClick();
     void wideLayerStartsWithAtMost128Neurons();
+    void narrowViewLeavesOutTheHoverHint();
     void sameLayerKeepsTheZoom();
     void markersFollowTheOrder();
     void colourComboEmitsModeChange();
@@ -251,6 +252,23 @@ void TestCoverageHeatmapView::wideLayerStartsWithAtMost128Neurons()
     narrow.setLayer(QStringLiteral("fc"), makeCoverage(BinScheme::Reference, 50, 10, 50.0, distinctCount));
     QCOMPARE(narrow.visibleTo(), 9.5);
     QVERIFY2(narrow.noteText().contains(QStringLiteral("All 10 neurons")), qPrintable(narrow.noteText()));
+}
+
+// A narrow view (a 1024 px window) leaves the hover hint out of its note, so the heatmap keeps
+// the lines; the hint comes back when the view is wide again.
+void TestCoverageHeatmapView::narrowViewLeavesOutTheHoverHint()
+{
+    CoverageHeatmapView view;
+    view.setLayer(QStringLiteral("layer4"), makeCoverage(BinScheme::Reference, 50, 64, 50.0, distinctCount));
+    view.resize(900, 500);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QVERIFY2(view.noteText().contains(QStringLiteral("Hover a cell")), qPrintable(view.noteText()));
+    view.resize(340, 400);
+    QTRY_VERIFY2(!view.noteText().contains(QStringLiteral("Hover a cell")), qPrintable(view.noteText()));
+    QVERIFY2(view.noteText().contains(QStringLiteral("All 64 neurons")), qPrintable(view.noteText()));
+    view.resize(900, 500);
+    QTRY_VERIFY2(view.noteText().contains(QStringLiteral("Hover a cell")), qPrintable(view.noteText()));
 }
 
 void TestCoverageHeatmapView::sameLayerKeepsTheZoom()
