@@ -69,6 +69,7 @@ namespace {
 
 constexpr int kScreenshotSettleMs = 600;    // let queued replots land before the grab
 constexpr int kScreenshotTimeoutMs = 15 * 60 * 1000;
+constexpr int kExplainRefreshDelayMs = 150;  // after the last parameter change, before the explanation is asked again
 constexpr int kChunkImages = 256;           // images between two live snapshots of a fit
 constexpr std::uint32_t kFitSeed = 1;       // the reference's RandomState(1), as `nac fit`
 constexpr int kLeftDockPx = 430;            // default widths: the layer tree's shapes fit
@@ -236,12 +237,22 @@ void MainWindow::buildDocks()
     });
     connect(m_explain, &ExplainPanel::teachingStepShown, this, &MainWindow::showTeachingStep);
     connect(m_explain, &ExplainPanel::teachingCleared, this, &MainWindow::clearTeachingHighlights);
+    m_explainRefresh = new QTimer(this);
+    m_explainRefresh->setSingleShot(true);
+    m_explainRefresh->setInterval(kExplainRefreshDelayMs);
+    connect(m_explainRefresh, &QTimer::timeout, this, [this] {
+        if (m_explainDock->isVisible())
+            m_explain->refresh();
+        else
+            m_explainStale = true;
+    });
     // Hiding the steps (closing the tab, another tab over it) leaves teaching mode; showing them resumes it.
     connect(m_explainDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
         if (!visible) {
             clearTeachingHighlights();
         } else if (m_explainStale) {
             m_explainStale = false;
+            m_explainRefresh->stop();
             m_explain->refresh();  // the parameters changed while it was hidden
         } else {
             m_explain->announceStep();
@@ -863,10 +874,15 @@ void MainWindow::onSnapshot(const std::shared_ptr<const ProfileSnapshot>& snapsh
         m_parameters->setProfileParams(snapshot->params());
     m_coverage->setSnapshot(snapshot);
     m_scoring->setSnapshot(snapshot);
-    // The explained image's bins, Phi, map and steps follow the parameters: asked again now when the
-    // Explain tab shows, else when it is shown next.
-    if (snapshot->reason == SnapshotReason::ParamsChanged)
-        m_explainStale = !(m_explainDock->isVisible() && m_explain->refresh());
+    // The explained image's bins, Phi, map and steps follow the parameters: asked again once a
+    // slider drag pauses (an explanation runs the model on the engine thread, which the next
+    // parameter change would wait for) when the Explain tab shows, else when it is shown next.
+    if (snapshot->reason == SnapshotReason::ParamsChanged) {
+        if (m_explainDock->isVisible())
+            m_explainRefresh->start();
+        else
+            m_explainStale = true;
+    }
     if (m_scoring->selectedSample() >= 0)
         m_coverage->setMarkers(m_scoring->weakNeuronMarkers(m_scoring->selectedSample()));
     ++m_figures.snapshotsShown;

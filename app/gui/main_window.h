@@ -20,6 +20,7 @@ class QMenu;
 class QMimeData;
 class QProgressBar;
 class QTemporaryDir;
+class QTimer;
 class QToolButton;
 
 namespace nac::widgets {
@@ -217,6 +218,7 @@ private:
     int m_pasteCount = 0;
     int m_teachingSample = -1;   // the image whose step the plots highlight; -1: none
     bool m_explainStale = false;  // parameters changed while the Explain tab was hidden
+    QTimer* m_explainRefresh = nullptr;  // asks for the explanation again once parameter changes pause
     bool m_listSelectionNewer = false;  // the score list's selection changed after the last explanation shown
 
     std::shared_ptr<const ModelInfo> m_model;
