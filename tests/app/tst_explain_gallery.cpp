@@ -336,7 +336,7 @@ private Q_SLOTS:
             QVERIFY(window->grab().save(grab));
         }
 
-        // An O change: new scores, re-sorted, the same image still selected, no new explanation.
+        // An O change: new scores, re-sorted, the same image still selected.
         const int requests = panel->pendingRequest();
         window->parameterPanel()->setSelectedLayer(nac::widgets::ParameterPanel::kAllLayers);
         auto* oSpin = window->parameterPanel()->findChild<QDoubleSpinBox*>(QStringLiteral("minActivatedSpin"));
@@ -353,7 +353,12 @@ private Q_SLOTS:
         const GalleryItem& selected = shownItem(*panel, panel->gallery()->currentIndex().row());
         QCOMPARE(selected.identity, chosen.identity);
         QCOMPARE(selected.score, after.nacScores[std::size_t(after.images->identities.indexOf(chosen.identity))]);
-        QCOMPARE(panel->pendingRequest(), requests);
+        // The re-sort asks for nothing; once the parameters rest, the shown image's explanation is
+        // asked again (its Phi changed with O), for the same image.
+        QTRY_COMPARE_WITH_TIMEOUT(panel->pendingRequest(), requests + 1, kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->explanation()->request.requestId == panel->pendingRequest(), kWaitMs);
+        QCOMPARE(panel->explanation()->request.identity, chosen.identity);
+        QVERIFY(panel->explanation()->error.isEmpty());
 
         // A set image whose file is gone: the panel says so and the app keeps running.
         ExplainRequest missing = explanation->request;
