@@ -1,6 +1,7 @@
 // nac-studio: the NAC Studio desktop app. Parses the command line and shows the main window.
 #include "app/gui/app_settings.h"
 #include "app/gui/app_types.h"
+#include "app/gui/input_spec_dialog.h"
 #include "app/gui/main_window.h"
 
 #include <QApplication>
@@ -86,6 +87,11 @@ int main(int argc, char** argv)
                                             QStringLiteral("After the fit, evaluate SPEC as an OOD set in the Evaluation dock (repeat; "
                                                            "'bundled' for the demo's OOD sets; any data spec nac reads)."),
                                             QStringLiteral("SPEC"));
+    const QCommandLineOption inputOption(QStringLiteral("input"),
+                                         QStringLiteral("For a model without nac.json: its input as CxHxW, or CxHxW;MEAN;STD "
+                                                        "(one value or one per channel; default mean 0, std 1), "
+                                                        "e.g. '3x32x32;0.5;0.5'."),
+                                         QStringLiteral("SPEC"));
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
                                               QStringLiteral("When the fit and scoring are done, save a grab of the window to PATH and quit."),
                                               QStringLiteral("PATH"));
@@ -97,7 +103,7 @@ int main(int argc, char** argv)
                                         QStringLiteral("The scoring plot shown first: distribution (default) or roc."),
                                         QStringLiteral("PLOT"));
     parser.addOptions({modelOption, dataOption, profileOption, noFitOption, samplesOption, heldoutOption, deviceOption, scoreOption,
-                       screenshotOption, figuresOption, plotOption, newSessionOption, evaluateOption});
+                       screenshotOption, figuresOption, plotOption, newSessionOption, evaluateOption, inputOption});
     parser.addPositionalArgument(QStringLiteral("files"),
                                  QStringLiteral("A profile (.nacprofile) to open, a TorchScript model (.pt) to open, or, with "
                                                 "--score, more images to score."),
@@ -139,6 +145,16 @@ int main(int argc, char** argv)
     };
     if (!positiveNumber(samplesOption, 1, &options.samples) || !positiveNumber(heldoutOption, 0, &options.heldout))
         return 64;  // EX_USAGE
+    if (parser.isSet(inputOption)) {
+        QString spec = parser.value(inputOption).trimmed();
+        if (!spec.contains(QLatin1Char(';')))
+            spec += QStringLiteral(";0;1");
+        if (const QString problem = nac::app::InputSpecDialog::problemWith(spec); !problem.isEmpty()) {
+            std::fprintf(stderr, "nac-studio: --input '%s': %s\n", qPrintable(parser.value(inputOption)), qPrintable(problem));
+            return 64;  // EX_USAGE
+        }
+        options.inputSpec = spec;
+    }
     options.scoreFiles = parser.values(scoreOption);
     options.evaluateSets = parser.values(evaluateOption);
     // Positional files: what a file manager passes (Exec=nac-studio %f): profiles and models open,

@@ -623,7 +623,7 @@ void MainWindow::start(const StartupOptions& options)
         data = ResourcePaths::demoData();
     m_autoFitPending = options.fit && options.profile.isEmpty();
     if (!model.isEmpty())
-        openModel(model);
+        openModel(model, options.inputSpec);
     if (!data.isEmpty())
         openDataset(data);
     else if (m_autoFitPending)
@@ -723,15 +723,19 @@ void MainWindow::startFit()
     m_autoFitPending = false;
     if (!m_model) {
         showError(tr("No model is loaded. Open one with File ▸ Open Model (Ctrl+O)."));
+        abandonScreenshotWait(tr("no fit can start: no model is loaded"));
         return;
     }
     if (!m_dataset) {
         showError(tr("No training data is open. Open it with File ▸ Open Dataset (Ctrl+D)."));
+        abandonScreenshotWait(tr("no fit can start: no training data is open"));
         return;
     }
     const FitRequest request = fitRequest();
     if (request.layers.isEmpty()) {
         showError(tr("No layer is checked. Check the layers to cover in the layer tree, then press Fit (F5)."));
+        abandonScreenshotWait(tr("no fit can start: no layer is checked (the model's metadata names no default layers; "
+                                 "add \"layers\" to its nac.json, or give --profile)"));
         return;
     }
     m_fitJob = m_controller->startFit(request);
@@ -1012,6 +1016,7 @@ void MainWindow::onJobFinished(const JobResult& result)
             }
         } else if (failed && result.needsInputSpec) {
             m_autoFitPending = false;
+            abandonScreenshotWait(tr("%1 (nac-studio --input CxHxW;MEAN;STD gives it)").arg(result.message));
             const QString path = m_modelPathRequested;
             showWarning(result.message, tr("Give the input…"), [this, path, fitAfterInput] {
                 askForInputSpec(path);
@@ -1021,6 +1026,7 @@ void MainWindow::onJobFinished(const JobResult& result)
         } else if (failed) {
             m_autoFitPending = false;
             showError(tr("Could not load the model: %1").arg(result.message));
+            abandonScreenshotWait(tr("could not load the model: %1").arg(result.message));
             // On a device other than the CPU the device may be what failed: the file stays a recent one.
             if (!m_modelPathRequested.isEmpty() && m_device == QStringLiteral("cpu"))
                 m_settings.removeRecent(AppSettings::RecentKind::Model, QFileInfo(m_modelPathRequested).absoluteFilePath());
@@ -1607,6 +1613,17 @@ void MainWindow::showInfo(const QString& text)
 }
 
 // --- screenshot and closing ---
+
+void MainWindow::abandonScreenshotWait(const QString& why)
+{
+    if (m_screenshotPath.isEmpty() || m_screenshotTaken)
+        return;
+    std::fprintf(stderr, "nac-studio: --screenshot: %s; saving what is shown\n", qPrintable(why));
+    m_exitCode = 2;
+    m_autoFitPending = false;
+    m_pendingScorePaths.clear();
+    takeScreenshot();
+}
 
 void MainWindow::maybeFinishScreenshot()
 {

@@ -45,6 +45,7 @@ struct StartupOptions {
     QString data;             // empty: the demo data when the model is the demo's
     QString profile;          // load instead of fitting
     QString device;           // empty: the last one used, else cpu
+    QString inputSpec;        // --input "CxHxW;MEAN;STD" for a model without metadata (empty: its nac.json)
     bool fit = true;          // false: --no-fit
     int samples = 0;          // 0: the panel's default (1000)
     int heldout = -1;         // -1: the panel's default (1000)
@@ -217,6 +218,9 @@ private:
     std::unique_ptr<QTemporaryDir> m_pasteDir;
     int m_pasteCount = 0;
     int m_teachingSample = -1;   // the image whose step the plots highlight; -1: none
+    // --screenshot when nothing more will happen (no fit can start): says why on stderr, saves
+    // what is shown and quits with 2 instead of waiting for the timeout.
+    void abandonScreenshotWait(const QString& why);
     bool m_explainStale = false;  // parameters changed while the Explain tab was hidden
     QTimer* m_explainRefresh = nullptr;  // asks for the explanation again once parameter changes pause
     bool m_listSelectionNewer = false;  // the score list's selection changed after the last explanation shown

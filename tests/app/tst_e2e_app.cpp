@@ -280,6 +280,51 @@ private Q_SLOTS:
         QVERIFY(output.contains(QStringLiteral("max event-loop stall")));
     }
 
+    // --screenshot is for scripts: when no fit can start it says why on stderr, saves what is shown
+    // and exits with 2 at once, instead of waiting for its 15-minute timeout. --input opens a model
+    // without metadata (no dialog); a malformed --input is refused before the window opens.
+    void screenshotWithoutAPossibleFitSaysWhyAndStops()
+    {
+        const QString model = nac::app::test::testModel(QStringLiteral("no_metadata.pt"));
+        if (!QFileInfo::exists(model))
+            QSKIP("test model no_metadata.pt is missing: run `ctest -R make_test_models` first");
+        auto run = [&](const QStringList& extra, int* exitCode, QString* err) {
+            QProcess process;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_dir.filePath(QStringLiteral("config-nofit")));
+            env.insert(QStringLiteral("QT_QPA_PLATFORM"), QGuiApplication::platformName());
+            process.setProcessEnvironment(env);
+            const QString shot = QDir(m_outDir).filePath(QStringLiteral("e2e_nofit.png"));
+            QFile::remove(shot);
+            QStringList arguments{QStringLiteral("--new-session"), QStringLiteral("--model"), model, QStringLiteral("--data"),
+                                  QStringLiteral("noise:uniform:300:seed=1"), QStringLiteral("--samples"), QStringLiteral("100"),
+                                  QStringLiteral("--screenshot"), shot};
+            arguments += extra;
+            process.start(QStringLiteral(NAC_STUDIO_PATH), arguments);
+            QVERIFY(process.waitForStarted());
+            QVERIFY(process.waitForFinished(kFitWaitMs));
+            *exitCode = process.exitCode();
+            *err = QString::fromLocal8Bit(process.readAllStandardError());
+            if (*exitCode != 64)
+                QVERIFY2(!QImage(shot).isNull(), qPrintable(*err));
+        };
+        int code = -1;
+        QString err;
+        // No metadata, no --input: the model cannot be opened; the message names --input.
+        run({QStringLiteral("--score"), m_ood.first()}, &code, &err);
+        QCOMPARE(code, 2);
+        QVERIFY2(err.contains(QStringLiteral("--screenshot")) && err.contains(QStringLiteral("--input")), qPrintable(err));
+        // --input opens it; its metadata names no default layers, so no fit can start: said so.
+        run({QStringLiteral("--input"), QStringLiteral("1x28x28;0.5;0.5")}, &code, &err);
+        QCOMPARE(code, 2);
+        QVERIFY2(err.contains(QStringLiteral("no layer is checked")), qPrintable(err));
+        QVERIFY2(!err.contains(QStringLiteral("--input")), qPrintable(err));
+        // A malformed --input is a usage error.
+        run({QStringLiteral("--input"), QStringLiteral("28x28")}, &code, &err);
+        QCOMPARE(code, 64);
+        QVERIFY2(err.contains(QStringLiteral("--input '28x28'")), qPrintable(err));
+    }
+
     void badCommandLineIsRefused()
     {
         QProcess process;
