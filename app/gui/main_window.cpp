@@ -69,7 +69,8 @@ namespace {
 
 constexpr int kScreenshotSettleMs = 600;    // let queued replots land before the grab
 constexpr int kScreenshotTimeoutMs = 15 * 60 * 1000;
-constexpr int kExplainRefreshDelayMs = 150;  // after the last parameter change, before the explanation is asked again
+constexpr int kExplainRefreshDelayMs = 150;
+constexpr int kTeachingDockPx = 430;  // the left column's width in teaching mode, at least  // after the last parameter change, before the explanation is asked again
 constexpr int kChunkImages = 256;           // images between two live snapshots of a fit
 constexpr std::uint32_t kFitSeed = 1;       // the reference's RandomState(1), as `nac fit`
 constexpr int kLeftDockPx = 430;            // default widths: the layer tree's shapes fit
@@ -1139,6 +1140,11 @@ void MainWindow::enterTeachingMode()
     }
     m_explainDock->show();
     m_explainDock->raise();
+    // The steps, their buttons and the map need about 420 px: a narrow left column (1024 px
+    // window) widens to that, taking the room from the heatmaps and the scored images.
+    if (!m_explainDock->isFloating() && dockWidgetArea(m_explainDock) == Qt::LeftDockWidgetArea
+        && m_explainDock->width() < kTeachingDockPx)
+        resizeDocks({m_explainDock}, {kTeachingDockPx}, Qt::Horizontal);
     m_explain->setShowAllSteps(false);
     // The image selected last, in the score list or in the gallery; else the gallery's first (most OOD).
     const int sample = m_scoring->selectedSample();

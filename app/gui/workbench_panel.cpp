@@ -11,6 +11,7 @@
 #include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -19,6 +20,7 @@
 #include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QResizeEvent>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -134,14 +136,12 @@ WorkbenchPanel::WorkbenchPanel(QWidget* parent)
     m_again->setToolTip(tr("Run the model again over sets scored for other layers (after a new fit)"));
     m_again->setVisible(false);
     connect(m_again, &QPushButton::clicked, this, &WorkbenchPanel::reevaluateStale);
-    auto* buttons = new QHBoxLayout;
-    buttons->addWidget(m_addOod);
-    buttons->addWidget(m_addInd);
-    buttons->addWidget(m_bundled);
-    buttons->addWidget(m_remove);
-    buttons->addWidget(m_again);
-    buttons->addStretch(1);
-    layout->addLayout(buttons);
+    m_buttonBox = new QWidget(this);
+    m_buttonBox->setObjectName(QStringLiteral("workbenchButtons"));
+    m_buttonGrid = new QGridLayout(m_buttonBox);
+    m_buttonGrid->setContentsMargins(0, 0, 0, 0);
+    arrangeButtons();
+    layout->addWidget(m_buttonBox);
 
     m_progress = new QProgressBar(this);
     m_progress->setObjectName(QStringLiteral("evaluationProgress"));
@@ -347,6 +347,44 @@ void WorkbenchPanel::reevaluateStale()
         refreshSets();
         Q_EMIT evaluateRequested(requests);
     }
+}
+
+void WorkbenchPanel::arrangeButtons()
+{
+    const std::vector<QAbstractButton*> buttons{m_addOod, m_addInd, m_bundled, m_remove, m_again};
+    const int spacing = std::max(0, m_buttonGrid->spacing());
+    int oneRow = 0;
+    int widestPair = 0;
+    for (std::size_t i = 0; i < buttons.size(); ++i) {
+        oneRow += buttons[i]->sizeHint().width() + spacing;
+        if (i % 2 == 1)
+            widestPair = std::max(widestPair, buttons[i - 1]->sizeHint().width() + spacing + buttons[i]->sizeHint().width());
+    }
+    widestPair = std::max(widestPair, buttons.back()->sizeHint().width());
+    // Two columns need only the widest pair: the panel (and the dock that holds it) can be as
+    // narrow as that, and switches to one row when there is room for it.
+    m_buttonBox->setMinimumWidth(widestPair);
+    const int rows = width() >= oneRow ? 1 : 2;
+    if (rows == m_buttonRows)
+        return;
+    m_buttonRows = rows;
+    for (QAbstractButton* button : buttons)
+        m_buttonGrid->removeWidget(button);
+    for (std::size_t i = 0; i < buttons.size(); ++i) {
+        if (rows == 1)
+            m_buttonGrid->addWidget(buttons[i], 0, int(i));
+        else
+            m_buttonGrid->addWidget(buttons[i], int(i / 2), int(i % 2));
+    }
+    for (int column = 0; column < m_buttonGrid->columnCount(); ++column)
+        m_buttonGrid->setColumnStretch(column, 0);
+    m_buttonGrid->setColumnStretch(rows == 1 ? int(buttons.size()) : 2, 1);  // the buttons stay at their size, on the left
+}
+
+void WorkbenchPanel::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    arrangeButtons();
 }
 
 void WorkbenchPanel::markJobStarted(int jobId)

@@ -11,6 +11,7 @@
 #include <memory>
 
 class QComboBox;
+class QGridLayout;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -75,7 +76,16 @@ Q_SIGNALS:
 public Q_SLOTS:
     void markJobStarted(int jobId);
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
+    // The buttons in one row, or in two columns when the panel is narrower than the row.
+    void arrangeButtons();
+    QWidget* m_buttonBox = nullptr;
+    QGridLayout* m_buttonGrid = nullptr;
+    int m_buttonRows = 0;
+
     void chooseFile(SetRole role);
     void chooseFolder(SetRole role);
     void enterSpec(SetRole role);

@@ -353,8 +353,8 @@ private Q_SLOTS:
         auto* heatmap = coverage->heatmap(layer);
         auto* distribution = window->scoringPanel()->distribution();
         const QString grabSteps = qEnvironmentVariable("NAC_TEST_GRAB_STEPS");  // a folder: one PNG per step
-        if (!grabSteps.isEmpty())
-            window->resize(1600, 1000);
+        if (!grabSteps.isEmpty())  // NAC_TEST_GRAB_SIZE: at 1024x700 instead
+            window->resize(qEnvironmentVariableIsSet("NAC_TEST_GRAB_SIZE") ? QSize(1024, 700) : QSize(1600, 1000));
         using Step = ExplainPanel::TeachingStep;
         for (int step = 1; step <= ExplainPanel::kTeachingStepCount; ++step) {
             if (step > 1)

@@ -5,8 +5,10 @@
 #include "engine/metrics.h"
 #include "widgets/set_curves_view.h"
 
+#include <QAbstractButton>
 #include <QApplication>
 #include <QComboBox>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QtTest>
@@ -100,6 +102,38 @@ private Q_SLOTS:
         QCOMPARE(panel.setsTable()->rowCount(), 2);
         QCOMPARE(panel.addSet(QStringLiteral("  "), SetRole::Ood), QString());  // nothing to evaluate
         QCOMPARE(requested.count(), 2);
+    }
+
+    // A narrow Evaluation dock (a 1024 px window, or beside the teaching steps) puts its buttons
+    // in two columns instead of clipping them; a wide one keeps them in one row. The panel's
+    // minimum width is that of two columns.
+    void buttonsWrapWhenNarrow()
+    {
+        WorkbenchPanel panel;
+        auto* box = panel.findChild<QWidget*>(QStringLiteral("workbenchButtons"));
+        QVERIFY(box);
+        QList<QAbstractButton*> buttons;
+        for (QAbstractButton* button : box->findChildren<QAbstractButton*>())
+            if (!button->isHidden())
+                buttons.append(button);
+        QCOMPARE(buttons.size(), 4);  // Add OOD Set, Add InD Test Set, Bundled OOD Sets, Remove
+        auto rows = [&] {
+            QSet<int> tops;
+            for (QAbstractButton* button : buttons)
+                tops.insert(button->geometry().top());
+            return tops.size();
+        };
+        panel.resize(900, 600);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QTRY_COMPARE(rows(), 1);
+        QVERIFY(panel.minimumSizeHint().width() < 330);
+        panel.resize(panel.minimumSizeHint().width(), 600);
+        QTRY_COMPARE(rows(), 2);
+        for (QAbstractButton* button : buttons)  // none clipped
+            QVERIFY2(box->rect().contains(button->geometry()), qPrintable(button->text()));
+        panel.resize(900, 600);
+        QTRY_COMPARE(rows(), 1);
     }
 
     void metricsTableIsNacEvalsTable()
