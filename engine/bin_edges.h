@@ -54,7 +54,6 @@ public:
             ++bin;
         return bin;
     }
-    const std::vector<double>& edges() const { return m_edges; }
 
 private:
     std::vector<double> m_edges;

@@ -175,9 +175,9 @@ CoverageHeatmapView::CoverageHeatmapView(QWidget* parent)
     m_highlightColumn->setLayer(QStringLiteral("highlight"));
     m_highlightColumn->setVisible(false);
     m_highlightHalo = new QCPItemRect(p);
-    m_highlightHalo->setPen(QPen(PlotStyle::highlightHaloColour(), PlotStyle::kHighlightHaloWidth));
+    m_highlightHalo->setPen(PlotStyle::highlightHaloPen());
     m_highlightRect = new QCPItemRect(p);
-    m_highlightRect->setPen(QPen(PlotStyle::highlightColour(), PlotStyle::kHighlightWidth));
+    m_highlightRect->setPen(PlotStyle::highlightPen());
     for (QCPItemRect* rect : {m_highlightHalo, m_highlightRect}) {
         rect->setLayer(QStringLiteral("highlight"));
         rect->setVisible(false);

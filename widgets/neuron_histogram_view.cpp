@@ -81,22 +81,15 @@ NeuronHistogramView::NeuronHistogramView(QWidget* parent)
 
     // Teaching mode's highlights: over everything else, a dark halo under a magenta line.
     m_binHalo = new QCPItemRect(p);
-    m_binHalo->setPen(QPen(PlotStyle::highlightHaloColour(), PlotStyle::kHighlightHaloWidth));
+    m_binHalo->setPen(PlotStyle::highlightHaloPen());
     m_binRect = new QCPItemRect(p);
-    m_binRect->setPen(QPen(PlotStyle::highlightColour(), PlotStyle::kHighlightWidth));
+    m_binRect->setPen(PlotStyle::highlightPen());
     m_stateHalo = new QCPItemStraightLine(p);
-    m_stateHalo->setPen(QPen(PlotStyle::highlightHaloColour(), PlotStyle::kHighlightHaloWidth));
+    m_stateHalo->setPen(PlotStyle::highlightHaloPen());
     m_stateLine = new QCPItemStraightLine(p);
-    m_stateLine->setPen(QPen(PlotStyle::highlightColour(), PlotStyle::kHighlightWidth));
+    m_stateLine->setPen(PlotStyle::highlightPen());
     m_stateText = new QCPItemText(p);
-    m_stateText->position->setTypeX(QCPItemPosition::ptPlotCoords);
-    m_stateText->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-    m_stateText->setColor(Qt::white);
-    m_stateText->setBrush(PlotStyle::highlightColour().darker(130));
-    m_stateText->setPadding(QMargins(4, 2, 4, 2));
-    QFont highlightFont = font();
-    highlightFont.setBold(true);
-    m_stateText->setFont(highlightFont);
+    PlotStyle::styleHighlightLabel(m_stateText, font());
     // Their own layer above the bars and the dropped images' lines, which are rebuilt later.
     p->addLayer(QStringLiteral("highlight"), p->layer(QStringLiteral("main")), QCustomPlot::limAbove);
     for (QCPAbstractItem* item : std::initializer_list<QCPAbstractItem*>{m_binHalo, m_binRect, m_stateHalo, m_stateLine, m_stateText}) {

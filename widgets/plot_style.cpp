@@ -89,4 +89,15 @@ QColor PlotStyle::thresholdColour(const QPalette& palette)
     return palette.color(QPalette::WindowText);
 }
 
+void PlotStyle::styleHighlightLabel(QCPItemText* label, QFont font)
+{
+    label->position->setTypeX(QCPItemPosition::ptPlotCoords);
+    label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    label->setColor(Qt::white);
+    label->setBrush(highlightColour().darker(130));
+    label->setPadding(QMargins(4, 2, 4, 2));
+    font.setBold(true);
+    label->setFont(font);
+}
+
 }  // namespace nac::widgets

@@ -2,9 +2,12 @@
 #pragma once
 
 #include <QColor>
+#include <QFont>
 #include <QPalette>
+#include <QPen>
 
 class QCustomPlot;
+class QCPItemText;
 class QCPAxis;
 class QCPColorGradient;
 
@@ -32,6 +35,11 @@ public:
     static QColor highlightHaloColour() { return QColor(0x10, 0x10, 0x10); }
     static constexpr double kHighlightWidth = 3.0;      // pixels
     static constexpr double kHighlightHaloWidth = 6.0;
+    static QPen highlightPen() { return QPen(highlightColour(), kHighlightWidth); }
+    static QPen highlightHaloPen() { return QPen(highlightHaloColour(), kHighlightHaloWidth); }
+    // A highlight's label: white bold text (font made bold) on the darkened highlight colour,
+    // x in plot coordinates, y as a ratio of the axis rect.
+    static void styleHighlightLabel(QCPItemText* label, QFont font);
 };
 
 }  // namespace nac::widgets

@@ -25,7 +25,7 @@ PlotView::PlotView(QWidget* parent)
     m_plot->setMinimumSize(240, 160);
     m_plot->setAntialiasedElements(QCP::aeNone);
     m_plot->setNoAntialiasingOnDrag(true);
-    connect(m_plot, &QCustomPlot::afterLayout, this, &PlotView::fitAxisLabels);
+    connect(m_plot, &QCustomPlot::afterLayout, this, &PlotView::fitLabelsAndLegend);
 }
 
 PlotView::~PlotView() = default;
@@ -66,7 +66,7 @@ void PlotView::setAxisLabel(QCPAxis* axis, const QString& full, const QString& b
     axis->setLabel(fits ? full : it->brief);
 }
 
-void PlotView::fitAxisLabels()
+void PlotView::fitLabelsAndLegend()
 {
     bool changed = false;
     for (const AxisLabel& label : m_axisLabels) {

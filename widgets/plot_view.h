@@ -47,7 +47,7 @@ protected:
     void changeEvent(QEvent* event) override;
 
 private:
-    void fitAxisLabels();
+    void fitLabelsAndLegend();
 
     struct AxisLabel {
         QCPAxis* axis = nullptr;

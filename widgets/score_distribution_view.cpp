@@ -81,18 +81,11 @@ ScoreDistributionView::ScoreDistributionView(QWidget* parent)
     p->addLayer(QStringLiteral("glow"), p->layer(QStringLiteral("main")), QCustomPlot::limBelow);
     m_thresholdGlow->setLayer(QStringLiteral("glow"));
     m_highlightHalo = new QCPItemStraightLine(p);
-    m_highlightHalo->setPen(QPen(PlotStyle::highlightHaloColour(), PlotStyle::kHighlightHaloWidth));
+    m_highlightHalo->setPen(PlotStyle::highlightHaloPen());
     m_highlightLine = new QCPItemStraightLine(p);
-    m_highlightLine->setPen(QPen(PlotStyle::highlightColour(), PlotStyle::kHighlightWidth));
+    m_highlightLine->setPen(PlotStyle::highlightPen());
     m_highlightText = new QCPItemText(p);
-    m_highlightText->position->setTypeX(QCPItemPosition::ptPlotCoords);
-    m_highlightText->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-    m_highlightText->setColor(Qt::white);
-    m_highlightText->setBrush(PlotStyle::highlightColour().darker(130));
-    m_highlightText->setPadding(QMargins(4, 2, 4, 2));
-    QFont highlightFont = font();
-    highlightFont.setBold(true);
-    m_highlightText->setFont(highlightFont);
+    PlotStyle::styleHighlightLabel(m_highlightText, font());
     for (QCPAbstractItem* item : std::initializer_list<QCPAbstractItem*>{m_highlightHalo, m_highlightLine, m_highlightText})
         item->setLayer(QStringLiteral("highlight"));
     for (QCPAbstractItem* item : std::initializer_list<QCPAbstractItem*>{m_thresholdGlow, m_highlightHalo, m_highlightLine, m_highlightText})

@@ -8,6 +8,8 @@
 #include <QDir>
 #include <QDropEvent>
 #include <QMimeData>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QUrl>
 #include <QWidget>
 #include <QFileInfo>
@@ -21,6 +23,15 @@
 #include <vector>
 
 namespace nac::app::test {
+
+// Settings in a test location of their own, emptied: no geometry, session, recent files or
+// remembered inputs from an earlier run (call from initTestCase, before any window).
+inline void useCleanTestSettings(const QString& organization = QStringLiteral("NAC Studio Tests"))
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QApplication::setOrganizationName(organization);
+    QSettings().clear();
+}
 
 inline QString testModel(const QString& file)
 {

@@ -49,9 +49,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QApplication::setOrganizationName(QStringLiteral("NAC Studio Session Tests"));
-        QSettings().clear();
+        nac::app::test::useCleanTestSettings(QStringLiteral("NAC Studio Session Tests"));
         nac::app::registerMetaTypes();
         m_model = nac::app::test::testModel(QStringLiteral("helper_method.pt"));
         if (!QFileInfo::exists(m_model))

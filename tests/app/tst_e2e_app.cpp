@@ -77,9 +77,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QApplication::setOrganizationName(QStringLiteral("NAC Studio Tests"));
-        QSettings().clear();  // no geometry, recent files or remembered inputs from an earlier run
+        nac::app::test::useCleanTestSettings();
         nac::app::registerMetaTypes();
         qInfo("platform: %s", qPrintable(QGuiApplication::platformName()));
         QVERIFY(m_dir.isValid());

@@ -82,9 +82,7 @@ class TestExplainGallery : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QApplication::setOrganizationName(QStringLiteral("NAC Studio Tests"));
-        QSettings().clear();
+        nac::app::test::useCleanTestSettings();
         nac::app::registerMetaTypes();
         nac::app::registerEvaluationMetaTypes();
     }

@@ -73,9 +73,7 @@ class TestExplainPanel : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QApplication::setOrganizationName(QStringLiteral("NAC Studio Tests"));
-        QSettings().clear();
+        nac::app::test::useCleanTestSettings();
         nac::app::registerMetaTypes();
     }
 

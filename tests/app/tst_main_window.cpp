@@ -68,9 +68,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);  // QSettings in a test location
-        QApplication::setOrganizationName(QStringLiteral("NAC Studio Tests"));
-        QSettings().clear();  // no geometry, recent files or remembered inputs from an earlier run
+        nac::app::test::useCleanTestSettings();
         nac::app::registerMetaTypes();
         m_model = nac::app::test::testModel(QStringLiteral("helper_method.pt"));
         if (!QFileInfo::exists(m_model))

@@ -68,9 +68,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QApplication::setOrganizationName(QStringLiteral("NAC Studio Tests"));
-        QSettings().clear();
+        nac::app::test::useCleanTestSettings();
         nac::app::registerMetaTypes();
         nac::app::registerEvaluationMetaTypes();
         QVERIFY(m_dir.isValid());

@@ -14,6 +14,7 @@ using nac::engine::BinScheme;
 using nac::widgets::CoverageHeatmapView;
 using nac::widgets::test::distinctCount;
 using nac::widgets::test::makeCoverage;
+using nac::widgets::test::sameColour;
 
 Q_DECLARE_METATYPE(BinScheme)
 
@@ -350,16 +351,6 @@ void TestCoverageHeatmapView::emptyStatePromptsAFit()
     view.clear();
     QCOMPARE(view.titleText(), QStringLiteral("Fit to see coverage"));
 }
-
-namespace {
-// Antialiasing blends edges: a colour within this distance per channel counts as the same.
-constexpr int kColourTolerance = 40;
-bool sameColour(QRgb pixel, const QColor& colour)
-{
-    return std::abs(qRed(pixel) - colour.red()) <= kColourTolerance && std::abs(qGreen(pixel) - colour.green()) <= kColourTolerance
-        && std::abs(qBlue(pixel) - colour.blue()) <= kColourTolerance;
-}
-}  // namespace
 
 void TestCoverageHeatmapView::highlightOutlinesTheCell()
 {

@@ -12,6 +12,7 @@
 
 using nac::engine::BinScheme;
 using nac::widgets::NeuronHistogramView;
+using nac::widgets::test::sameColour;
 
 class TestNeuronHistogramView : public QObject {
     Q_OBJECT
@@ -130,15 +131,6 @@ void TestNeuronHistogramView::clearEmptiesTheView()
     QVERIFY(view.droppedStateLinePositions().empty());
     QCOMPARE(view.neuron(), -1);
 }
-
-namespace {
-constexpr int kColourTolerance = 40;  // antialiased edges blend a little
-bool sameColour(QRgb pixel, const QColor& colour)
-{
-    return std::abs(qRed(pixel) - colour.red()) <= kColourTolerance && std::abs(qGreen(pixel) - colour.green()) <= kColourTolerance
-        && std::abs(qBlue(pixel) - colour.blue()) <= kColourTolerance;
-}
-}  // namespace
 
 void TestNeuronHistogramView::highlightsMarkStateAndBin()
 {

@@ -2,6 +2,8 @@
 #include "widgets/score_distribution_view.h"
 #include "widgets/plot_style.h"
 
+#include "widget_test_data.h"
+
 #include <QApplication>
 #include <QMouseEvent>
 #include <QSignalSpy>
@@ -11,6 +13,7 @@
 #include <numeric>
 
 using nac::widgets::ScoreDistributionView;
+using nac::widgets::test::sameColour;
 
 namespace {
 constexpr double kFractionTolerance = 1e-12;
@@ -213,15 +216,6 @@ void TestScoreDistributionView::rightDragPansAndKeepsTheRange()
     view.setIndScores({0.40, 0.50, 0.60, 0.61});
     QVERIFY(std::abs((view.shownLower() - lower) - 0.1) < 0.01);
 }
-
-namespace {
-constexpr int kColourTolerance = 40;  // antialiased edges blend a little
-bool sameColour(QRgb pixel, const QColor& colour)
-{
-    return std::abs(qRed(pixel) - colour.red()) <= kColourTolerance && std::abs(qGreen(pixel) - colour.green()) <= kColourTolerance
-        && std::abs(qBlue(pixel) - colour.blue()) <= kColourTolerance;
-}
-}  // namespace
 
 void TestScoreDistributionView::highlightsTheImageAndTheThreshold()
 {

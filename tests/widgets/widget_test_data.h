@@ -1,10 +1,15 @@
-// Hand-made engine value types for the widget tests (coverage with chosen counts, module trees).
+// Hand-made engine value types for the widget tests (coverage with chosen counts, module trees),
+// and a colour comparison for pixels read back from a grab.
 #pragma once
 
 #include "engine/bin_edges.h"
 #include "engine/coverage_profile.h"
 
+#include <QColor>
+#include <QRgb>
+
 #include <algorithm>
+#include <cstdlib>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -41,6 +46,14 @@ inline nac::engine::LayerCoverage makeCoverage(nac::engine::BinScheme scheme, in
 inline std::uint32_t distinctCount(int bin, int neuron)
 {
     return std::uint32_t(bin * 10 + neuron);
+}
+
+// Antialiasing blends edges: a pixel within this distance per channel counts as the colour.
+constexpr int kColourTolerance = 40;
+inline bool sameColour(QRgb pixel, const QColor& colour)
+{
+    return std::abs(qRed(pixel) - colour.red()) <= kColourTolerance && std::abs(qGreen(pixel) - colour.green()) <= kColourTolerance
+        && std::abs(qBlue(pixel) - colour.blue()) <= kColourTolerance;
 }
 
 }  // namespace nac::widgets::test
