@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
-#include <regex>
 
 namespace nac::app {
 
@@ -127,13 +126,13 @@ std::shared_ptr<const ImageExplanation> explainImage(Model& model, const Coverag
                 identities.push_back(near.fitIndex < fit.identities.size() ? fit.identities[near.fitIndex] : std::string());
             // Images of one IDX file are read through one range "FILE@0-LAST": a compressed file is
             // then decompressed once, not once per neighbour.
-            static const std::regex kIndexed("^(.*)#([0-9]{1,12})$");
             std::map<std::string, std::size_t> lastIndex;
             for (const std::string& identity : identities) {
-                std::smatch match;
-                if (std::regex_match(identity, match, kIndexed) && match[1].str().find("noise:") == std::string::npos) {
-                    std::size_t& last = lastIndex[match[1].str()];
-                    last = std::max(last, std::size_t(std::stoull(match[2].str())));
+                std::string base;
+                std::size_t index = 0;
+                if (splitFileIdentity(identity, base, index)) {
+                    std::size_t& last = lastIndex[base];
+                    last = std::max(last, index);
                 }
             }
             std::map<std::string, std::unique_ptr<Dataset>> opened;
@@ -153,9 +152,10 @@ std::shared_ptr<const ImageExplanation> explainImage(Model& model, const Coverag
                 neighbour.identity = QString::fromStdString(identity.empty() ? fit.sources.at(near.fitIndex) : identity);
                 try {
                     std::vector<float> pixels(spec.valuesPerImage());
-                    std::smatch match;
-                    if (std::regex_match(identity, match, kIndexed) && opened.count(match[1].str()) && opened[match[1].str()]) {
-                        opened[match[1].str()]->load(std::size_t(std::stoull(match[2].str())), spec, pixels.data());
+                    std::string base;
+                    std::size_t index = 0;
+                    if (splitFileIdentity(identity, base, index) && opened.count(base) && opened[base]) {
+                        opened[base]->load(index, spec, pixels.data());
                     } else {
                         const auto dataset = openSampleIdentity(identity);
                         dataset->load(0, spec, pixels.data());

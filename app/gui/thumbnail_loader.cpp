@@ -9,7 +9,6 @@
 #include <QRunnable>
 
 #include <map>
-#include <regex>
 
 namespace nac::app {
 
@@ -26,13 +25,11 @@ struct ThumbnailLoader::Decoder {
 
     QImage decode(const std::string& identity, int thumbnailPx)
     {
-        static const std::regex kIndexed("^(.*)#([0-9]{1,12})$");
         std::vector<float> pixels(spec.valuesPerImage());
-        std::smatch match;
         bool done = false;
-        if (std::regex_match(identity, match, kIndexed) && match[1].str().find("noise:") == std::string::npos) {
-            const std::string base = match[1].str();
-            const std::size_t index = std::size_t(std::stoull(match[2].str()));
+        std::string base;
+        std::size_t index = 0;
+        if (nac::engine::splitFileIdentity(identity, base, index)) {
             auto it = opened.find(base);
             if (it == opened.end()) {
                 std::unique_ptr<nac::engine::Dataset> dataset;

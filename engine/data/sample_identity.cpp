@@ -8,6 +8,24 @@
 
 namespace nac::engine {
 
+namespace {
+const std::regex& indexedIdentity()
+{
+    static const std::regex kIndexed("^(.*)#([0-9]{1,12})$");
+    return kIndexed;
+}
+}  // namespace
+
+bool splitFileIdentity(const std::string& identity, std::string& base, std::size_t& index)
+{
+    std::smatch match;
+    if (!std::regex_match(identity, match, indexedIdentity()) || match[1].str().find("noise:") != std::string::npos)
+        return false;
+    base = match[1].str();
+    index = std::size_t(std::stoull(match[2].str()));
+    return true;
+}
+
 std::unique_ptr<Dataset> openSampleIdentity(const std::string& identity)
 {
     if (identity.empty())
@@ -25,11 +43,10 @@ std::unique_ptr<Dataset> openSampleIdentity(const std::string& identity)
             }
         }
     }
-    static const std::regex kIndexed("^(.*)#([0-9]{1,12})$");
     static const std::regex kNoise("^noise:([a-z]+):seed=([0-9]+)$");
     std::smatch match;
     std::string spec = rest;
-    if (std::regex_match(rest, match, kIndexed)) {
+    if (std::regex_match(rest, match, indexedIdentity())) {
         const std::string base = match[1].str();
         const unsigned long long index = std::stoull(match[2].str());
         const std::string range = "@" + std::to_string(index) + "-" + std::to_string(index);

@@ -319,6 +319,24 @@ private Q_SLOTS:
         QVERIFY(loadImage(*again, 0, spec28) == loadImage(*dataset, std::size_t(index), spec28));
     }
 
+    // Which identities name an image of a file that can be opened once for many of its images.
+    void splitFileIdentityTakesFilesNotNoise()
+    {
+        std::string base;
+        std::size_t index = 0;
+        QVERIFY(splitFileIdentity("/d/mnist-images-idx3-ubyte.gz#4321", base, index));
+        QCOMPARE(base, std::string("/d/mnist-images-idx3-ubyte.gz"));
+        QCOMPARE(index, std::size_t(4321));
+        QVERIFY(splitFileIdentity("invert:/d/a#b.idx#0", base, index));  // the last '#' separates the index
+        QCOMPARE(base, std::string("invert:/d/a#b.idx"));
+        QCOMPARE(index, std::size_t(0));
+        QVERIFY(!splitFileIdentity("noise:uniform:seed=3#7", base, index));
+        QVERIFY(!splitFileIdentity("rot90:noise:gaussian:seed=1#2", base, index));
+        QVERIFY(!splitFileIdentity("/pictures/shoe.png", base, index));
+        QVERIFY(!splitFileIdentity("/d/file.idx#", base, index));
+        QVERIFY(!splitFileIdentity("/d/file.idx#1234567890123", base, index));  // more than 12 digits
+    }
+
     void identityErrors()
     {
         expectBadInput([] { openSampleIdentity(""); }, "no stored identity");
